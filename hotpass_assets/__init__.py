@@ -1,0 +1,1 @@
+"""Hotpass: the Dagster code location."""

@@ -1,0 +1,122 @@
+"""The Parquet warehouse: deterministic, atomic table files and DuckDB views over them.
+
+Every dataset partition is one Parquet file written through a temporary file and an atomic rename,
+so a failed write leaves the previous version intact and readers never see half a file. Writes are
+deterministic: the same frame gives the same bytes (no timestamps in the file, fixed writer
+options), which makes re-materialisation idempotent and easy to verify.
+"""
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from hotpass_assets.lib.records import LIST_COLUMNS
+
+_WRITE_OPTIONS = {
+    "compression": "zstd",
+    "use_dictionary": True,
+    "write_statistics": True,
+    "version": "2.6",
+}
+
+
+def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Table:
+    """Frame → Arrow table with list columns typed ``list<string>`` and no pandas index."""
+    if columns is not None:
+        columns = list(columns)
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise KeyError(f"frame lacks columns {missing}")
+        frame = frame[columns]
+    fields = []
+    arrays = []
+    for name in frame.columns:
+        series = frame[name]
+        if name in LIST_COLUMNS:
+            values = [None if v is None else [str(x) for x in v] for v in series.tolist()]
+            arrays.append(pa.array(values, type=pa.list_(pa.string())))
+        else:
+            arrays.append(pa.array(series.tolist(), from_pandas=True))
+        fields.append(pa.field(name, arrays[-1].type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def write_table(frame: pd.DataFrame | pa.Table, target: Path, columns: Iterable[str] | None = None) -> str:
+    """Atomically write ``frame`` to ``target``; returns the SHA-256 of the bytes written."""
+    table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, **_WRITE_OPTIONS)
+        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a warehouse Parquet file back to pandas with list columns as Python lists."""
+    frame = pq.read_table(path).to_pandas()
+    for name in LIST_COLUMNS.intersection(frame.columns):
+        frame[name] = [None if v is None else list(v) for v in frame[name]]
+    return frame
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- DuckDB -------------------------------------------------------------------------------------
+
+#: View name -> glob (relative to the warehouse dir) of the Parquet files it reads.
+VIEWS: dict[str, str] = {
+    "capture_organisations": "capture/organisations/*/data.parquet",
+    "capture_contacts": "capture/contacts/*/data.parquet",
+    "capture_rejects": "capture/rejects/*/data.parquet",
+    "refined_organisations": "refined/organisations/*/data.parquet",
+    "contacts": "refined/contacts/*/data.parquet",
+    "match_review_queue": "refined/match_review_queue/*/data.parquet",
+    "organisation_conflicts": "refined/organisation_conflicts/*/data.parquet",
+    "entity_merge_log": "refined/entity_merge_log/*/data.parquet",
+    "lead_scores": "scoring/lead_scores/*/data.parquet",
+}
+
+
+def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: Path) -> list[str]:
+    """(Re)create one view per dataset (all partitions, hive columns) plus ``latest_*`` views.
+
+    Views over globs that match no file yet are skipped. Returns the names of the views created.
+    """
+    import duckdb
+
+    duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    created: list[str] = []
+    con = duckdb.connect(str(duckdb_path))
+    try:
+        for view, pattern in VIEWS.items():
+            if not any(warehouse_dir.glob(pattern)):
+                continue
+            glob = str(warehouse_dir / pattern).replace("'", "''")
+            con.execute(
+                f"create or replace view {view} as select * from "
+                f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
+            )
+            created.append(view)
+            if "snapshot_date=" in next(iter(warehouse_dir.glob(pattern))).parent.name:
+                con.execute(
+                    f"create or replace view latest_{view} as select * from {view} "
+                    f"where snapshot_date = (select max(snapshot_date) from {view})"
+                )
+                created.append(f"latest_{view}")
+    finally:
+        con.close()
+    return created

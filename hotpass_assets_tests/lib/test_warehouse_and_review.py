@@ -1,0 +1,116 @@
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from hotpass_assets.lib.refine import natural_key, previous_ids_for, select_drops
+from hotpass_assets.lib.review import DecisionFileError, load_decisions
+from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
+
+
+def _frame():
+    return pd.DataFrame(
+        {
+            "entity_id": ["org_b", "org_a"],
+            "emails": [["x@example.org"], []],
+            "data_quality_score": [0.4, 1.0],
+            "snapshot_date": ["2026-01-02", "2026-01-02"],
+        }
+    )
+
+
+def test_write_is_deterministic_and_round_trips(tmp_path):
+    a = write_table(_frame(), tmp_path / "a" / "data.parquet")
+    b = write_table(_frame(), tmp_path / "b" / "data.parquet")
+    assert a == b
+    back = read_table(tmp_path / "a" / "data.parquet")
+    assert back["emails"].tolist() == [["x@example.org"], []]
+
+
+def test_failed_write_keeps_previous_version(tmp_path):
+    target = tmp_path / "data.parquet"
+    digest = write_table(_frame(), target)
+    bad = _frame().assign(emails=[object(), object()])  # not serialisable as list<string>
+    with pytest.raises(Exception):  # noqa: B017 - any writer error
+        write_table(bad, target)
+    assert read_table(target)["entity_id"].tolist() == ["org_b", "org_a"]
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    assert write_table(_frame(), target) == digest
+
+
+def test_duckdb_views_cover_all_partitions_and_latest(tmp_path):
+    wh = tmp_path / "wh"
+    for day in ("2026-01-01", "2026-01-02"):
+        write_table(
+            _frame().assign(snapshot_date=day),
+            wh / "refined" / "organisations" / f"snapshot_date={day}" / "data.parquet",
+        )
+    views = refresh_duckdb_views(tmp_path / "h.duckdb", wh)
+    assert "refined_organisations" in views and "latest_refined_organisations" in views
+    con = duckdb.connect(str(tmp_path / "h.duckdb"))
+    assert con.execute("select count(*) from refined_organisations").fetchone()[0] == 4
+    assert con.execute("select count(*) from latest_refined_organisations").fetchone()[0] == 2
+
+
+def test_select_drops_supersedes_older_versions_of_the_same_workbook():
+    manifests = [
+        {"partition_key": "2026-01-01_contacts_aaaaaaaaaa", "drop_date": "2026-01-01"},
+        {"partition_key": "2026-01-03_contacts_bbbbbbbbbb", "drop_date": "2026-01-03"},
+        {"partition_key": "2026-01-02_sacaa_cccccccccc", "drop_date": "2026-01-02"},
+        {"partition_key": "2026-01-09_sacaa_dddddddddd", "drop_date": "2026-01-09"},
+    ]
+    used, superseded = select_drops(manifests, date(2026, 1, 5))
+    assert used == ["2026-01-02_sacaa_cccccccccc", "2026-01-03_contacts_bbbbbbbbbb"]
+    assert superseded == ["2026-01-01_contacts_aaaaaaaaaa"]
+    assert select_drops(manifests, date(2025, 12, 31)) == ([], [])
+
+
+def test_previous_ids_by_record_then_natural_key():
+    records = pd.DataFrame(
+        {
+            "record_id": ["new:1", "h1:s:2", "new:3"],
+            "source_dataset": ["sacaa"] * 3,
+            "source_sheet": ["Cleaned"] * 3,
+            "name_key": ["alpha", "beta", "gamma"],
+        }
+    )
+    records["natural_key"] = [natural_key(r) for r in records.to_dict("records")]
+    previous = pd.DataFrame(
+        {
+            "record_id": ["h0:s:1", "h1:s:2"],
+            "natural_key": ["sacaa|Cleaned|alpha", "sacaa|Cleaned|other"],
+            "entity_id": ["org_alpha", "org_beta"],
+        }
+    )
+    assert previous_ids_for(records, previous) == {"new:1": "org_alpha", "h1:s:2": "org_beta"}
+
+
+def test_review_decisions_by_record_id_and_natural_key(tmp_path):
+    folder = tmp_path / "decisions"
+    folder.mkdir()
+    pd.DataFrame(
+        {
+            "record_id_a": ["r1", "gone"],
+            "record_id_b": ["r2", "r3"],
+            "natural_key_a": ["", "sacaa|Cleaned|a"],
+            "natural_key_b": ["", ""],
+            "decision": ["match", "no-match"],
+        }
+    ).to_csv(folder / "2026-01-01.csv", index=False)
+    records = pd.DataFrame(
+        {"record_id": ["r1", "r2", "r3", "r4"], "natural_key": ["x", "y", "z", "sacaa|Cleaned|a"]}
+    )
+    must, cannot = load_decisions(folder, records)
+    assert must == [("r1", "r2")]
+    assert cannot == [("r3", "r4")]
+
+
+def test_review_decisions_bad_value_names_file(tmp_path):
+    folder = tmp_path / "decisions"
+    folder.mkdir()
+    pd.DataFrame({"record_id_a": ["a"], "record_id_b": ["b"], "decision": ["maybe"]}).to_csv(
+        folder / "bad.csv", index=False
+    )
+    with pytest.raises(DecisionFileError, match=r"bad\.csv.*maybe"):
+        load_decisions(folder, pd.DataFrame({"record_id": ["a", "b"], "natural_key": ["1", "2"]}))
