@@ -95,8 +95,11 @@ class Settings:
         return self.warehouse_dir / "scoring" / table / f"snapshot_date={snapshot}" / f"data.{suffix}"
 
     def ensure_dirs(self) -> None:
+        """Create the data directories. A landing folder configured elsewhere is not created:
+        when it is missing, the drop sensor says so instead of watching an empty new folder."""
+        own_landing = self.landing_dir.is_relative_to(self.home)
         for d in (
-            self.landing_dir,
+            *((self.landing_dir,) if own_landing else ()),
             self.archive_dir,
             self.warehouse_dir,
             self.drops_dir,

@@ -63,9 +63,18 @@ def write_table(frame: pd.DataFrame | pa.Table, target: Path, columns: Iterable[
     return digest
 
 
+_INT_TYPES = {
+    pa.int8(): pd.Int64Dtype(),
+    pa.int16(): pd.Int64Dtype(),
+    pa.int32(): pd.Int64Dtype(),
+    pa.int64(): pd.Int64Dtype(),
+}
+
+
 def read_table(path: Path) -> pd.DataFrame:
     """Read a warehouse Parquet file back to pandas with list columns as Python lists."""
-    frame = pq.read_table(path).to_pandas()
+    # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
+    frame = pq.read_table(path).to_pandas(types_mapper=_INT_TYPES.get)
     for name in LIST_COLUMNS.intersection(frame.columns):
         frame[name] = [None if v is None else list(v) for v in frame[name]]
     return frame

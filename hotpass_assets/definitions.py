@@ -1,0 +1,43 @@
+"""The Hotpass code location: every asset, check, sensor, schedule, job and resource, assembled
+once, with global policy applied in one place."""
+
+import dagster as dg
+
+from hotpass_assets.defs import drops, jobs, refined, scoring, sensors
+from hotpass_assets.defs.common import OWNERS
+from hotpass_assets.defs.resources import build_resources
+
+#: Tags and owners every asset carries; applied once here instead of in each module.
+GLOBAL_TAGS = {"product": "hotpass", "privacy": "popia-personal-data"}
+
+
+def _apply_global_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+    return spec.replace_attributes(
+        owners=list(spec.owners) or OWNERS,
+        tags={**GLOBAL_TAGS, **spec.tags},
+    )
+
+
+def build_definitions(home: str | None = None) -> dg.Definitions:
+    """All definitions; ``home`` points every resource at another data directory (tests)."""
+    return dg.Definitions(
+        assets=[
+            drops.raw_workbook,
+            drops.contact_capture,
+            refined.refined_snapshot,
+            *scoring.ASSETS,
+        ],
+        jobs=[
+            jobs.ingest_drop_job,
+            jobs.refine_snapshot_job,
+            jobs.rebuild_snapshots_job,
+            jobs.retrain_job,
+        ],
+        schedules=[jobs.weekly_retrain_schedule],
+        sensors=[sensors.workbook_drop_sensor, sensors.automation_sensor, *scoring.SENSORS],
+        resources=build_resources(home),
+        executor=dg.in_process_executor,
+    ).map_asset_specs(func=_apply_global_policy)
+
+
+defs = build_definitions()

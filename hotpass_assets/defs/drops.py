@@ -1,0 +1,259 @@
+"""Drop-partitioned assets: the raw workbook (archived bytes) and its contact capture."""
+
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from hotpass_assets.defs.common import (
+    OWNERS,
+    check_results,
+    check_specs_for,
+    counts_table,
+    previous_partition_stats,
+    raise_if_blocked,
+    table_schema,
+)
+from hotpass_assets.defs.partitions import DROPS
+from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.lib import contracts
+from hotpass_assets.lib.drops import Archive, DropRegister, content_hash, parse_partition_key
+from hotpass_assets.lib.records import (
+    CAPTURE_CONTACT_COLUMNS,
+    CAPTURE_ORGANISATION_COLUMNS,
+    REJECT_COLUMNS,
+)
+from hotpass_assets.lib.warehouse import write_table
+from hotpass_assets.settings import Settings
+
+IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
+CAPTURE_TABLES = {
+    "organisations": CAPTURE_ORGANISATION_COLUMNS,
+    "contacts": CAPTURE_CONTACT_COLUMNS,
+    "rejects": REJECT_COLUMNS,
+}
+
+
+def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]:
+    """Archived path, full sha256 and original file name of a drop; archives it on first use."""
+    parsed = parse_partition_key(partition_key)
+    manifest = DropRegister(settings.drops_dir).get(partition_key)
+    archive = Archive(settings.archive_dir)
+    archived = archive.find(parsed.hash_prefix)
+    file_name = manifest.file_name if manifest else f"{parsed.stem_slug}.xlsx"
+    if archived is not None:
+        return archived, archived.stem, file_name
+    if manifest is None:
+        raise dg.Failure(
+            description=f"drop {partition_key}: not in the drop register and not archived; "
+            f"drop the workbook into {settings.landing_dir} again to re-register it"
+        )
+    landing = Path(manifest.landing_path)
+    if not landing.exists():
+        raise dg.Failure(
+            description=f"drop {partition_key} ({file_name}): landing file {landing} is gone "
+            "and no archived copy exists"
+        )
+    sha = content_hash(landing)
+    if sha != manifest.sha256:
+        raise dg.Failure(
+            description=f"drop {partition_key} ({file_name}): the landing file changed since it "
+            f"was registered (sha256 {manifest.sha256[:12]} → {sha[:12]}); the new content "
+            "becomes a new drop"
+        )
+    archived, _ = archive.store(landing, sha)
+    return archived, sha, file_name
+
+
+def _earlier_drops_of_same_workbook(context: dg.AssetExecutionContext, key: str) -> list[str]:
+    parsed = parse_partition_key(key)
+    keys = context.instance.get_dynamic_partitions(DROPS.name)
+    same = [
+        k
+        for k in keys
+        if k != key and k.split("_", 1)[1].rsplit("_", 1)[0] == parsed.stem_slug and k < key
+    ]
+    return sorted(same, reverse=True)
+
+
+@dg.asset(
+    partitions_def=DROPS,
+    group_name="raw",
+    kinds={"excel", "file"},
+    owners=OWNERS,
+    description="The dropped workbook, copied into the content-addressed archive, with its sheet "
+    "inventory (sheets, rows, columns). A backfill works even when the landing file is gone.",
+    check_specs=check_specs_for("raw_workbook", contracts.check_specs("raw_workbook")),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    retry_policy=IO_RETRY,
+    tags={"layer": "raw"},
+)
+def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+
+    settings = hotpass.settings()
+    key = context.partition_key
+    path, sha, file_name = locate_drop(settings, key)
+    inventory: list[dict] = []
+    read_error: str | None = None
+    try:
+        inventory = sheet_inventory(path)
+    except WorkbookReadError as exc:
+        read_error = str(exc)
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        source_file=file_name,
+        extra={"inventory": inventory, "path": str(path), "read_error": read_error},
+    )
+    outcomes = contracts.evaluate("raw_workbook", {}, ctx)
+    results = check_results("raw_workbook", outcomes)
+    if any(o.blocks for o in outcomes):
+        yield from results
+        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+    rows = [
+        {
+            "sheet": s["sheet"],
+            "rows": int(s["rows"]),
+            "columns": int(s["columns"]),
+            "non_empty_rows": int(s.get("non_empty_rows", s["rows"])),
+        }
+        for s in inventory
+    ]
+    yield dg.MaterializeResult(
+        metadata={
+            "file_name": file_name,
+            "sha256": sha,
+            "size_bytes": path.stat().st_size,
+            "archive_path": dg.MetadataValue.path(str(path)),
+            "sheet_count": len(rows),
+            "total_rows": sum(r["rows"] for r in rows),
+            "sheets": counts_table(rows, ["sheet", "rows", "columns", "non_empty_rows"]),
+        },
+        check_results=results,
+        data_version=dg.DataVersion(sha[:16]),
+    )
+
+
+@dg.asset(
+    partitions_def=DROPS,
+    deps=[raw_workbook],
+    group_name="capture",
+    kinds={"pandas", "parquet"},
+    owners=OWNERS,
+    description="Canonical organisation and contact records read from every sheet the active "
+    "profile knows (as text, normalised), with file/sheet/row provenance, plus a rejects table "
+    "holding every value or row that did not make it and why. Parquet per drop.",
+    check_specs=check_specs_for("contact_capture", contracts.check_specs("contact_capture")),
+    backfill_policy=dg.BackfillPolicy.multi_run(max_partitions_per_run=1),
+    retry_policy=IO_RETRY,
+    tags={"layer": "capture"},
+    metadata={
+        "dagster/column_schema": table_schema(
+            contracts.column_schema("contact_capture", "organisations")
+        )
+    },
+)
+def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+    from hotpass_assets.lib.capture import capture_workbook
+
+    settings = hotpass.settings()
+    key = context.partition_key
+    path, sha, file_name = locate_drop(settings, key)
+    result = capture_workbook(
+        path, partition_key=key, content_hash=sha, source_file=file_name, profile=settings.profile
+    )
+    frames = {
+        "organisations": result.organisations,
+        "contacts": result.contacts,
+        "rejects": result.rejects,
+    }
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        source_file=file_name,
+        previous=previous_partition_stats(
+            context, "contact_capture", _earlier_drops_of_same_workbook(context, key)
+        ),
+        extra={
+            "sheets": result.sheets,
+            "structural_errors": result.structural_errors,
+            "workbook_kind": result.workbook_kind,
+            "profile_name": result.profile_name,
+        },
+    )
+    outcomes = contracts.evaluate("contact_capture", frames, ctx)
+    results = check_results("contact_capture", outcomes)
+    if any(o.blocks for o in outcomes):
+        # Quarantine: keep what was read for inspection, leave the published version untouched.
+        for table, frame in frames.items():
+            write_table(
+                frame,
+                settings.quarantine_dir / "contact_capture" / key / f"{table}.parquet",
+                CAPTURE_TABLES[table],
+            )
+        yield from results
+        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+    digests = {
+        table: write_table(frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+        for table, frame in frames.items()
+    }
+    yield dg.MaterializeResult(
+        metadata=_capture_metadata(
+            result,
+            frames,
+            digests,
+            contracts.partition_stats("contact_capture", frames, ctx),
+            settings.capture_path("organisations", key),
+        ),
+        check_results=results,
+        data_version=dg.DataVersion(_combine(digests)),
+    )
+
+
+def _combine(digests: dict[str, str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("".join(digests[k] for k in sorted(digests)).encode()).hexdigest()[:16]
+
+
+def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, path: Path) -> dict:
+    sheets = [
+        {
+            "sheet": str(s.get("sheet")),
+            "role": str(s.get("role") or ""),
+            "rows_read": int(s.get("rows_read") or 0),
+            "captured": int(s.get("records_captured") or 0),
+            "rejected_rows": int(s.get("rows_rejected") or 0),
+            "skipped_empty": int(s.get("rows_skipped") or s.get("empty_rows") or 0),
+            "rejected_values": int(
+                sum((s.get("values_rejected") or {}).values())
+                if isinstance(s.get("values_rejected"), dict)
+                else s.get("values_rejected") or 0
+            ),
+        }
+        for s in result.sheets
+    ]
+    rejects = frames["rejects"]
+    by_reason = (
+        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
+        if len(rejects)
+        else {}
+    )
+    meta: dict[str, object] = {
+        "profile": result.profile_name,
+        "workbook_kind": str(result.workbook_kind),
+        "organisations": len(frames["organisations"]),
+        "contacts": len(frames["contacts"]),
+        "rejects": len(rejects),
+        "dagster/row_count": len(frames["organisations"]),
+        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+        "sheets": counts_table(
+            sheets,
+            ["sheet", "role", "rows_read", "captured", "rejected_rows", "skipped_empty", "rejected_values"],
+        ),
+        "parquet_sha256": digests,
+        "organisations_path": dg.MetadataValue.path(str(path)),
+        "partition_stats": dg.MetadataValue.json(stats),
+    }
+    if result.mapping:
+        meta["generic_mapping"] = dg.MetadataValue.json(result.mapping)
+    return meta

@@ -1,0 +1,302 @@
+"""Snapshot-partitioned refinement: the single source of truth and its companions."""
+
+import time
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pandas as pd
+
+from hotpass_assets.defs.common import (
+    OWNERS,
+    check_results,
+    check_specs_for,
+    previous_partition_stats,
+    raise_if_blocked,
+    table_schema,
+)
+from hotpass_assets.defs.drops import contact_capture
+from hotpass_assets.defs.partitions import SNAPSHOTS
+from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.lib import contracts
+from hotpass_assets.lib.drops import DropRegister
+from hotpass_assets.lib.records import (
+    CONFLICT_COLUMNS,
+    REFINED_CONTACT_COLUMNS,
+    REFINED_ORGANISATION_COLUMNS,
+)
+from hotpass_assets.lib.refine import Snapshot, build_snapshot, select_drops
+from hotpass_assets.lib.review import load_decisions
+from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
+from hotpass_assets.settings import Settings
+
+#: Refresh the latest snapshot when captures change; never wait on drops that failed.
+LATEST_SNAPSHOT_ON_NEW_CAPTURES = (
+    dg.AutomationCondition.in_latest_time_window()
+    & (
+        dg.AutomationCondition.any_deps_updated().since_last_handled()
+        | dg.AutomationCondition.missing().newly_true()
+    )
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("latest snapshot after new captures")
+
+_ALL_DROPS = dg.AssetDep(contact_capture, partition_mapping=dg.AllPartitionMapping())
+_COMMON = {
+    "group_name": "refined",
+    "owners": OWNERS,
+    "deps": [_ALL_DROPS],
+    "automation_condition": LATEST_SNAPSHOT_ON_NEW_CAPTURES,
+    "tags": {"layer": "refined"},
+}
+SPECS = [
+    dg.AssetSpec(
+        "refined_organisations",
+        description="One row per resolved organisation as of the snapshot day: stable entity_id, "
+        "survivor values with per-field provenance (file, sheet, row, column, rule, other "
+        "candidates), unioned e-mails/phones/aircraft types, the primary contact (one person), "
+        "data-quality score and flags, customer label. Built from every drop up to the day.",
+        kinds={"parquet", "duckdb"},
+        metadata={
+            "dagster/column_schema": table_schema(
+                contracts.column_schema("refined_organisations", "organisations")
+            )
+        },
+        **_COMMON,
+    ),
+    dg.AssetSpec(
+        "contacts",
+        description="One row per resolved person per organisation; name, role, e-mails and phones "
+        "keep their pairing from the source row.",
+        kinds={"parquet"},
+        metadata={
+            "dagster/column_schema": table_schema(
+                contracts.column_schema("refined_organisations", "contacts")
+            )
+        },
+        **_COMMON,
+    ),
+    dg.AssetSpec(
+        "match_review_queue",
+        description="Candidate pairs scored between the match and non-match thresholds, with the "
+        "evidence per field. Not merged until a reviewer decides (see docs/how-to).",
+        kinds={"parquet"},
+        **_COMMON,
+    ),
+    dg.AssetSpec(
+        "organisation_conflicts",
+        description="Every field where sources disagree: the chosen value, the other value, both "
+        "record ids and the survivorship rule that decided.",
+        kinds={"parquet"},
+        **_COMMON,
+    ),
+    dg.AssetSpec(
+        "entity_merge_log",
+        description="Entity ids retired when a new drop joined two clusters, and the id that "
+        "survived.",
+        kinds={"parquet"},
+        **_COMMON,
+    ),
+]
+
+
+def _published_drops(settings: Settings) -> tuple[list[dict], list[str]]:
+    """Registered drops with a published capture, and those without one (blocked or not run)."""
+    usable, missing = [], []
+    for manifest in DropRegister(settings.drops_dir).all():
+        key = manifest.partition_key
+        if settings.capture_path("organisations", key).exists():
+            usable.append({"partition_key": key, "drop_date": manifest.drop_date})
+        else:
+            missing.append(key)
+    return usable, sorted(missing)
+
+
+def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
+    root = settings.warehouse_dir / "refined" / "entity_record_map"
+    if not root.exists():
+        return None
+    earlier = sorted(
+        p for p in root.glob("snapshot_date=*/data.parquet")
+        if p.parent.name.split("=", 1)[1] < day.isoformat()
+    )
+    return read_table(earlier[-1]) if earlier else None
+
+
+def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    orgs = [read_table(settings.capture_path("organisations", k)) for k in keys]
+    people = [
+        read_table(p)
+        for p in (settings.capture_path("contacts", k) for k in keys)
+        if p.exists()
+    ]
+    from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
+
+    org_frame = (
+        pd.concat(orgs, ignore_index=True)
+        if orgs
+        else pd.DataFrame(columns=list(CAPTURE_ORGANISATION_COLUMNS))
+    )
+    people_frame = (
+        pd.concat(people, ignore_index=True)
+        if people
+        else pd.DataFrame(columns=list(CAPTURE_CONTACT_COLUMNS))
+    )
+    return org_frame, people_frame
+
+
+def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict]:
+    """Build (not yet publish) the snapshot for ``day``; returns it and its drop accounting."""
+    usable, unpublished = _published_drops(settings)
+    used, superseded = select_drops(usable, day)
+    orgs, people = _read_captures(settings, used)
+    must, cannot = load_decisions(settings.review_dir / "decisions", orgs)
+    t0 = time.perf_counter()
+    snapshot = build_snapshot(
+        orgs,
+        people,
+        snapshot_date=day,
+        previous=_previous_record_map(settings, day),
+        must_link=must,
+        cannot_link=cannot,
+    )
+    snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
+    accounting = {
+        "drops_used": used,
+        "drops_superseded": superseded,
+        "drops_without_published_capture": [
+            k for k in unpublished if k.split("_", 1)[0] <= day.isoformat()
+        ],
+        "review_decisions": {"must_link": len(must), "cannot_link": len(cannot)},
+    }
+    return snapshot, accounting
+
+
+def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
+    snap = day.isoformat()
+    tables = {
+        "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
+        "contacts": (snapshot.contacts, REFINED_CONTACT_COLUMNS),
+        "match_review_queue": (snapshot.review, None),
+        "organisation_conflicts": (snapshot.conflicts, CONFLICT_COLUMNS),
+        "entity_merge_log": (snapshot.merge_log, None),
+        "entity_record_map": (snapshot.record_map, None),
+        "entity_match_evidence": (snapshot.matches, None),
+    }
+    return {
+        name: write_table(frame, settings.refined_path(name, snap), cols)
+        for name, (frame, cols) in tables.items()
+    }
+
+
+@dg.multi_asset(
+    specs=SPECS,
+    partitions_def=SNAPSHOTS,
+    check_specs=check_specs_for(
+        "refined_organisations", contracts.check_specs("refined_organisations")
+    ),
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb_writer",
+    can_subset=False,
+)
+def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+    """Refine each requested day in order (a range backfill runs as one run, oldest first,
+    because each snapshot keeps the previous snapshot's entity ids)."""
+    settings = hotpass.settings()
+    days = sorted(date.fromisoformat(k) for k in context.partition_keys)
+    per_day: dict[str, dict] = {}
+    last_outcomes = []
+    for day in days:
+        snapshot, accounting = refine_day(settings, day)
+        key = day.isoformat()
+        ctx = contracts.ContractContext(
+            partition_key=key,
+            previous=previous_partition_stats(
+                context,
+                "refined_organisations",
+                [k for k in reversed(SNAPSHOTS.get_partition_keys()) if k < key][:1],
+            ),
+            extra={"stats": snapshot.stats},
+        )
+        frames = {
+            "organisations": snapshot.organisations,
+            "contacts": snapshot.contacts,
+            "conflicts": snapshot.conflicts,
+            "review": snapshot.review,
+        }
+        outcomes = contracts.evaluate("refined_organisations", frames, ctx)
+        if any(o.blocks for o in outcomes):
+            yield from check_results("refined_organisations", outcomes)
+            raise_if_blocked(outcomes, f"snapshot {key}")
+        digests = publish_snapshot(settings, day, snapshot)
+        per_day[key] = {
+            **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
+            **accounting,
+            "partition_stats": contracts.partition_stats("refined_organisations", frames, ctx),
+            "digests": digests,
+        }
+        last_outcomes = outcomes
+        context.log.info(
+            f"snapshot {key}: {snapshot.stats['input_records']} records → "
+            f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
+        )
+    views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
+    latest_key = days[-1].isoformat()
+    latest = per_day[latest_key]
+    common = {
+        "snapshot_dates": dg.MetadataValue.json(sorted(per_day)),
+        "duckdb_views": dg.MetadataValue.json(views),
+        "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
+    }
+    yield dg.MaterializeResult(
+        asset_key="refined_organisations",
+        metadata={
+            **common,
+            "dagster/row_count": int(latest["entities"]),
+            "input_records": int(latest["input_records"]),
+            "entities": int(latest["entities"]),
+            "merge_rate": float(latest["merge_rate"]),
+            "review_queue": int(latest["review_queue"]),
+            "conflicts": int(latest["conflicts"]),
+            "customers": int(latest["customers"]),
+            "runtime_per_stage_s": dg.MetadataValue.json(
+                {k: round(float(v), 3) for k, v in latest.items() if k.endswith("_s")}
+            ),
+            "drops_used": dg.MetadataValue.json(latest["drops_used"]),
+            "drops_superseded": dg.MetadataValue.json(latest["drops_superseded"]),
+            "drops_without_published_capture": dg.MetadataValue.json(
+                latest["drops_without_published_capture"]
+            ),
+            "review_decisions": dg.MetadataValue.json(latest["review_decisions"]),
+            "partition_stats": dg.MetadataValue.json(latest["partition_stats"]),
+            "path": dg.MetadataValue.path(
+                str(settings.refined_path("organisations", latest_key))
+            ),
+            "parquet_sha256": latest["digests"]["organisations"],
+        },
+        check_results=check_results("refined_organisations", last_outcomes),
+        data_version=dg.DataVersion(latest["digests"]["organisations"][:16]),
+    )
+    for asset, table, count in (
+        ("contacts", "contacts", "contacts"),
+        ("match_review_queue", "match_review_queue", "review_queue"),
+        ("organisation_conflicts", "organisation_conflicts", "conflicts"),
+        ("entity_merge_log", "entity_merge_log", None),
+    ):
+        path = settings.refined_path(table, latest_key)
+        yield dg.MaterializeResult(
+            asset_key=asset,
+            metadata={
+                **common,
+                "dagster/row_count": int(latest[count])
+                if count
+                else len(read_table(path)),
+                "path": dg.MetadataValue.path(str(path)),
+                "parquet_sha256": latest["digests"][table],
+            },
+            data_version=dg.DataVersion(latest["digests"][table][:16]),
+        )
+
+
+def snapshot_paths(settings: Settings, day: str) -> dict[str, Path]:
+    return {t: settings.refined_path(t, day) for t in ("organisations", "contacts")}

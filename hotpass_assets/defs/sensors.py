@@ -1,0 +1,67 @@
+"""Sensors: workbook drops in, declarative automation for the snapshot layer."""
+
+import json
+
+import dagster as dg
+
+from hotpass_assets.defs.jobs import ingest_drop_job
+from hotpass_assets.defs.partitions import DROPS
+from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.lib.drops import DropRegister
+from hotpass_assets.lib.landing import scan_landing
+
+
+@dg.sensor(
+    name="workbook_drop_sensor",
+    job=ingest_drop_job,
+    minimum_interval_seconds=10,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Watches the landing folder; each new workbook content becomes a drop partition "
+    "and its raw → capture run is requested in the same tick.",
+)
+def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassConfig):
+    settings = hotpass.settings()
+    register = DropRegister(settings.drops_dir)
+    cursor = json.loads(context.cursor) if context.cursor else {}
+    scan = scan_landing(
+        settings.landing_dir,
+        register,
+        waiting=cursor.get("waiting", {}),
+        recursive=settings.landing_recursive,
+        batch_size=settings.sensor_batch_size,
+    )
+    if scan.skip_reason:
+        return dg.SkipReason(scan.skip_reason)
+    for manifest in scan.new_drops:
+        register.write(manifest)
+    keys = [m.partition_key for m in scan.new_drops]
+    new_cursor = json.dumps({"waiting": scan.waiting}, sort_keys=True)
+    if not keys:
+        context.update_cursor(new_cursor)
+        parts = [f"{scan.already_known} known"]
+        if scan.waiting:
+            parts.append(f"{len(scan.waiting)} still being written")
+        if scan.unreadable:
+            parts.append(f"{len(scan.unreadable)} unreadable: {', '.join(scan.unreadable)}")
+        return dg.SkipReason("no new workbook drops (" + ", ".join(parts) + ")")
+    context.log.info(
+        f"{len(keys)} new drop(s); {scan.deferred} deferred to the next tick by the batch limit"
+    )
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(partition_key=k, run_key=k, tags={"hotpass/trigger": "drop_sensor"})
+            for k in keys
+        ],
+        dynamic_partitions_requests=[DROPS.build_add_request(keys)],
+        cursor=new_cursor,
+    )
+
+
+automation_sensor = dg.AutomationConditionSensorDefinition(
+    "hotpass_automation",
+    target=dg.AssetSelection.all(),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Evaluates the assets' automation conditions: keeps the latest snapshot, scores "
+    "and call list current after new captures.",
+)

@@ -1,0 +1,142 @@
+"""Run the asset graph without the UI: register drops, materialise them and a snapshot.
+
+Used by the CLI (``hotpass refine``, ``hotpass demo``). It goes through the same Dagster jobs, on
+the same local instance, as the sensor and the UI do, so every run it makes is visible in the UI
+afterwards.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from hotpass_assets.lib.drops import DropRegister, is_candidate_file
+from hotpass_assets.lib.landing import register_file
+from hotpass_assets.settings import Settings
+
+REPO_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
+
+
+def ensure_instance_home(settings: Settings) -> Path:
+    """Point ``DAGSTER_HOME`` at ``$HOTPASS_HOME/dagster`` (unless set) with our dagster.yaml."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if not target.exists() and REPO_DAGSTER_YAML.exists():
+        try:
+            target.symlink_to(REPO_DAGSTER_YAML)
+        except OSError:
+            shutil.copyfile(REPO_DAGSTER_YAML, target)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+@dataclass
+class DropOutcome:
+    partition_key: str
+    file_name: str
+    success: bool
+    blocked_checks: list[dict] = field(default_factory=list)  # {asset, check, explanation}
+    error: str | None = None
+
+
+@dataclass
+class PipelineReport:
+    drops: list[DropOutcome]
+    snapshot_date: str
+    snapshot_success: bool
+    snapshot_blocked: list[dict] = field(default_factory=list)
+    snapshot_error: str | None = None
+    run_ids: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.snapshot_blocked) or any(d.blocked_checks for d in self.drops)
+
+    @property
+    def failed(self) -> bool:
+        return not self.snapshot_success or any(not d.success for d in self.drops)
+
+
+def _failures(result) -> tuple[list[dict], str | None]:
+    blocked = [
+        {
+            "asset": ev.asset_key.to_user_string(),
+            "check": ev.check_name,
+            "explanation": str(ev.metadata.get("explanation").value)
+            if ev.metadata.get("explanation")
+            else "",
+        }
+        for ev in result.get_asset_check_evaluations()
+        if not ev.passed and ev.severity.value == "ERROR"
+    ]
+    error = None
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            err = event.step_failure_data.error
+            error = (err.message or "").strip()
+            # dg.Failure keeps its description in the user_failure_data
+            ufd = event.step_failure_data.user_failure_data
+            if ufd is not None and ufd.description:
+                error = ufd.description
+            break
+    return blocked, error
+
+
+def workbook_files(input_dir: Path) -> list[Path]:
+    return sorted(p for p in input_dir.iterdir() if p.is_file() and is_candidate_file(p))
+
+
+def run_pipeline(
+    files: list[Path],
+    *,
+    settings: Settings,
+    snapshot: date | None = None,
+    include_scoring: bool = True,
+) -> PipelineReport:
+    import dagster as dg
+
+    from hotpass_assets.definitions import build_definitions
+    from hotpass_assets.defs.partitions import DROPS
+
+    ensure_instance_home(settings)
+    settings.ensure_dirs()
+    instance = dg.DagsterInstance.get()
+    defs = build_definitions(str(settings.home))
+    register = DropRegister(settings.drops_dir)
+    manifests = [register_file(p, register)[0] for p in files]
+    keys = list(dict.fromkeys(m.partition_key for m in manifests))
+    existing = set(instance.get_dynamic_partitions(DROPS.name))
+    new = [k for k in keys if k not in existing]
+    if new:
+        instance.add_dynamic_partitions(DROPS.name, new)
+    outcomes: list[DropOutcome] = []
+    run_ids: list[str] = []
+    ingest = defs.resolve_job_def("ingest_drop")
+    names = {m.partition_key: m.file_name for m in manifests}
+    for key in keys:
+        result = ingest.execute_in_process(
+            partition_key=key, instance=instance, raise_on_error=False, tags={"hotpass/trigger": "cli"}
+        )
+        run_ids.append(result.run_id)
+        blocked, error = _failures(result)
+        outcomes.append(DropOutcome(key, names[key], result.success, blocked, error))
+    day = snapshot or datetime.now(tz=UTC).date()
+    job = defs.resolve_job_def("rebuild_snapshots" if include_scoring else "refine_snapshot")
+    result = job.execute_in_process(
+        partition_key=day.isoformat(),
+        instance=instance,
+        raise_on_error=False,
+        tags={"hotpass/trigger": "cli"},
+    )
+    run_ids.append(result.run_id)
+    blocked, error = _failures(result)
+    return PipelineReport(
+        drops=outcomes,
+        snapshot_date=day.isoformat(),
+        snapshot_success=result.success,
+        snapshot_blocked=blocked,
+        snapshot_error=error,
+        run_ids=run_ids,
+    )

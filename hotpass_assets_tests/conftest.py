@@ -1,0 +1,41 @@
+"""Shared fixtures: a temporary data home per test, demo workbooks generated once per session."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_WORKBOOKS = Path(__file__).resolve().parents[2] / "shared" / "workbooks"
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh HOTPASS_HOME (and DAGSTER_HOME inside it) for one test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOTPASS_HOME", str(home))
+    monkeypatch.setenv("DAGSTER_HOME", str(home / "dagster"))
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("HOTPASS_PROFILE", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory) -> Path:
+    """The synthetic demo workbooks (and their truth) that `make run` uses."""
+    from hotpass_assets.lib.demo import write_demo_workbooks
+
+    folder = tmp_path_factory.mktemp("demo")
+    truth = write_demo_workbooks(folder, seed=7)
+    truth.write_json(folder.parent / f"{folder.name}-truth.json")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def real_workbooks() -> Path:
+    if not SHARED_WORKBOOKS.is_dir() or not list(SHARED_WORKBOOKS.glob("*.xlsx")):
+        pytest.skip(f"real workbooks not present at {SHARED_WORKBOOKS}")
+    return SHARED_WORKBOOKS
