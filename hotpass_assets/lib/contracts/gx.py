@@ -1,0 +1,323 @@
+"""Run the stored Great Expectations suites (GX 1.x) on dataset frames.
+
+One suite per frame-valued dataset lives in ``suites/<dataset>.json`` in GX's own suite format
+(``name``, ``expectations`` with ``type``/``kwargs``/``meta``, ``meta``). The suite's ``meta``
+names the table it applies to and the id column whose values identify failing rows.
+
+Suites run in one ephemeral data context per process (no project directory, no analytics, no
+progress bars): a pandas data source, one dataframe asset and whole-dataframe batch definition
+per suite. The context, assets and validation definitions are created on first use and reused, so
+a run costs only the validation itself. ``great_expectations`` is imported on first use; it is
+slow to import.
+
+Results are reduced to expectation, column, counts and the ids of failing rows (GX's
+``partial_unexpected_index_list`` restricted to the id column). Failing values are never read.
+Data Docs, when asked for, are built from a copy of the result with all values removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+SUITES_DIR = Path(__file__).resolve().parent / "suites"
+#: How many failing-row ids GX returns per expectation.
+PARTIAL_IDS = 20
+#: GX result keys that hold values; removed before anything is stored or rendered.
+VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list")
+
+_LOCK = threading.Lock()
+_RUNTIME: dict[str, object] = {}
+
+
+@dataclass
+class ExpectationResult:
+    expectation: str
+    column: str | None
+    success: bool
+    element_count: int = 0
+    unexpected_count: int = 0
+    failing_ids: list[str] = field(default_factory=list)
+    raised_exception: bool = False
+
+    @property
+    def key(self) -> str:
+        name = self.expectation.removeprefix("expect_")
+        return f"{name}:{self.column or '*'}"
+
+
+@dataclass
+class SuiteRun:
+    suite: str
+    table: str
+    success: bool
+    results: list[ExpectationResult]
+    #: Seconds spent validating (context and suite set-up excluded).
+    validate_s: float
+    #: Seconds spent creating the context and registering the suite in this call (0 when cached).
+    setup_s: float
+    docs_path: str | None = None
+
+    @property
+    def failed(self) -> list[ExpectationResult]:
+        return [r for r in self.results if not r.success]
+
+    def failures(self) -> dict[str, int]:
+        return {r.key: max(r.unexpected_count, 1) for r in self.failed}
+
+    def failing_ids(self) -> list[str]:
+        return sorted({i for r in self.failed for i in r.failing_ids})
+
+
+def suite_path(dataset: str) -> Path:
+    return SUITES_DIR / f"{dataset}.json"
+
+
+def has_suite(dataset: str) -> bool:
+    return suite_path(dataset).exists()
+
+
+def load_suite_config(dataset: str) -> dict:
+    """The stored suite of ``dataset`` as a dict (GX suite JSON)."""
+    return json.loads(suite_path(dataset).read_text(encoding="utf-8"))
+
+
+def suite_target(dataset: str) -> tuple[str, str]:
+    """``(table, id_column)`` the suite of ``dataset`` validates."""
+    meta = load_suite_config(dataset).get("meta", {})
+    return str(meta["table"]), str(meta["id_column"])
+
+
+def _gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    return gx
+
+
+def _context():
+    ctx = _RUNTIME.get("context")
+    if ctx is None:
+        gx = _gx()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        ctx = gx.get_context(mode="ephemeral")
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        _RUNTIME["context"] = ctx
+        _RUNTIME["source"] = ctx.data_sources.add_pandas("hotpass")
+    return ctx
+
+
+def _validation_definition(dataset: str):
+    key = f"vd:{dataset}"
+    vd = _RUNTIME.get(key)
+    if vd is not None:
+        return vd
+    gx = _gx()
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    ctx = _context()
+    config = load_suite_config(dataset)
+    suite = gx.ExpectationSuite(
+        name=config["name"],
+        expectations=[
+            ExpectationConfiguration(
+                type=e["type"], kwargs=e.get("kwargs", {}), meta=e.get("meta", {})
+            ).to_domain_obj()
+            for e in config["expectations"]
+        ],
+        meta=config.get("meta", {}),
+    )
+    suite = ctx.suites.add(suite)
+    asset = _RUNTIME["source"].add_dataframe_asset(name=config["name"])
+    batch = asset.add_batch_definition_whole_dataframe(f"{config['name']}:whole")
+    vd = ctx.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{config['name']}:validation", data=batch, suite=suite)
+    )
+    _RUNTIME[key] = vd
+    return vd
+
+
+def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as GX sees it: list-valued cells become ``;``-joined text (hashable)."""
+    out = frame.reset_index(drop=True)
+    for col in out.columns:
+        if out[col].dtype == object and out[col].map(_is_listlike).any():
+            out[col] = out[col].map(lambda v: "; ".join(map(str, v)) if _is_listlike(v) else v)
+    return out
+
+
+def _is_listlike(value: object) -> bool:
+    return isinstance(value, list | tuple) or (
+        hasattr(value, "tolist") and getattr(value, "ndim", 0) == 1
+    )
+
+
+def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None = None) -> SuiteRun:
+    """Validate ``frame`` with the stored suite of ``dataset``."""
+    with _LOCK:
+        t0 = time.perf_counter()
+        vd = _validation_definition(dataset)
+        setup_s = time.perf_counter() - t0
+        config = load_suite_config(dataset)
+        meta = config.get("meta", {})
+        id_column = meta.get("id_column")
+        data = gx_frame(frame)
+        index_cols = [id_column] if id_column in data.columns else []
+        t1 = time.perf_counter()
+        # A pass/fail run is cheap; details (counts, ids of failing rows) are computed only
+        # when something failed.
+        res = vd.run(batch_parameters={"dataframe": data}, result_format="BOOLEAN_ONLY")
+        if not res.success:
+            result_format: dict = {
+                "result_format": "SUMMARY",
+                "partial_unexpected_count": PARTIAL_IDS,
+            }
+            if index_cols:
+                result_format["unexpected_index_column_names"] = index_cols
+            res = vd.run(batch_parameters={"dataframe": data}, result_format=result_format)
+        validate_s = time.perf_counter() - t1
+        results = [_reduce(r, id_column) for r in res.results]
+        _forget_results()
+        docs = None
+        if docs_dir is not None:
+            docs = _build_docs(res, Path(docs_dir), config["name"])
+            _forget_results()
+    return SuiteRun(
+        suite=config["name"],
+        table=str(meta.get("table")),
+        success=bool(res.success),
+        results=results,
+        validate_s=validate_s,
+        setup_s=setup_s,
+        docs_path=docs,
+    )
+
+
+def _reduce(r, id_column: str | None) -> ExpectationResult:
+    cfg = r.expectation_config
+    kwargs = cfg.kwargs or {}
+    result = r.result or {}
+    ids: list[str] = []
+    for entry in result.get("partial_unexpected_index_list") or []:
+        if isinstance(entry, dict) and id_column in entry:
+            value = entry[id_column]
+            if value is not None and value == value:
+                ids.append(str(value))
+    raised = bool((r.exception_info or {}).get("raised_exception"))
+    return ExpectationResult(
+        expectation=cfg.type,
+        column=kwargs.get("column") or kwargs.get("column_A"),
+        success=bool(r.success),
+        element_count=int(result.get("element_count") or 0),
+        unexpected_count=int(result.get("unexpected_count") or 0),
+        failing_ids=list(dict.fromkeys(ids)),
+        raised_exception=raised,
+    )
+
+
+def _scrubbed(res):
+    """Copy of a suite validation result without any cell values (ids and counts stay)."""
+    from great_expectations.core import ExpectationSuiteValidationResult
+
+    data = res.to_json_dict()
+    for item in data.get("results", []):
+        result = item.get("result") or {}
+        for key in VALUE_KEYS:
+            result.pop(key, None)
+        index_cols = result.get("unexpected_index_column_names") or []
+        entries = result.get("partial_unexpected_index_list") or []
+        result["partial_unexpected_index_list"] = [
+            {k: v for k, v in e.items() if k in index_cols} for e in entries if isinstance(e, dict)
+        ]
+        result.pop("unexpected_index_list", None)
+        result.pop("unexpected_index_query", None)
+        item.pop("exception_info", None)
+    return ExpectationSuiteValidationResult(**_result_kwargs(data))
+
+
+def _result_kwargs(data: dict) -> dict:
+    from great_expectations.core import ExpectationValidationResult
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
+
+    results = []
+    for item in data.get("results", []):
+        cfg = item.get("expectation_config") or {}
+        results.append(
+            ExpectationValidationResult(
+                success=item.get("success"),
+                expectation_config=ExpectationConfiguration(
+                    type=cfg.get("type"), kwargs=cfg.get("kwargs", {}), meta=cfg.get("meta", {})
+                ),
+                result=item.get("result") or {},
+            )
+        )
+    return {
+        "success": data.get("success"),
+        "results": results,
+        "suite_name": data.get("suite_name"),
+        "statistics": data.get("statistics"),
+        "meta": data.get("meta") or {},
+    }
+
+
+def _build_docs(res, docs_dir: Path, suite_name: str) -> str | None:
+    """Render the (value-free) result as GX Data Docs under ``docs_dir``; the index path."""
+    try:
+        from great_expectations.core.run_identifier import RunIdentifier
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
+    except ImportError:  # pragma: no cover - present in GX 1.x
+        return None
+    ctx = _context()
+    site = "hotpass_local"
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    sites = ctx.list_data_docs_sites() or {}
+    if site not in sites:
+        ctx.add_data_docs_site(
+            site_name=site,
+            site_config={
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+    scrubbed = _scrubbed(res)
+    run_id = RunIdentifier(run_name=f"{suite_name}:{time.strftime('%Y%m%dT%H%M%S')}")
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        run_id=run_id,
+        batch_identifier=suite_name,
+    )
+    ctx.validation_results_store.set(key, scrubbed)
+    urls = ctx.build_data_docs(site_names=[site])
+    url = urls.get(site)
+    return url.removeprefix("file://") if url else str(docs_dir / "index.html")
+
+
+def _forget_results() -> None:
+    """Drop validation results GX kept in its in-memory store (they hold cell values)."""
+    store = _context().validation_results_store
+    for key in list(store.list_keys()):
+        store.remove_key(key)
+
+
+def reset() -> None:
+    """Forget the cached context (tests)."""
+    with _LOCK:
+        _RUNTIME.clear()

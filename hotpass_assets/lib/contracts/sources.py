@@ -1,0 +1,286 @@
+"""Structural contracts of the source sheets: what each known workbook kind promises.
+
+A :class:`SheetContract` ties a sheet of a workbook kind (as the capture profile recognises it)
+to its Pandera model in :mod:`hotpass_assets.lib.contracts.models`. :func:`check_workbook`
+reads the sheets of a dropped workbook as text and reports
+
+* **breaches** (they block the drop): a required sheet or a required column is missing, or a key
+  column is empty on every data row (a shifted or renamed header);
+* **drift** (reported only): an expected column is missing (its field will be empty), a key
+  column is empty on some data rows (capture rejects those rows), an optional sheet is absent, or
+  a sheet has no data rows.
+
+Headers match the way capture matches them: exactly, else by header key (case, spacing and
+punctuation ignored). Data rows exclude empty rows and rows that only hold ids. Failing rows are
+named by ``<sheet>!R<Excel row>``; no cell value is ever reported.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from hotpass_assets.lib.contracts import models as m
+from hotpass_assets.lib.contracts.validation import validate
+
+
+@dataclass(frozen=True)
+class SheetContract:
+    kind: str
+    sheet: str
+    model: type[pa.DataFrameModel]
+    role: str
+    optional: bool = False
+    header_row: int = 1
+    id_columns: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        """Table name of the sheet contract within ``raw_workbook``: ``<kind>.<sheet slug>``."""
+        return str(self.model.Config.name).removeprefix("raw_workbook.")
+
+
+SHEET_CONTRACTS: dict[str, tuple[SheetContract, ...]] = {
+    "sacaa": (SheetContract("sacaa", "Cleaned", m.SacaaCleaned, "organisations"),),
+    "reachout": (
+        SheetContract(
+            "reachout", "Organisation", m.ReachoutOrganisation, "organisations", id_columns=("ID",)
+        ),
+        SheetContract("reachout", "Contact Info", m.ReachoutContactInfo, "contacts"),
+    ),
+    "contact_db": (
+        SheetContract("contact_db", "Company_Cat", m.ContactDbCompanyCat, "organisations"),
+        SheetContract("contact_db", "Company_Contacts", m.ContactDbCompanyContacts, "contacts"),
+        SheetContract("contact_db", "Company_Addresses", m.ContactDbCompanyAddresses, "addresses"),
+        SheetContract(
+            "contact_db", "10-10-25 Capture", m.ContactDbCapture, "organisations", optional=True
+        ),
+        SheetContract(
+            "contact_db", "Flight schools", m.ContactDbFlightSchools, "organisations", optional=True
+        ),
+        SheetContract("contact_db", "Order Dates", m.ContactDbOrderDates, "orders"),
+        SheetContract(
+            "contact_db", "Company_Notes", m.ContactDbCompanyNotes, "notes", optional=True
+        ),
+    ),
+}
+
+
+def all_sheet_contracts() -> list[SheetContract]:
+    return [c for contracts in SHEET_CONTRACTS.values() for c in contracts]
+
+
+def sheet_contract(table: str) -> SheetContract:
+    for c in all_sheet_contracts():
+        if c.table == table:
+            return c
+    raise KeyError(f"no source-sheet contract {table!r}")
+
+
+def column_roles(model: type[pa.DataFrameModel]) -> dict[str, dict]:
+    """Header -> {"required": bool, "key": bool} of a source-sheet model."""
+    schema = model.to_schema()
+    out = {}
+    for name, col in schema.columns.items():
+        meta = col.metadata or {}
+        out[str(name)] = {"required": bool(meta.get("required")), "key": bool(meta.get("key"))}
+    return out
+
+
+@dataclass
+class Finding:
+    """One structural finding: where and what, never a value."""
+
+    sheet: str | None
+    column: str | None
+    rule: str
+    rows: int = 0
+    refs: list[str] = field(default_factory=list)
+    message: str = ""
+
+    @property
+    def key(self) -> str:
+        where = self.sheet or "*"
+        return f"{self.rule}:{where}" + (f".{self.column}" if self.column else "")
+
+
+@dataclass
+class SourceReport:
+    source_file: str
+    profile_name: str | None
+    workbook_kind: str | None
+    sheets_checked: list[str] = field(default_factory=list)
+    data_rows: int = 0
+    breaches: list[Finding] = field(default_factory=list)
+    drift: list[Finding] = field(default_factory=list)
+    #: Sheets of the workbook the kind neither reads nor ignores, with their non-empty rows.
+    unlisted_sheets: dict[str, int] = field(default_factory=dict)
+    elapsed_s: float = 0.0
+
+    @property
+    def has_contract(self) -> bool:
+        return self.workbook_kind in SHEET_CONTRACTS
+
+
+def _rename_to_contract(frame: pd.DataFrame, headers: list[str]) -> pd.DataFrame:
+    from hotpass_assets.lib.profiles import resolve_column
+
+    mapping = {}
+    for header in headers:
+        found = resolve_column(header, list(frame.columns))
+        if found is not None and found != header and header not in frame.columns:
+            mapping[found] = header
+    return frame.rename(columns=mapping) if mapping else frame
+
+
+def check_sheet(book, contract: SheetContract, source_file: str, report: SourceReport) -> None:
+    """Check one sheet of an open :class:`~hotpass_assets.lib.reading.Workbook`."""
+    found = book.find_sheet(contract.sheet)
+    where = f"file {source_file!r}, sheet {contract.sheet!r}"
+    if found is None:
+        finding = Finding(
+            contract.sheet,
+            None,
+            "missing_sheet",
+            message=f"{where}: missing_sheet (kind {contract.kind!r}, role {contract.role})",
+        )
+        (report.drift if contract.optional else report.breaches).append(finding)
+        return
+    table = book.read_sheet(
+        found,
+        header_row=contract.header_row,
+        id_columns=contract.id_columns,
+        verify_formulas=False,
+    )
+    book.forget(found)
+    report.sheets_checked.append(found)
+    where = f"file {source_file!r}, sheet {found!r}"
+    roles = column_roles(contract.model)
+    frame = table.frame()
+    frame = _rename_to_contract(frame, list(roles))
+    data = frame[table.data_mask] if len(frame) else frame
+    report.data_rows += len(data)
+    if len(data) == 0:
+        report.drift.append(
+            Finding(found, None, "sheet_without_data", message=f"{where}: no data rows")
+        )
+    for header, role in roles.items():
+        if header not in frame.columns and not role["required"]:
+            report.drift.append(
+                Finding(
+                    found,
+                    header,
+                    "missing_expected_column",
+                    message=f"{where}: missing_expected_column {header!r} (its field will be "
+                    "empty)",
+                )
+            )
+    result = validate(contract.model, data, id_column=None, table=found)
+    if result.passed:
+        return
+    rows = data.index  # Excel row numbers
+    for key, n in sorted(result.failures.items()):
+        rule, _, column = key.partition(":")
+        if rule == "missing_column":
+            report.breaches.append(
+                Finding(
+                    found,
+                    column,
+                    "missing_column",
+                    message=f"{where}: missing_column {column!r} (required)",
+                )
+            )
+            continue
+        refs = _null_refs(data, column, found) if rule == "not_null" else []
+        if rule == "not_null" and n >= len(data):
+            report.breaches.append(
+                Finding(
+                    found,
+                    column,
+                    "key_column_empty",
+                    rows=n,
+                    refs=refs,
+                    message=f"{where}: key_column_empty {column!r} (empty on all {n} data rows)",
+                )
+            )
+        elif rule == "not_null":
+            report.drift.append(
+                Finding(
+                    found,
+                    column,
+                    "key_column_nulls",
+                    rows=n,
+                    refs=refs,
+                    message=f"{where}: key_column_nulls {column!r} (empty on {n} of {len(rows)} "
+                    "data rows; capture rejects them)",
+                )
+            )
+        else:
+            report.breaches.append(
+                Finding(found, column, rule, rows=n, message=f"{where}: {rule} {column!r}")
+            )
+
+
+def _null_refs(data: pd.DataFrame, column: str, sheet: str) -> list[str]:
+    if column not in data.columns:
+        return []
+    return [f"{sheet}!R{int(r)}" for r in data.index[data[column].isna()]]
+
+
+@contextmanager
+def _named(path: Path, name: str):
+    """``path`` under the file name ``name`` (a temporary link), so that recognisers that look
+    at the file name see the name the workbook was dropped with, not its archive name."""
+    if path.name == name or not name or Path(name).name != name:
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="hotpass-contract-") as tmp:
+        link = Path(tmp) / name
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:
+            yield path
+            return
+        yield link
+
+
+def check_workbook(
+    path: str | Path, *, source_file: str | None = None, profile: str | None = None
+) -> SourceReport:
+    """Recognise the workbook kind (like capture does) and check its sheets' contracts.
+
+    ``source_file`` is the name the workbook was dropped with; recognition sees that name even
+    when ``path`` is an archived copy under another name.
+
+    Raises :class:`~hotpass_assets.lib.reading.WorkbookReadError` when the file is unreadable.
+    """
+    from hotpass_assets.lib.profiles import select_profile
+    from hotpass_assets.lib.reading import cell_text, open_workbook
+
+    t0 = time.perf_counter()
+    source_file = source_file or Path(path).name
+    with _named(Path(path), source_file) as named, open_workbook(named) as book:
+        prof, kind_name = select_profile(book, force=profile)
+        report = SourceReport(source_file, prof.name, kind_name)
+        for contract in SHEET_CONTRACTS.get(kind_name, ()):
+            check_sheet(book, contract, source_file, report)
+        if not prof.is_generic:
+            kind = prof.kind(kind_name)
+            known = {s.sheet for s in kind.sheets} | {s.sheet for s in kind.ignore}
+            known_found = {book.find_sheet(s) for s in known}
+            for name in book.sheet_names:
+                if name in known_found:
+                    continue
+                rows = book.raw_rows(name)
+                non_empty = sum(1 for r in rows if any(cell_text(v) is not None for v in r))
+                book.forget(name)
+                if non_empty:
+                    report.unlisted_sheets[name] = non_empty
+    report.elapsed_s = time.perf_counter() - t0
+    return report

@@ -1,0 +1,124 @@
+"""Great Expectations suites: stored JSON, ephemeral context, failures surface as outcomes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hotpass_assets.lib import contracts
+from hotpass_assets.lib.contracts import ContractContext, gx
+from hotpass_assets_tests.lib import test_contracts_data as data
+
+SUITE_DATASETS = ("contact_capture", "refined_organisations", "lead_scores", "call_list")
+
+
+def test_every_frame_dataset_has_a_stored_suite_on_known_columns():
+    assert sorted(p.stem for p in gx.SUITES_DIR.glob("*.json")) == sorted(SUITE_DATASETS)
+    for dataset in SUITE_DATASETS:
+        config = gx.load_suite_config(dataset)
+        assert config["name"] == dataset
+        table, id_column = gx.suite_target(dataset)
+        columns = [c for c, _, _ in contracts.column_schema(dataset, table)]
+        assert id_column in columns
+        for e in config["expectations"]:
+            assert e["type"].startswith("expect_")
+            kwargs = e["kwargs"]
+            if "column" in kwargs:
+                assert kwargs["column"] in columns, (dataset, e["type"], kwargs["column"])
+            if "column_list" in kwargs:
+                assert kwargs["column_list"] == columns, dataset
+
+
+def test_suite_patterns_agree_with_the_models():
+    from hotpass_assets.lib.contracts import models as m
+
+    wanted = {
+        "website": m.WEBSITE_PATTERN,
+        "domain": m.DOMAIN_PATTERN,
+        "primary_contact_email": m.EMAIL_PATTERN,
+        "primary_contact_phone": m.PHONE_PATTERN,
+    }
+    for dataset in SUITE_DATASETS:
+        for e in gx.load_suite_config(dataset)["expectations"]:
+            column, regex = e["kwargs"].get("column"), e["kwargs"].get("regex")
+            if regex and column in wanted:
+                assert regex == wanted[column], (dataset, column)
+
+
+def test_suite_runs_in_an_ephemeral_context_quickly():
+    frames = data.capture_frames()
+    gx.run_suite("contact_capture", frames["organisations"])  # set-up and import
+    run = gx.run_suite("contact_capture", frames["organisations"])
+    from great_expectations.data_context import EphemeralDataContext
+
+    assert isinstance(gx._context(), EphemeralDataContext)
+    assert run.success and run.setup_s < 0.05
+    assert run.validate_s < 1.0, f"GX validation took {run.validate_s:.3f}s"
+    assert len(run.results) == len(gx.load_suite_config("contact_capture")["expectations"])
+
+
+def test_gx_failure_is_a_failing_outcome_with_ids_not_values():
+    frames = data.capture_frames()
+    bad_site = "www.Kestrel-Example.co.za/?ref=thandiwe"
+    frames["organisations"].loc[0, "website"] = bad_site
+    frames["organisations"].loc[1, "source_row"] = 0
+    ctx = ContractContext(
+        partition_key=data.PARTITION, source_file=data.FILE, extra=data.capture_extra()
+    )
+    outcomes = contracts.evaluate("contact_capture", frames, ctx)
+    o = {x.name: x for x in outcomes}["capture_expectations_gx"]
+    assert not o.passed and o.blocks
+    assert o.failures == {
+        "column_values_to_match_regex:website": 1,
+        "column_values_to_be_between:source_row": 1,
+    }
+    assert set(o.failing_ids) == {data.rid("cleaned", 2), data.rid("cleaned", 3)}
+    assert o.metadata["gx_expectations_failed"] == 2
+    assert "gx_validate_ms" in o.metadata
+    assert data.leaked(outcomes, (*data.PERSONAL, bad_site)) == 0
+
+
+@pytest.mark.parametrize("dataset", ["refined_organisations", "lead_scores", "call_list"])
+def test_gx_catches_format_breaches_pandera_does_not_cover(dataset):
+    ctx = ContractContext(partition_key=data.SNAPSHOT)
+    if dataset == "refined_organisations":
+        frames = data.refined_frames()
+        frames["organisations"].loc[0, "primary_contact_phone"] = "082 555 0123"
+        key = "column_values_to_match_regex:primary_contact_phone"
+    elif dataset == "lead_scores":
+        scores = data.score_frame().drop(columns=["top_features"])
+        frames = {"scores": scores}
+        key = "table_columns_to_match_set:*"
+    else:
+        calls = data.call_list_frame()
+        calls.loc[1, "primary_contact_email"] = "Pieter@BlueHeron"
+        frames = {"call_list": calls}
+        key = "column_values_to_match_regex:primary_contact_email"
+    outcomes = {o.name: o for o in contracts.evaluate(dataset, frames, ctx)}
+    gx_check = next(o for n, o in outcomes.items() if n.endswith("_expectations_gx"))
+    assert not gx_check.passed and key in gx_check.failures
+    assert "082 555 0123" not in data.serialised([gx_check])
+
+
+def test_data_docs_are_rendered_without_values(tmp_path):
+    frames = data.capture_frames()
+    frames["organisations"].loc[0, "website"] = "http://www.kestrel-example.co.za/"
+    ctx = ContractContext(
+        partition_key=data.PARTITION,
+        source_file=data.FILE,
+        extra=data.capture_extra(gx_docs_dir=str(tmp_path / "docs")),
+    )
+    o = {x.name: x for x in contracts.evaluate("contact_capture", frames, ctx)}[
+        "capture_expectations_gx"
+    ]
+    assert not o.passed
+    index = o.metadata["gx_data_docs"]
+    assert index.endswith("index.html") and (tmp_path / "docs" / "index.html").exists()
+    pages = list((tmp_path / "docs").rglob("*.html"))
+    assert len(pages) >= 2
+    text = "".join(p.read_text(encoding="utf-8", errors="ignore") for p in pages)
+    assert "www.kestrel-example.co.za/" not in text
+    assert "website" in text and "contact_capture" in text
+    assert not any(v in text for v in data.PERSONAL)
+    json.dumps(o.to_metadata())
