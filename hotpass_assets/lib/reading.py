@@ -1,0 +1,531 @@
+"""Read workbooks as text with python-calamine.
+
+Every cell becomes ``str`` or ``None``; nothing is inferred. Numbers that are integral lose their
+``.0`` (``27821234567.0`` → ``"27821234567"``) so phone numbers and ids keep every digit, dates and
+datetimes become ISO text, booleans become ``TRUE``/``FALSE``, whitespace-only text becomes
+``None``. Each data row keeps its 1-based Excel row number.
+
+Sheets are read whole (``skip_empty_area=False``) so that row numbers are Excel row numbers. The
+header row is row 1 unless told otherwise or detected (:func:`detect_header_row`). Blank headers
+get a synthetic name from their 1-based position (``column_5``); duplicate headers get a suffix
+(``Type_2``). Rows whose only non-empty cells sit in id-like columns (for instance an ``=ROW()``
+formula copied down an ``ID`` column) are *formula rows*: they are counted, not records.
+calamine returns only cached values, so when such rows exist in an ``.xlsx``/``.xlsm`` file,
+openpyxl confirms which of those cells really hold formulas.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "HEADER_SCAN_ROWS",
+    "SheetTable",
+    "Workbook",
+    "WorkbookReadError",
+    "cell_text",
+    "column_letter",
+    "detect_header_row",
+    "header_key",
+    "make_headers",
+    "open_workbook",
+    "read_sheet",
+    "sheet_inventory",
+]
+
+#: How many leading rows :func:`detect_header_row` considers.
+HEADER_SCAN_ROWS = 15
+
+#: Compact header keys (see :func:`header_key`) that name id columns.
+ID_HEADER_KEYS = frozenset({"id", "cid", "row", "rowid", "rowno", "no", "nr", "number", "ref"})
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK"
+
+
+class WorkbookReadError(Exception):
+    """A workbook that cannot be read at all (not a workbook, encrypted, corrupt, missing)."""
+
+    def __init__(self, file: str | Path, reason: str):
+        self.file = str(file)
+        self.reason = reason
+        super().__init__(f"cannot read workbook {Path(self.file).name!r}: {reason}")
+
+
+# --- cell text ---------------------------------------------------------------------------------
+
+
+def _float_text(value: float) -> str | None:
+    if value != value or value in (float("inf"), float("-inf")):
+        return None
+    if value.is_integer() and abs(value) < 1e17:
+        return str(int(value))
+    return repr(value)
+
+
+def _datetime_text(value: dt.datetime) -> str:
+    if value.hour == value.minute == value.second == value.microsecond == 0:
+        return value.date().isoformat()
+    return value.isoformat(sep=" ")
+
+
+def _str_text(value: str) -> str | None:
+    return value if value.strip() else None
+
+
+_CONVERTERS = {
+    str: _str_text,
+    float: _float_text,
+    int: str,
+    bool: lambda v: "TRUE" if v else "FALSE",
+    dt.datetime: _datetime_text,
+    dt.date: dt.date.isoformat,
+    dt.time: dt.time.isoformat,
+    dt.timedelta: str,
+    type(None): lambda v: None,
+}
+
+
+def cell_text(value: object) -> str | None:
+    """One cell value (as calamine or openpyxl return it) as text, or ``None`` when empty."""
+    conv = _CONVERTERS.get(type(value))
+    if conv is not None:
+        return conv(value)
+    if isinstance(value, dt.datetime):
+        return _datetime_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _column_text(values: Sequence[object]) -> list[str | None]:
+    """Vector form of :func:`cell_text`; text cells avoid a function call each."""
+    return [
+        (v if v and not v.isspace() else None) if v.__class__ is str else cell_text(v)
+        for v in values
+    ]
+
+
+# --- headers -----------------------------------------------------------------------------------
+
+
+def header_key(header: object) -> str:
+    """Compact comparison key of a header: NFKC, case-folded, only letters and digits."""
+    if header is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(header)).casefold()
+    return re.sub(r"[\W_]+", "", text)
+
+
+def column_letter(index: int) -> str:
+    """0-based column index → Excel column letters (0 → ``A``)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def make_headers(raw: Sequence[str | None]) -> list[str]:
+    """Unique header names: blanks become ``column_<n>`` (1-based), duplicates get ``_<k>``."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    taken: set[str] = set()
+    for pos, value in enumerate(raw, start=1):
+        base = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value)).strip() if value else ""
+        if not base:
+            base = f"column_{pos}"
+        name = base
+        if name.casefold() in taken:
+            k = seen.get(base.casefold(), 1)
+            while name.casefold() in taken:
+                k += 1
+                name = f"{base}_{k}"
+            seen[base.casefold()] = k
+        taken.add(name.casefold())
+        names.append(name)
+    return names
+
+
+_EMAILISH = re.compile(r"@")
+_URLISH = re.compile(r"^(https?://|www\.)|\.(com|co\.za|org|net)\b", re.I)
+_NUMERICISH = re.compile(r"^[\s+()\-./:0-9]+$")
+
+
+def _header_cell_score(text: str, hints: frozenset[str]) -> int:
+    key = header_key(text)
+    if not key:
+        return 0
+    if key in hints:
+        return 3
+    if _EMAILISH.search(text) or _URLISH.search(text) or _NUMERICISH.match(text):
+        return -1
+    if len(text) > 40 or not re.search(r"[^\W\d_]", text):
+        return -1
+    return 1
+
+
+def detect_header_row(
+    rows: Sequence[Sequence[str | None]],
+    hints: Iterable[str] = (),
+    max_rows: int = HEADER_SCAN_ROWS,
+) -> int | None:
+    """0-based index of the likeliest header row among the first ``max_rows`` text rows.
+
+    Each candidate scores +3 per cell whose :func:`header_key` is in ``hints`` (known header
+    names and synonyms), +1 per short label-like cell and -1 per cell that looks like data (an
+    e-mail, URL, number, date or long text). Rows with fewer than two non-empty cells are not
+    candidates. The best score wins, ties go to the earliest row; ``None`` when no row has two
+    non-empty cells.
+    """
+    hint_keys = frozenset(header_key(h) for h in hints if h)
+    scan = list(rows[:max_rows])
+    best: tuple[float, int] | None = None
+    for idx, row in enumerate(scan):
+        cells = [(pos, c) for pos, c in enumerate(row) if c is not None]
+        if len(cells) < 2:
+            continue
+        score: float = sum(_header_cell_score(c, hint_keys) for _, c in cells)
+        # Headers are distinct labels; repeated values are a sign of data.
+        score -= len(cells) - len({header_key(c) for _, c in cells})
+        # A label does not reappear below itself in its column; data values often do.
+        below = scan[idx + 1 :]
+        for pos, c in cells:
+            key = header_key(c)
+            if key not in hint_keys and any(
+                pos < len(r) and r[pos] is not None and header_key(r[pos]) == key for r in below
+            ):
+                score -= 1
+        # A header sits above its data: prefer earlier rows a little.
+        score -= 0.25 * idx
+        if best is None or score > best[0]:
+            best = (score, idx)
+    return None if best is None else best[1]
+
+
+# --- sheets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetTable:
+    """One sheet read as text, column-major, below its header row."""
+
+    name: str
+    #: 1-based Excel row of the header; ``None`` for an empty sheet.
+    header_row: int | None
+    #: Unique column names (synthetic for blank headers), in sheet order.
+    headers: list[str]
+    #: Header cells as read (``None`` where blank).
+    raw_headers: list[str | None]
+    #: Column name → text values aligned with :attr:`row_numbers`.
+    columns: dict[str, list[str | None]]
+    #: 1-based Excel row of every data row (all rows below the header in the used range).
+    row_numbers: list[int]
+    #: True where the row has no non-empty cell.
+    empty_mask: np.ndarray = field(repr=False)
+    #: True where the row's only non-empty cells are in id-like (formula) columns.
+    formula_mask: np.ndarray = field(repr=False)
+    #: How many formula rows openpyxl confirmed as formulas (``None``: not checked).
+    formula_rows_verified: int | None = None
+    #: How the header row was chosen: ``fixed``, ``detected`` or ``empty``.
+    header_method: str = "fixed"
+    #: Columns whose header is blank and that hold no value, dropped from :attr:`columns`.
+    dropped_blank_columns: int = 0
+    #: Header name → 0-based column index in the sheet.
+    positions: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.row_numbers)
+
+    @property
+    def empty_rows(self) -> int:
+        return int(self.empty_mask.sum())
+
+    @property
+    def formula_rows(self) -> int:
+        return int(self.formula_mask.sum())
+
+    @property
+    def data_mask(self) -> np.ndarray:
+        return ~(self.empty_mask | self.formula_mask)
+
+    def column_ref(self, header: str) -> str:
+        """Excel column letter of ``header``."""
+        return column_letter(self.positions[header])
+
+    def frame(self):
+        """The sheet as a pandas frame of text (object dtype) indexed by Excel row."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.columns, index=pd.Index(self.row_numbers, name="row"), columns=self.headers
+        )
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise WorkbookReadError(path, "file not found")
+    if path.is_dir():
+        raise WorkbookReadError(path, "is a directory")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if not head:
+        raise WorkbookReadError(path, "file is empty")
+    suffix = path.suffix.lower()
+    if head.startswith(_OLE_MAGIC) and suffix in {".xlsx", ".xlsm", ".xlsb"}:
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data or b"EncryptedPackage" in data:
+            raise WorkbookReadError(path, "workbook is password-protected (encrypted)")
+        raise WorkbookReadError(path, "not an Office Open XML workbook (OLE container)")
+    if suffix in {".xlsx", ".xlsm", ".xlsb", ".ods"} and not head.startswith(_ZIP_MAGIC):
+        raise WorkbookReadError(path, "not a zip-based workbook (corrupt or wrong file type)")
+
+
+class Workbook:
+    """An open workbook: sheet names and text reads of sheets. Use :func:`open_workbook`."""
+
+    def __init__(self, path: str | Path):
+        import python_calamine as pc
+
+        self.path = Path(path)
+        self._rows: dict[str, list[list[object]]] = {}
+        _check_file(self.path)
+        try:
+            self._book = pc.CalamineWorkbook.from_path(str(self.path))
+            self.sheet_names: list[str] = list(self._book.sheet_names)
+        except pc.PasswordError as exc:
+            raise WorkbookReadError(self.path, f"workbook is password-protected ({exc})") from exc
+        except (pc.CalamineError, OSError, ValueError) as exc:
+            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # calamine raises plain exceptions for some corrupt parts
+            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}") from exc
+
+    def __enter__(self) -> Workbook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def forget(self, sheet: str) -> None:
+        """Drop the cached cells of ``sheet``."""
+        self._rows.pop(sheet, None)
+
+    def close(self) -> None:
+        self._rows.clear()
+        with contextlib.suppress(Exception):
+            self._book.close()
+
+    def find_sheet(self, name: str) -> str | None:
+        """The workbook's sheet called ``name`` (exact, else same :func:`header_key`)."""
+        if name in self.sheet_names:
+            return name
+        key = header_key(name)
+        for candidate in self.sheet_names:
+            if header_key(candidate) == key:
+                return candidate
+        return None
+
+    def raw_rows(self, sheet: str) -> list[list[object]]:
+        """The sheet's cells as calamine returns them, from A1 (rows are Excel rows); cached."""
+        if sheet in self._rows:
+            return self._rows[sheet]
+        try:
+            rows = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            self._rows[sheet] = rows
+            return rows
+        except Exception as exc:
+            raise WorkbookReadError(
+                self.path, f"sheet {sheet!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+
+    def text_rows(self, sheet: str, limit: int | None = None) -> list[list[str | None]]:
+        """Row-major text of the first ``limit`` rows (all when ``None``)."""
+        rows = self.raw_rows(sheet)
+        if limit is not None:
+            rows = rows[:limit]
+        return [[cell_text(v) for v in row] for row in rows]
+
+    def read_sheet(
+        self,
+        sheet: str,
+        *,
+        header_row: int | str | None = 1,
+        hints: Iterable[str] = (),
+        id_columns: Iterable[str] = (),
+        verify_formulas: bool = True,
+    ) -> SheetTable:
+        """Read ``sheet`` as text.
+
+        ``header_row``: 1-based Excel row of the header, ``"auto"`` to detect it (see
+        :func:`detect_header_row`, ``hints`` are known header names), or ``None`` for a sheet
+        without header (columns are named ``column_<n>``). ``id_columns``: headers whose values
+        alone do not make a row a record, in addition to headers that look like ids (``ID``,
+        ``C_ID``, ``Row``, ...).
+        """
+        raw = self.raw_rows(sheet)
+        width = max((len(r) for r in raw), default=0)
+        if width == 0 or not raw:
+            return _empty_table(sheet)
+        hints = list(hints)
+        method = "fixed"
+        if header_row == "auto":
+            probe = [[cell_text(v) for v in row] for row in raw[:HEADER_SCAN_ROWS]]
+            idx = detect_header_row(probe, hints)
+            header_idx = 0 if idx is None else idx
+            method = "detected"
+        elif header_row is None:
+            header_idx = -1
+            method = "none"
+        else:
+            header_idx = int(header_row) - 1
+            if header_idx < 0:
+                raise ValueError("header_row is 1-based")
+        if header_idx >= len(raw):
+            return _empty_table(sheet, header_row=header_idx + 1)
+        raw_headers = (
+            [None] * width
+            if header_idx < 0
+            else [cell_text(v) for v in raw[header_idx]] + [None] * (width - len(raw[header_idx]))
+        )
+        body = raw[header_idx + 1 :]
+        first_row = header_idx + 2
+        # Column-major text; rows from calamine are rectangular.
+        if body:
+            cols_raw = list(zip(*body, strict=False))
+            if len(cols_raw) < width:
+                cols_raw += [(None,) * len(body)] * (width - len(cols_raw))
+        else:
+            cols_raw = [()] * width
+        headers_all = make_headers(raw_headers)
+        columns: dict[str, list[str | None]] = {}
+        positions: dict[str, int] = {}
+        headers: list[str] = []
+        kept_raw: list[str | None] = []
+        dropped = 0
+        for pos, (name, values) in enumerate(zip(headers_all, cols_raw, strict=False)):
+            text = _column_text(values)
+            if raw_headers[pos] is None and all(v is None for v in text):
+                dropped += 1
+                continue
+            columns[name] = text
+            positions[name] = pos
+            headers.append(name)
+            kept_raw.append(raw_headers[pos])
+        n = len(body)
+        row_numbers = list(range(first_row, first_row + n))
+        if headers:
+            present = np.array(
+                [[v is not None for v in columns[h]] for h in headers], dtype=bool
+            ).reshape(len(headers), n)
+        else:
+            present = np.zeros((0, n), dtype=bool)
+        counts = present.sum(axis=0)
+        empty_mask = counts == 0
+        id_keys = {header_key(c) for c in id_columns} | ID_HEADER_KEYS
+        id_idx = [i for i, h in enumerate(headers) if header_key(h) in id_keys]
+        if id_idx:
+            id_counts = present[id_idx].sum(axis=0)
+            formula_mask = (counts > 0) & (counts == id_counts)
+        else:
+            formula_mask = np.zeros(n, dtype=bool)
+        table = SheetTable(
+            name=sheet,
+            header_row=header_idx + 1 if header_idx >= 0 else None,
+            headers=headers,
+            raw_headers=kept_raw,
+            columns=columns,
+            row_numbers=row_numbers,
+            empty_mask=empty_mask,
+            formula_mask=formula_mask,
+            header_method=method,
+            dropped_blank_columns=dropped,
+            positions=positions,
+        )
+        if verify_formulas and formula_mask.any():
+            table.formula_rows_verified = self._verify_formulas(table, [headers[i] for i in id_idx])
+        return table
+
+    def _verify_formulas(self, table: SheetTable, id_headers: list[str]) -> int | None:
+        """Count formula rows whose id cells openpyxl confirms as formulas (None: cannot tell)."""
+        if self.path.suffix.lower() not in {".xlsx", ".xlsm"}:
+            return None
+        try:
+            import openpyxl
+        except ImportError:  # pragma: no cover - openpyxl is a declared dependency
+            return None
+        rows = [r for r, f in zip(table.row_numbers, table.formula_mask, strict=True) if f]
+        cols = sorted(table.positions[h] + 1 for h in id_headers)
+        wanted = set(rows)
+        confirmed = 0
+        try:
+            book = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+            try:
+                ws = book[table.name]
+                lo, hi = min(rows), max(rows)
+                for row_no, row in enumerate(
+                    ws.iter_rows(min_row=lo, max_row=hi, min_col=cols[0], max_col=cols[-1]),
+                    start=lo,
+                ):
+                    if row_no not in wanted:
+                        continue
+                    cells = [row[c - cols[0]] for c in cols if c - cols[0] < len(row)]
+                    if any(getattr(c, "data_type", None) == "f" for c in cells):
+                        confirmed += 1
+            finally:
+                book.close()
+        except Exception:
+            return None
+        return confirmed
+
+
+def _empty_table(sheet: str, header_row: int | None = None) -> SheetTable:
+    return SheetTable(
+        name=sheet,
+        header_row=header_row,
+        headers=[],
+        raw_headers=[],
+        columns={},
+        row_numbers=[],
+        empty_mask=np.zeros(0, dtype=bool),
+        formula_mask=np.zeros(0, dtype=bool),
+        header_method="empty",
+    )
+
+
+def open_workbook(path: str | Path) -> Workbook:
+    """Open ``path`` for reading; raises :class:`WorkbookReadError` when it is not readable."""
+    return Workbook(path)
+
+
+def read_sheet(path: str | Path, sheet: str, **kwargs) -> SheetTable:
+    """Convenience: open ``path`` and read one sheet (see :meth:`Workbook.read_sheet`)."""
+    with open_workbook(path) as book:
+        found = book.find_sheet(sheet)
+        if found is None:
+            raise KeyError(f"{Path(path).name!r} has no sheet {sheet!r}")
+        return book.read_sheet(found, **kwargs)
+
+
+def sheet_inventory(path: str | Path) -> list[dict]:
+    """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``."""
+    out = []
+    with open_workbook(path) as book:
+        for name in book.sheet_names:
+            raw = book.raw_rows(name)
+            width = max((len(r) for r in raw), default=0)
+            non_empty = sum(1 for row in raw if any(cell_text(v) is not None for v in row))
+            out.append(
+                {"sheet": name, "rows": len(raw), "columns": width, "non_empty_rows": non_empty}
+            )
+    return out

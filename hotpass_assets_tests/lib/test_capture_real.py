@@ -1,0 +1,156 @@
+"""Capture of the real source workbooks: aggregate figures only (counts and ratios).
+
+The workbooks hold personal data. These tests read them from ``/work/shared/workbooks`` (or
+``HOTPASS_REAL_WORKBOOKS``) at test time, assert and print counts and ratios only, and never print
+or store a cell value.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hotpass_assets.lib import normalise as nz
+from hotpass_assets.lib.capture import capture_workbook
+from hotpass_assets.lib.drops import content_hash
+from hotpass_assets.lib.reading import open_workbook
+
+pytestmark = pytest.mark.real
+
+WORKBOOKS = Path(os.environ.get("HOTPASS_REAL_WORKBOOKS", "/work/shared/workbooks"))
+FILES = {
+    "sacaa": "SACAA Flight Schools - Refined copy__CLEANED.xlsx",
+    "reachout": "Reachout Database.xlsx",
+    "contact_db": "Contact Database.xlsx",
+}
+
+
+def _path(kind: str) -> Path:
+    path = WORKBOOKS / FILES[kind]
+    if not path.exists():
+        pytest.skip(f"real workbook for {kind} not present under {WORKBOOKS}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def captures():
+    out = {}
+    for kind in FILES:
+        path = WORKBOOKS / FILES[kind]
+        if path.exists():
+            out[kind] = capture_workbook(
+                path, partition_key=f"real_{kind}", content_hash=content_hash(path),
+                source_file=path.name,
+            )  # fmt: skip
+    if not out:
+        pytest.skip(f"no real workbooks under {WORKBOOKS}")
+    return out
+
+
+def _result(captures, kind):
+    _path(kind)
+    return captures[kind]
+
+
+def _read_sheets(result):
+    return [s for s in result.sheets if s["role"] not in ("ignore", "unlisted")]
+
+
+@pytest.mark.parametrize("kind", list(FILES))
+def test_recognised_and_every_row_accounted_for(captures, kind):
+    result = _result(captures, kind)
+    assert (result.profile_name, result.workbook_kind) == ("aviation", kind)
+    assert result.blocking_errors == []
+    for s in _read_sheets(result):
+        total = s["rows_captured"] + s["rows_rejected"] + s["empty_rows"] + s["formula_rows"]
+        assert total == s["rows_read"], s["sheet"]
+        print(
+            f"{kind}/{s['sheet']}: read={s['rows_read']} empty={s['empty_rows']} "
+            f"formula={s['formula_rows']} captured={s['rows_captured']} "
+            f"rejected={s['rows_rejected']} org={s['organisation_records']} "
+            f"attr={s['attribute_records']} contacts={s['contact_records']} "
+            f"values_rejected={sum(s['values_rejected'].values())}"
+        )
+        if s["role"] == "organisations":
+            # Every row with a name is captured; rows without one are rejects with a reason.
+            assert s["rows_rejected"] == s["rows_missing_organisation_name"]
+    rejects = result.rejects
+    assert rejects["reason_code"].notna().all() and rejects["reason"].notna().all()
+    row_level = rejects[rejects["reason_code"].isin(["missing_organisation_name", "unlinked_row"])]
+    assert row_level["raw_value"].notna().all()
+    ignored = [s for s in result.sheets if s["role"] == "ignore"]
+    assert all(s["ignored_reason"] for s in ignored)
+    assert not [s for s in result.sheets if s["role"] == "unlisted"]
+
+
+def test_phone_and_email_coverage(captures):
+    """>= 99% of the distinct valid phones and e-mails found anywhere in the read sheets."""
+    source_phones: set[str] = set()
+    source_emails: set[str] = set()
+    kept_phones: set[str] = set()
+    kept_emails: set[str] = set()
+    for kind, result in captures.items():
+        path = WORKBOOKS / FILES[kind]
+        with open_workbook(path) as book:
+            for s in _read_sheets(result):
+                for row in book.text_rows(s["sheet"]):
+                    for value in row:
+                        if value is None:
+                            continue
+                        source_phones.update(nz.parse_phones(value).valid)
+                        source_emails.update(nz.parse_emails(value).valid)
+        for frame in (result.organisations, result.contacts):
+            kept_phones.update(p for lst in frame["phones"] for p in lst)
+            kept_emails.update(e for lst in frame["emails"] for e in lst)
+    phone_ratio = len(source_phones & kept_phones) / max(len(source_phones), 1)
+    email_ratio = len(source_emails & kept_emails) / max(len(source_emails), 1)
+    print(
+        f"phones: source={len(source_phones)} captured={len(source_phones & kept_phones)} "
+        f"ratio={phone_ratio:.4f}; emails: source={len(source_emails)} "
+        f"captured={len(source_emails & kept_emails)} ratio={email_ratio:.4f}"
+    )
+    assert source_phones and source_emails
+    assert phone_ratio >= 0.99
+    assert email_ratio >= 0.99
+
+
+def test_contact_database_contacts_and_addresses_attach(captures):
+    result = _result(captures, "contact_db")
+    stats = {s["sheet"]: s for s in result.sheets}
+    orgs = result.organisations
+    masters = set(orgs.loc[orgs["source_sheet"] == "Company_Cat", "record_id"])
+    for sheet in ("Company_Contacts", "Company_Addresses", "Company_Notes"):
+        s = stats[sheet]
+        assert s["rows_unlinked"] == 0 and s["rows_rejected"] == 0, sheet
+        assert s["rows_captured"] == s["data_rows"], sheet
+    contacts = result.contacts[result.contacts["source_sheet"] == "Company_Contacts"]
+    assert len(contacts) > 0
+    assert contacts["organisation_record_id"].isin(masters).all()
+    addresses = orgs[orgs["source_sheet"] == "Company_Addresses"]
+    assert len(addresses) == stats["Company_Addresses"]["data_rows"]
+    assert addresses["link_record_id"].isin(masters).all()
+    assert addresses["address"].notna().all()
+    orders = stats["Order Dates"]
+    print(
+        f"contact_db: contacts={len(contacts)} addresses={len(addresses)} "
+        f"orders linked={orders['rows_captured']} unlinked={orders['rows_unlinked']} "
+        f"masters with orders={(orgs['order_count'].fillna(0) > 0).sum()}"
+    )
+
+
+def test_reachout_contacts_attach_to_organisations(captures):
+    result = _result(captures, "reachout")
+    stats = {s["sheet"]: s for s in result.sheets}
+    contact_sheet = stats["Contact Info"]
+    assert contact_sheet["rows_rejected"] == 0
+    assert contact_sheet["rows_captured"] == contact_sheet["data_rows"]
+    org_ids = set(result.organisations["record_id"])
+    contacts = result.contacts
+    assert len(contacts) > 0
+    assert contacts["organisation_record_id"].notna().all()
+    assert contacts["organisation_record_id"].isin(org_ids).all()
+    assert stats["Organisation"]["formula_rows"] > 0
+    print(
+        f"reachout: contacts={len(contacts)} linked_by={contact_sheet['linked_by']} "
+        f"own_row_orgs={contact_sheet['organisation_records']}"
+    )

@@ -1,0 +1,209 @@
+"""Reading workbooks as text: fidelity, headers, header-row detection, formula rows, errors."""
+
+import datetime as dt
+
+import pytest
+
+from hotpass_assets.lib.reading import (
+    WorkbookReadError,
+    cell_text,
+    column_letter,
+    detect_header_row,
+    make_headers,
+    open_workbook,
+    read_sheet,
+    sheet_inventory,
+)
+
+
+def write_xlsx(path, sheets):
+    """Write ``{sheet: rows}`` with openpyxl (values keep their Python types)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for r, row in enumerate(rows, start=1):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    ws.cell(row=r, column=c, value=value)
+    wb.save(path)
+    return path
+
+
+def test_cell_text_rules():
+    assert cell_text(27821234567.0) == "27821234567"
+    assert cell_text(27821234567) == "27821234567"
+    assert cell_text(2.5) == "2.5"
+    assert cell_text(True) == "TRUE"
+    assert cell_text(dt.date(2024, 5, 1)) == "2024-05-01"
+    assert cell_text(dt.datetime(2024, 5, 1)) == "2024-05-01"
+    assert cell_text(dt.datetime(2024, 5, 1, 13, 30)) == "2024-05-01 13:30:00"
+    assert cell_text("  ") is None
+    assert cell_text("\u00a0") is None
+    assert cell_text("") is None
+    assert cell_text(None) is None
+    assert cell_text(" keep ") == " keep "
+
+
+def test_text_fidelity_of_numbers_dates_and_phones(tmp_path):
+    path = write_xlsx(
+        tmp_path / "fidelity.xlsx",
+        {
+            "Data": [
+                ["Name", "Cell", "Phone text", "When", "Stamp", "Ratio", "Flag"],
+                ["Alpha", 27821234567, "+27 82 123 4567", dt.datetime(2024, 5, 1),
+                 dt.datetime(2024, 5, 1, 8, 15), 0.25, True],
+                ["Beta", 27821234567.0, "0821234567", dt.date(2023, 12, 31), None, 3.0, False],
+            ]
+        },
+    )  # fmt: skip
+    table = read_sheet(path, "Data")
+    cols = table.columns
+    assert cols["Cell"] == ["27821234567", "27821234567"]
+    assert cols["Phone text"] == ["+27 82 123 4567", "0821234567"]
+    assert cols["When"] == ["2024-05-01", "2023-12-31"]
+    assert cols["Stamp"][0] == "2024-05-01 08:15:00"
+    assert cols["Ratio"] == ["0.25", "3"]
+    assert cols["Flag"] == ["TRUE", "FALSE"]
+    assert table.row_numbers == [2, 3]
+    assert all(v is None or isinstance(v, str) for col in cols.values() for v in col)
+
+
+def test_blank_and_duplicate_headers(tmp_path):
+    path = write_xlsx(
+        tmp_path / "headers.xlsx",
+        {
+            "S": [
+                ["Company", "Type", None, "Type", "Type"],
+                ["Acme", "Head", "1 Main Road", "x", "y"],
+            ]
+        },
+    )
+    table = read_sheet(path, "S")
+    assert table.headers == ["Company", "Type", "column_3", "Type_2", "Type_3"]
+    assert table.columns["column_3"] == ["1 Main Road"]
+    assert table.raw_headers[2] is None
+    assert table.column_ref("column_3") == "C"
+    assert make_headers([None, "a", "A", " a "]) == ["column_1", "a", "A_2", "a_3"]
+    assert column_letter(0) == "A" and column_letter(27) == "AB"
+
+
+def test_blank_header_columns_without_values_are_dropped(tmp_path):
+    path = write_xlsx(
+        tmp_path / "gap.xlsx", {"S": [["Company", None, "Phone"], ["Acme", None, "1"]]}
+    )
+    table = read_sheet(path, "S")
+    assert table.headers == ["Company", "Phone"]
+    assert table.dropped_blank_columns == 1
+
+
+def test_header_row_detection(tmp_path):
+    path = write_xlsx(
+        tmp_path / "title.xlsx",
+        {
+            "Leads": [
+                ["Regional leads export"],
+                [None],
+                ["School", "Contact Person", "E-mail address", "Cell", "Province"],
+                ["Alpha Flight School", "A Person (CFI)", "a@alpha-example.co.za", "0821234567", "Gauteng"],
+                ["Beta Aviation", "B Person", "b@beta-example.co.za", "0831234567", "Gauteng"],
+            ]
+        },
+    )  # fmt: skip
+    table = read_sheet(path, "Leads", header_row="auto")
+    assert table.header_row == 3
+    assert table.header_method == "detected"
+    assert table.headers[0] == "School"
+    assert table.row_numbers == [4, 5]
+
+
+def test_detect_header_row_prefers_hints_and_labels():
+    rows = [
+        ["Acme", "x@acme-example.com", "0821234567"],
+        ["Company", "Email", "Phone"],
+        ["Beta", "y@beta-example.com", "0831234567"],
+    ]
+    assert detect_header_row(rows) == 1
+    assert detect_header_row(rows, hints=["Company", "Email"]) == 1
+    assert detect_header_row([["only one"], [None, None]]) is None
+    # Row 1 wins over data rows that also look like labels.
+    plain = [["Company", "Type"], ["Acme", "Head"], ["Beta", "Head"]]
+    assert detect_header_row(plain) == 0
+
+
+def test_formula_only_rows_are_counted_not_data(tmp_path):
+    import xlsxwriter
+
+    path = tmp_path / "formula.xlsx"
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("Organisation")
+    ws.write_row(0, 0, ["Organisation Name", "ID", "Area"])
+    ws.write_row(1, 0, ["Alpha Aviation"])
+    ws.write_formula(1, 1, "=ROW()", None, 2)
+    ws.write(1, 2, "Gauteng")
+    for r in range(2, 12):  # trailing rows with only the id formula
+        ws.write_formula(r, 1, "=ROW()", None, r + 1)
+    wb.close()
+    with open_workbook(path) as book:
+        table = book.read_sheet("Organisation", id_columns=["ID"])
+    assert table.rows_read == 11
+    assert table.formula_rows == 10
+    assert table.formula_rows_verified == 10
+    assert table.empty_rows == 0
+    assert int(table.data_mask.sum()) == 1
+    assert table.columns["ID"][0] == "2"
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"this is not a workbook", "not a zip"),
+        (b"", "empty"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            + b"\x00" * 64
+            + "EncryptedPackage".encode("utf-16-le"),
+            "password-protected",
+        ),
+    ],
+)
+def test_unreadable_files_raise_clear_error(tmp_path, content, reason):
+    path = tmp_path / "Broken Drop.xlsx"
+    path.write_bytes(content)
+    with pytest.raises(WorkbookReadError) as info:
+        open_workbook(path)
+    assert "Broken Drop.xlsx" in str(info.value)
+    assert reason in info.value.reason
+    assert info.value.file.endswith("Broken Drop.xlsx")
+
+
+def test_corrupt_zip_and_missing_file(tmp_path):
+    import zipfile
+
+    path = tmp_path / "corrupt.xlsx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("hello.txt", "no workbook parts here")
+    with pytest.raises(WorkbookReadError, match=r"corrupt\.xlsx"), open_workbook(path) as book:
+        book.read_sheet(book.sheet_names[0])
+    with pytest.raises(WorkbookReadError, match="file not found"):
+        open_workbook(tmp_path / "absent.xlsx")
+
+
+def test_sheet_inventory(tmp_path):
+    path = write_xlsx(
+        tmp_path / "inv.xlsx",
+        {"A": [["h1", "h2"], ["1", None], [None, None], ["x", "y"]], "Empty": []},
+    )
+    inv = {s["sheet"]: s for s in sheet_inventory(path)}
+    assert inv["A"] == {"sheet": "A", "rows": 4, "columns": 2, "non_empty_rows": 3}
+    assert inv["Empty"]["rows"] == 0 and inv["Empty"]["non_empty_rows"] == 0
+
+
+def test_find_sheet_is_lenient(tmp_path):
+    path = write_xlsx(tmp_path / "names.xlsx", {"Contact Info": [["a"]]})
+    with open_workbook(path) as book:
+        assert book.find_sheet("Contact Info") == "Contact Info"
+        assert book.find_sheet("contact_info") == "Contact Info"
+        assert book.find_sheet("Nope") is None
