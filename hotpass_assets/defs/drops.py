@@ -103,6 +103,9 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     ctx = contracts.ContractContext(
         partition_key=key,
         source_file=file_name,
+        previous=previous_partition_stats(
+            context, "raw_workbook", _earlier_drops_of_same_workbook(context, key)
+        ),
         extra={"inventory": inventory, "path": str(path), "read_error": read_error},
     )
     outcomes = contracts.evaluate("raw_workbook", {}, ctx)
@@ -128,6 +131,9 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "sheet_count": len(rows),
             "total_rows": sum(r["rows"] for r in rows),
             "sheets": counts_table(rows, ["sheet", "rows", "columns", "non_empty_rows"]),
+            "partition_stats": dg.MetadataValue.json(
+                contracts.partition_stats("raw_workbook", {}, ctx)
+            ),
         },
         check_results=results,
         data_version=dg.DataVersion(sha[:16]),
@@ -248,7 +254,15 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
         "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
         "sheets": counts_table(
             sheets,
-            ["sheet", "role", "rows_read", "captured", "rejected_rows", "skipped_empty", "rejected_values"],
+            [
+                "sheet",
+                "role",
+                "rows_read",
+                "captured",
+                "rejected_rows",
+                "skipped_empty",
+                "rejected_values",
+            ],
         ),
         "parquet_sha256": digests,
         "organisations_path": dg.MetadataValue.path(str(path)),

@@ -14,7 +14,9 @@ import dagster as dg
 DROPS = dg.DynamicPartitionsDefinition(name="workbook_drops")
 
 SNAPSHOTS = dg.DailyPartitionsDefinition(
-    start_date=date.fromisoformat(os.environ.get("HOTPASS_SNAPSHOT_START", "2025-01-01")).isoformat(),
+    start_date=date.fromisoformat(
+        os.environ.get("HOTPASS_SNAPSHOT_START", "2025-01-01")
+    ).isoformat(),
     end_offset=1,  # today's snapshot exists today, so new drops refine the same day
     timezone="UTC",
 )

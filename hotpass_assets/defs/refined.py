@@ -117,7 +117,8 @@ def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
     if not root.exists():
         return None
     earlier = sorted(
-        p for p in root.glob("snapshot_date=*/data.parquet")
+        p
+        for p in root.glob("snapshot_date=*/data.parquet")
         if p.parent.name.split("=", 1)[1] < day.isoformat()
     )
     return read_table(earlier[-1]) if earlier else None
@@ -126,9 +127,7 @@ def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
 def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
     orgs = [read_table(settings.capture_path("organisations", k)) for k in keys]
     people = [
-        read_table(p)
-        for p in (settings.capture_path("contacts", k) for k in keys)
-        if p.exists()
+        read_table(p) for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()
     ]
     from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
 
@@ -269,9 +268,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             ),
             "review_decisions": dg.MetadataValue.json(latest["review_decisions"]),
             "partition_stats": dg.MetadataValue.json(latest["partition_stats"]),
-            "path": dg.MetadataValue.path(
-                str(settings.refined_path("organisations", latest_key))
-            ),
+            "path": dg.MetadataValue.path(str(settings.refined_path("organisations", latest_key))),
             "parquet_sha256": latest["digests"]["organisations"],
         },
         check_results=check_results("refined_organisations", last_outcomes),
@@ -288,9 +285,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             asset_key=asset,
             metadata={
                 **common,
-                "dagster/row_count": int(latest[count])
-                if count
-                else len(read_table(path)),
+                "dagster/row_count": int(latest[count]) if count else len(read_table(path)),
                 "path": dg.MetadataValue.path(str(path)),
                 "parquet_sha256": latest["digests"][table],
             },

@@ -13,6 +13,7 @@ from hotpass_assets.defs.common import (
     OWNERS,
     check_results,
     check_specs_for,
+    previous_partition_stats,
     raise_if_blocked,
     table_schema,
 )
@@ -75,6 +76,10 @@ def load_champion(settings: Settings):
         with open(local, "rb") as fh:
             model = pickle.load(fh)  # our own registry's artifact, written by this asset
     return model, version
+
+
+def _earlier_snapshot(key: str) -> list[str]:
+    return [(date.fromisoformat(key) - timedelta(days=1)).isoformat()]
 
 
 def _snapshot(settings: Settings, key: str) -> pd.DataFrame:
@@ -178,8 +183,9 @@ def lead_score_model(context: dg.AssetExecutionContext):
         candidate_version=str(version.version),
         champion_version=str(champion_version.version) if champion_version else "none",
     )
-    ap, base_ap = result.metrics.get("average_precision"), result.baseline_metrics.get(
-        "average_precision"
+    ap, base_ap = (
+        result.metrics.get("average_precision"),
+        result.baseline_metrics.get("average_precision"),
     )
     base_outcome = outcome(
         BASELINE_CHECK,
@@ -243,9 +249,12 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     scores = score(model, frame, as_of=date.fromisoformat(key))
     scores["model_version"] = str(version.version)
     scores["snapshot_date"] = key
-    outcomes = contracts.evaluate(
-        "lead_scores", {"scores": scores}, contracts.ContractContext(partition_key=key)
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        previous=previous_partition_stats(context, "lead_scores", _earlier_snapshot(key)),
+        extra={"entity_ids": frame["entity_id"].tolist()},
     )
+    outcomes = contracts.evaluate("lead_scores", {"scores": scores}, ctx)
     if any(o.blocks for o in outcomes):
         yield from check_results("lead_scores", outcomes)
         raise_if_blocked(outcomes, f"lead scores {key}")
@@ -256,15 +265,15 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "dagster/row_count": len(scores),
             "model_version": str(version.version),
             "score_quantiles": dg.MetadataValue.json(
-                {
-                    str(q): round(float(scores["lead_score"].quantile(q)), 4)
-                    for q in (0.1, 0.5, 0.9)
-                }
+                {str(q): round(float(scores["lead_score"].quantile(q)), 4) for q in (0.1, 0.5, 0.9)}
                 if len(scores)
                 else {}
             ),
             "path": dg.MetadataValue.path(str(settings.scoring_path("lead_scores", key))),
             "parquet_sha256": digest,
+            "partition_stats": dg.MetadataValue.json(
+                contracts.partition_stats("lead_scores", {"scores": scores}, ctx)
+            ),
         },
         check_results=check_results("lead_scores", outcomes),
         data_version=dg.DataVersion(digest[:16]),
@@ -289,15 +298,29 @@ def call_list(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     scores = read_table(settings.scoring_path("lead_scores", key))
     version = str(scores["model_version"].iloc[0]) if len(scores) else None
     calls = build_call_list(frame, scores, settings.call_list_size, model_version=version)
-    outcomes = contracts.evaluate(
-        "call_list", {"call_list": calls}, contracts.ContractContext(partition_key=key)
-    )
-    if any(o.blocks for o in outcomes):
-        yield from check_results("call_list", outcomes)
-        raise_if_blocked(outcomes, f"call list {key}")
     csv_path = settings.scoring_path("call_list", key, "csv")
     xlsx_path = settings.scoring_path("call_list", key, "xlsx")
-    write_call_list(calls, csv_path, xlsx_path)
+    # Written to temporary names, checked as delivered, then moved into place: a failing
+    # check leaves the previous call list untouched.
+    tmp_csv, tmp_xlsx = csv_path.with_name(".incoming.csv"), xlsx_path.with_name(".incoming.xlsx")
+    tmp_csv.parent.mkdir(parents=True, exist_ok=True)
+    write_call_list(calls, tmp_csv, tmp_xlsx)
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        extra={
+            "requested_size": settings.call_list_size,
+            "csv_path": str(tmp_csv),
+            "xlsx_path": str(tmp_xlsx),
+        },
+    )
+    outcomes = contracts.evaluate("call_list", {"call_list": calls}, ctx)
+    if any(o.blocks for o in outcomes):
+        tmp_csv.unlink(missing_ok=True)
+        tmp_xlsx.unlink(missing_ok=True)
+        yield from check_results("call_list", outcomes)
+        raise_if_blocked(outcomes, f"call list {key}")
+    os.replace(tmp_csv, csv_path)
+    os.replace(tmp_xlsx, xlsx_path)
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(calls),
