@@ -6,6 +6,7 @@ sheet), 1 any other error.
 
 import argparse
 import sys
+import warnings
 from pathlib import Path
 
 EXIT_OK, EXIT_ERROR, EXIT_CONTRACT = 0, 1, 2
@@ -24,6 +25,10 @@ def _settings(args: argparse.Namespace):
         env["HOTPASS_PROFILE"] = args.profile
         os.environ["HOTPASS_PROFILE"] = args.profile
     return Settings.from_env(env)
+
+
+def _log_level(args: argparse.Namespace) -> str:
+    return "DEBUG" if getattr(args, "verbose", False) else "WARNING"
 
 
 def _print_report(report) -> None:
@@ -69,7 +74,9 @@ def cmd_refine(args: argparse.Namespace) -> int:
         print("error: --output must end in .parquet, .csv or .xlsx", file=sys.stderr)
         return EXIT_ERROR
     print(f"refining {len(files)} workbook(s) from {input_dir}")
-    report = run_pipeline(files, settings=settings, include_scoring=args.score)
+    report = run_pipeline(
+        files, settings=settings, include_scoring=args.score, log_level=_log_level(args)
+    )
     _print_report(report)
     refined = settings.refined_path("organisations", report.snapshot_date)
     if report.snapshot_success and refined.exists():
@@ -92,7 +99,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     write_demo_workbooks(landing, seed=args.seed, n_organisations=args.organisations)
     files = workbook_files(landing)
     print(f"dropped {len(files)} synthetic demo workbook(s) into {landing}")
-    report = run_pipeline(files, settings=settings, include_scoring=True)
+    report = run_pipeline(
+        files, settings=settings, include_scoring=True, log_level=_log_level(args)
+    )
     _print_report(report)
     snap = report.snapshot_date
     print()
@@ -128,6 +137,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hotpass", description=__doc__.splitlines()[0])
     parser.add_argument("--home", help="data directory (default: $HOTPASS_HOME or ./.hotpass)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Dagster's run log")
     sub = parser.add_subparsers(dest="command", required=True)
 
     refine = sub.add_parser(
@@ -137,9 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     refine.add_argument("--input-dir", required=True)
     refine.add_argument("--output", required=True, help=".parquet, .csv or .xlsx")
     refine.add_argument("--profile", help="force a source profile (default: recognise)")
-    refine.add_argument(
-        "--no-score", dest="score", action="store_false", help="skip lead scoring"
-    )
+    refine.add_argument("--no-score", dest="score", action="store_false", help="skip lead scoring")
     refine.set_defaults(func=cmd_refine)
 
     demo = sub.add_parser("demo", help="drop synthetic demo workbooks and materialise everything")
@@ -170,6 +178,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.verbose:
+        # Library notices (Dagster beta/preview APIs, deprecations) are for developers.
+        warnings.simplefilter("ignore")
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -94,6 +94,7 @@ def run_pipeline(
     settings: Settings,
     snapshot: date | None = None,
     include_scoring: bool = True,
+    log_level: str = "WARNING",
 ) -> PipelineReport:
     import dagster as dg
 
@@ -114,10 +115,15 @@ def run_pipeline(
     outcomes: list[DropOutcome] = []
     run_ids: list[str] = []
     ingest = defs.resolve_job_def("ingest_drop")
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     names = {m.partition_key: m.file_name for m in manifests}
     for key in keys:
         result = ingest.execute_in_process(
-            partition_key=key, instance=instance, raise_on_error=False, tags={"hotpass/trigger": "cli"}
+            partition_key=key,
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags={"hotpass/trigger": "cli"},
         )
         run_ids.append(result.run_id)
         blocked, error = _failures(result)
@@ -128,6 +134,7 @@ def run_pipeline(
         partition_key=day.isoformat(),
         instance=instance,
         raise_on_error=False,
+        run_config=run_config,
         tags={"hotpass/trigger": "cli"},
     )
     run_ids.append(result.run_id)
