@@ -131,6 +131,8 @@ def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, p
     ]
     from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
 
+    orgs = [f for f in orgs if len(f)]
+    people = [f for f in people if len(f)]
     org_frame = (
         pd.concat(orgs, ignore_index=True)
         if orgs
