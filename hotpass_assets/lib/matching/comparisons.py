@@ -1,0 +1,706 @@
+"""Pairwise comparisons: each turns record pairs into discrete agreement levels.
+
+A comparison is prepared once on the whole frame (values normalised and encoded as integer
+codes), then compares any arrays of left/right record indices in bulk. Level 0 is "a value is
+missing" (no evidence either way); levels 1..k run from the strongest agreement to plain
+disagreement (the last level). The Fellegi–Sunter model learns an m and u probability per level.
+
+String similarities run through ``rapidfuzz.process.cpdist`` (element-wise, C++, multi-threaded)
+on the distinct value pairs only. Set-valued fields (phones, e-mails, domains) are encoded as a
+fixed-width code matrix (at most ``MAX_SET`` values per record) and overlap is one broadcast
+comparison.
+
+Term frequencies: a comparison may name levels whose u probability is replaced, pair by pair, by
+the frequency of the agreeing value (as Splink's term-frequency adjustment does), so agreeing on a
+rare name counts more than agreeing on a common one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+from rapidfuzz import distance, fuzz, process
+
+from hotpass_assets.lib.matching import text
+from hotpass_assets.lib.matching.blocking import unique_ints
+
+MAX_SET = 4
+_WORKERS = 2
+
+_SCORERS = {
+    "jaro_winkler": (distance.JaroWinkler.normalized_similarity, 1.0),
+    "ratio": (fuzz.ratio, 100.0),
+    "token_set": (fuzz.token_set_ratio, 100.0),
+    "token_sort": (fuzz.token_sort_ratio, 100.0),
+    "partial": (fuzz.partial_ratio, 100.0),
+}
+
+
+def _encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes (-1 for null), distinct values and the count of each distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques)).astype(np.int64)
+    return codes, np.asarray(uniques, dtype=object), counts
+
+
+def _encode_entries(
+    idx: np.ndarray, vals: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code matrix (n, width <= MAX_SET) with -1 padding, distinct values, records per value."""
+    codes, uniques = text.factorize_values(vals)
+    e = pd.DataFrame({"r": np.asarray(idx, dtype=np.int64), "c": codes})
+    e = e.drop_duplicates()
+    slot = e.groupby("r").cumcount().to_numpy()
+    keep = slot < MAX_SET
+    width = int(min(MAX_SET, slot.max() + 1)) if len(slot) else 1
+    mat = np.full((n, width), -1, dtype=np.int64)
+    mat[e["r"].to_numpy()[keep], slot[keep]] = e["c"].to_numpy()[keep]
+    counts = np.bincount(e["c"].to_numpy(), minlength=len(uniques)).astype(np.int64)
+    return mat, np.asarray(uniques, dtype=object), counts
+
+
+def _encode_sets(lists: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Code matrix of a column of lists (or separated strings); see ``_encode_entries``."""
+    idx, vals = text.explode_values(lists)
+    return _encode_entries(idx, vals, len(lists))
+
+
+def _pair_similarity(
+    codes_l: np.ndarray, codes_r: np.ndarray, uniques: np.ndarray, scorer: str
+) -> np.ndarray:
+    """Similarity in [0, 1] of value pairs given as codes (both valid), computed once per pair."""
+    if not len(codes_l):
+        return np.zeros(0)
+    fn, scale = _SCORERS[scorer]
+    lo, hi = np.minimum(codes_l, codes_r), np.maximum(codes_l, codes_r)
+    key = lo * (len(uniques) + 1) + hi
+    uk, inv = np.unique(key, return_inverse=True)
+    a = uniques[uk // (len(uniques) + 1)].tolist()
+    b = uniques[uk % (len(uniques) + 1)].tolist()
+    sim = process.cpdist(a, b, scorer=fn, workers=_WORKERS, dtype=np.float32) / scale
+    return sim[inv.ravel()]
+
+
+def _pair_edits(codes_l: np.ndarray, codes_r: np.ndarray, uniques: np.ndarray) -> np.ndarray:
+    """Damerau–Levenshtein distance of value pairs given as codes."""
+    if not len(codes_l):
+        return np.zeros(0, dtype=np.int64)
+    lo, hi = np.minimum(codes_l, codes_r), np.maximum(codes_l, codes_r)
+    key = lo * (len(uniques) + 1) + hi
+    uk, inv = np.unique(key, return_inverse=True)
+    a = uniques[uk // (len(uniques) + 1)].tolist()
+    b = uniques[uk % (len(uniques) + 1)].tolist()
+    d = process.cpdist(a, b, scorer=distance.DamerauLevenshtein.distance, workers=_WORKERS)
+    return d.astype(np.int64)[inv.ravel()]
+
+
+@dataclass
+class Comparison:
+    """Base class. Subclasses set ``levels`` and implement ``prepare`` and ``compare``."""
+
+    name: str
+    columns: tuple[str, ...]
+    levels: tuple[str, ...] = ()
+    tf_levels: tuple[int, ...] = ()
+
+    def prepare(self, frame: pd.DataFrame) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Levels (int8, 0 = missing) and, for term-frequency comparisons, the code of the
+        agreeing value per pair (-1 where none; see ``tf_u``)."""
+        raise NotImplementedError  # pragma: no cover - interface
+
+    # term frequencies: codes index ``tf_counts`` (records holding the value) and ``tf_total``
+    # (records holding any value of that code's kind)
+    tf_counts: np.ndarray | None = None
+    tf_total: np.ndarray | None = None
+
+    def tf_entries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(record, tf code) for every value a record holds."""
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+
+    def tf_u(self, codes: np.ndarray) -> np.ndarray:
+        """Chance that another random record shares the value, per tf code (NaN for -1)."""
+        out = np.full(len(codes), np.nan)
+        ok = codes >= 0
+        if self.tf_counts is not None and ok.any():
+            c = codes[ok]
+            # other holders of the value, with add-half smoothing for a value no other record
+            # (or, after ``set_entity_counts``, no other cluster) holds
+            out[ok] = np.maximum(self.tf_counts[c] - 1.0, 0.5) / np.maximum(
+                self.tf_total[c] - 1.0, 1.0
+            )
+        return out
+
+    def set_entity_counts(self, labels: np.ndarray) -> None:
+        """Count each value once per cluster, so an entity's own duplicates do not make its
+        values look common: count = 1 + (clusters holding it - 1) * records per cluster."""
+        if self.tf_counts is None:
+            return
+        rec, codes = self.tf_entries()
+        if not len(rec):
+            return
+        k = np.int64(labels.max() + 2)
+        combo = unique_ints(codes * k + labels[rec])
+        clusters = np.bincount(combo // k, minlength=len(self.tf_counts)).astype(float)
+        n_clusters = max(len(unique_ints(labels[rec])), 1)
+        per_cluster = len(unique_ints(rec)) / n_clusters
+        self.tf_counts = np.where(
+            clusters > 0, 1.0 + (clusters - 1.0) * per_cluster, self.tf_counts
+        )
+
+    def exact_u(self) -> dict[int, float]:
+        """u of levels computable from value frequencies (chance two random records agree)."""
+        return {}
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.levels) + 1
+
+    def describe(self) -> dict:
+        return {"name": self.name, "type": type(self).__name__, "columns": list(self.columns)}
+
+
+def _freq_u(counts: np.ndarray) -> float:
+    """Chance that two distinct random records (both with a value) share it."""
+    total = counts.sum()
+    if total < 2:
+        return 0.0
+    return float((counts * (counts - 1)).sum() / (total * (total - 1)))
+
+
+@dataclass
+class ScalarComparison(Comparison):
+    """Shared machinery for single-valued fields: codes, exact agreement and term frequency."""
+
+    tf: bool = False
+    normaliser: str = "string"  # "string" (strip/lower), "digits", "none"
+
+    def _values(self, frame: pd.DataFrame) -> np.ndarray:
+        raw = frame[self.columns[0]]
+        if self.normaliser == "digits":
+            return text.digits_only(raw)
+        if self.normaliser == "none":
+            return raw.to_numpy(dtype=object)
+        return text.normalise_strings(raw)
+
+    def prepare(self, frame: pd.DataFrame) -> None:
+        self.codes, self.uniques, self.counts = _encode(self._values(frame))
+        self._init_tf()
+
+    def _init_tf(self) -> None:
+        self.n_records = int((self.codes >= 0).sum())
+        if self.tf:
+            self.tf_counts = self.counts.astype(float)
+            self.tf_total = np.full(len(self.counts), float(self.n_records))
+
+    def tf_entries(self):
+        rec = np.flatnonzero(self.codes >= 0)
+        return rec, self.codes[rec]
+
+    def _base(self, left: np.ndarray, right: np.ndarray):
+        cl, cr = self.codes[left], self.codes[right]
+        present = (cl >= 0) & (cr >= 0)
+        same = present & (cl == cr)
+        return cl, cr, present, same
+
+    def _tf(self, cl: np.ndarray, levels: np.ndarray) -> np.ndarray | None:
+        if not self.tf:
+            return None
+        return np.where(levels == 1, cl, -1).astype(np.int64)
+
+    def exact_u(self) -> dict[int, float]:
+        return {1: _freq_u(self.counts)}
+
+
+@dataclass
+class ExactComparison(ScalarComparison):
+    """Exact agreement after normalisation: ``exact`` or ``different``."""
+
+    def __post_init__(self) -> None:
+        self.levels = ("exact", "different")
+        self.tf_levels = (1,) if self.tf else ()
+
+    def compare(self, left, right):
+        cl, _, present, same = self._base(left, right)
+        lv = np.where(same, 1, np.where(present, 2, 0)).astype(np.int8)
+        return lv, self._tf(cl, lv)
+
+
+@dataclass
+class StringComparison(ScalarComparison):
+    """Exact, then similarity bands (``scorer`` in [0, 1]) at ``thresholds``, then different."""
+
+    thresholds: tuple[float, ...] = (0.92, 0.88, 0.7)
+    scorer: str = "jaro_winkler"
+
+    def __post_init__(self) -> None:
+        self.levels = ("exact", *(f"{self.scorer}>={t:g}" for t in self.thresholds), "different")
+        self.tf_levels = (1,) if self.tf else ()
+
+    def compare(self, left, right):
+        cl, cr, present, same = self._base(left, right)
+        lv = np.where(same, 1, np.where(present, len(self.levels), 0)).astype(np.int8)
+        todo = np.flatnonzero(present & ~same)
+        if len(todo):
+            sim = _pair_similarity(cl[todo], cr[todo], self.uniques, self.scorer)
+            sub = lv[todo]
+            for k, t in reversed(list(enumerate(self.thresholds))):
+                sub = np.where(sim >= t, k + 2, sub)
+            lv[todo] = sub
+        return lv, self._tf(cl, lv)
+
+
+@dataclass
+class CodeComparison(ScalarComparison):
+    """Identifiers and codes: exact, then at most 1 and 2 edits (Damerau–Levenshtein)."""
+
+    max_edits: tuple[int, ...] = (1, 2)
+
+    def __post_init__(self) -> None:
+        self.levels = ("exact", *(f"edits<={k}" for k in self.max_edits), "different")
+        self.tf_levels = (1,) if self.tf else ()
+
+    def compare(self, left, right):
+        cl, cr, present, same = self._base(left, right)
+        lv = np.where(same, 1, np.where(present, len(self.levels), 0)).astype(np.int8)
+        todo = np.flatnonzero(present & ~same)
+        if len(todo):
+            d = _pair_edits(cl[todo], cr[todo], self.uniques)
+            sub = lv[todo]
+            for k, e in reversed(list(enumerate(self.max_edits))):
+                sub = np.where(d <= e, k + 2, sub)
+            lv[todo] = sub
+        return lv, self._tf(cl, lv)
+
+
+def _parse_dates(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(``YYYYMMDD`` text or None, day number or NaN) per value; day-first for text dates."""
+    s = values.reset_index(drop=True)
+    txt = pd.Series(text.normalise_strings(s), dtype=object)
+    days = np.full(len(s), np.nan)
+    out = np.full(len(s), None, dtype=object)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        dt = pd.to_datetime(s, errors="coerce")
+        ok = dt.notna().to_numpy()
+        out[ok] = dt[ok].dt.strftime("%Y%m%d").to_numpy(dtype=object)
+        days[ok] = (dt[ok].to_numpy().astype("datetime64[D]").astype(np.int64)).astype(float)
+        return out, days
+    compact = txt.str.fullmatch(r"\d{8}").to_numpy(dtype=object)
+    compact = np.array([bool(x) if x is not None and x == x else False for x in compact])
+    out[compact] = txt[compact].to_numpy(dtype=object)
+    dt = pd.to_datetime(txt.where(compact), format="%Y%m%d", errors="coerce")
+    rest = (~compact) & txt.notna().to_numpy()
+    if rest.any():
+        iso = (
+            np.array(
+                [bool(x) if x is not None and x == x else False for x in txt.str.match(r"^\d{4}")]
+            )
+            & rest
+        )
+        other = rest & ~iso
+        d_iso = pd.to_datetime(txt.where(iso), errors="coerce", format="mixed")
+        d_oth = pd.to_datetime(txt.where(other), errors="coerce", dayfirst=True, format="mixed")
+        dt = dt.fillna(d_iso).fillna(d_oth)
+        parsed = dt.notna().to_numpy() & rest
+        out[parsed] = dt[parsed].dt.strftime("%Y%m%d").to_numpy(dtype=object)
+        unparsed = rest & ~parsed
+        out[unparsed] = txt[unparsed].to_numpy(dtype=object)
+    ok = dt.notna().to_numpy()
+    days[ok] = dt[ok].to_numpy().astype("datetime64[D]").astype(np.int64).astype(float)
+    return out, days
+
+
+@dataclass
+class DateComparison(ScalarComparison):
+    """Dates: exact, one typo in ``YYYYMMDD``, within a month, a year, ten years, different."""
+
+    def __post_init__(self) -> None:
+        self.levels = (
+            "exact",
+            "one_edit",
+            "within_month",
+            "within_year",
+            "within_10_years",
+            "different",
+        )
+        self.tf_levels = (1,) if self.tf else ()
+
+    def prepare(self, frame):
+        txt, self.days = _parse_dates(frame[self.columns[0]])
+        self.codes, self.uniques, self.counts = _encode(txt)
+        self._init_tf()
+
+    def compare(self, left, right):
+        cl, cr, present, same = self._base(left, right)
+        lv = np.where(same, 1, np.where(present, 6, 0)).astype(np.int8)
+        todo = np.flatnonzero(present & ~same)
+        if len(todo):
+            d = _pair_edits(cl[todo], cr[todo], self.uniques)
+            gap = np.abs(self.days[left[todo]] - self.days[right[todo]])
+            sub = lv[todo]
+            sub = np.where(gap <= 3653, 5, sub)
+            sub = np.where(gap <= 366, 4, sub)
+            sub = np.where(gap <= 31, 3, sub)
+            sub = np.where(d <= 1, 2, sub)
+            lv[todo] = sub
+        return lv, self._tf(cl, lv)
+
+
+@dataclass
+class NumericComparison(ScalarComparison):
+    """Numbers: exact, within 1 %, within 10 %, different."""
+
+    def __post_init__(self) -> None:
+        self.levels = ("exact", "within_1pct", "within_10pct", "different")
+        self.tf_levels = (1,) if self.tf else ()
+
+    def prepare(self, frame):
+        num = pd.to_numeric(frame[self.columns[0]].reset_index(drop=True), errors="coerce")
+        self.values = num.to_numpy(dtype=float)
+        self.codes, self.uniques, self.counts = _encode(
+            np.where(np.isnan(self.values), None, self.values).astype(object)
+        )
+        self._init_tf()
+
+    def compare(self, left, right):
+        cl, _, present, same = self._base(left, right)
+        a, b = self.values[left], self.values[right]
+        rel = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)
+        lv = np.where(present, 4, 0)
+        lv = np.where(present & (rel <= 0.10), 3, lv)
+        lv = np.where(present & (rel <= 0.01), 2, lv)
+        lv = np.where(same, 1, lv).astype(np.int8)
+        return lv, self._tf(cl, lv)
+
+
+@dataclass
+class SetComparison(Comparison):
+    """List-valued fields (phones, e-mails, domains): any shared value, or none shared.
+
+    ``kind`` picks the normalisation: ``phone`` keeps the last 9 digits (the national number
+    without country or trunk prefix), ``email`` lower-cases, ``text`` strips and lower-cases.
+    For ``email`` a third level "same domain" counts addresses at one non-free-mail domain.
+    """
+
+    kind: str = "text"
+    tf: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind == "email":
+            self.levels = ("shared_value", "same_domain", "different")
+        else:
+            self.levels = ("shared_value", "different")
+        self.tf_levels = (1,) if self.tf else ()
+
+    def prepare(self, frame):
+        col = frame[self.columns[0]].reset_index(drop=True)
+        n = len(col)
+        if self.kind == "email":
+            idx, vals = text.email_entries(col)
+        elif self.kind == "phone" and isinstance(col.dtype, pd.ArrowDtype):
+            idx, vals = text.explode_values(col, split=None)  # prepared national numbers
+        elif self.kind == "phone":
+            idx, vals = text.national_numbers(col)
+        else:
+            idx, vals = text.explode_values(col)
+            vals = pc.utf8_lower(vals)
+        self.mat, self.uniques, self.counts = _encode_entries(idx, vals, n)
+        self.n_records = int((self.mat[:, 0] >= 0).sum())
+        if self.tf:
+            self.tf_counts = self.counts.astype(float)
+            self.tf_total = np.full(len(self.counts), float(self.n_records))
+        if self.kind == "email":
+            free = text.free_mail_domains()
+            doms = pd.Series(self.uniques, dtype=object).str.rsplit("@", n=1).str[-1]
+            doms = doms.where(~doms.isin(free))
+            dcode, _ = pd.factorize(doms, use_na_sentinel=True)
+            self.dom_mat = np.where(self.mat >= 0, dcode[np.maximum(self.mat, 0)], -1)
+
+    def compare(self, left, right):
+        lv, tf = set_levels(self.mat, left, right, self.counts, self.tf)
+        if self.kind == "email":
+            lv = lv.astype(np.int8)
+            diff = lv == 2
+            if diff.any():
+                shared = set_overlap(self.dom_mat, left[diff], right[diff])
+                sub = np.where(shared, 2, 3).astype(np.int8)
+                lv[diff] = sub
+        return lv, tf
+
+    def exact_u(self):
+        return {1: _freq_u(self.counts)}
+
+    def tf_entries(self):
+        return _mat_entries(self.mat)
+
+
+def _mat_entries(mat: np.ndarray, offset: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rec, col = np.nonzero(mat >= 0)
+    return rec.astype(np.int64), mat[rec, col].astype(np.int64) + offset
+
+
+def set_overlap(mat: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Whether the two records of each pair share a value (-1 entries never match)."""
+    a, b = mat[left], mat[right]
+    eq = (a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)
+    return eq.any(axis=(1, 2))
+
+
+def set_levels(
+    mat: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    counts: np.ndarray,
+    tf: bool,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Levels 1 shared / 2 different / 0 missing, and the code of the rarest shared value."""
+    out_lv = np.zeros(len(left), dtype=np.int8)
+    out_code = np.full(len(left), -1, dtype=np.int64) if tf else None
+    width = mat.shape[1]
+    step = 2_000_000
+    for s in range(0, len(left), step):
+        li, ri = left[s : s + step], right[s : s + step]
+        a, b = mat[li], mat[ri]
+        present = (a[:, 0] >= 0) & (b[:, 0] >= 0)
+        eq = (a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)
+        shared = eq.any(axis=(1, 2))
+        out_lv[s : s + step] = np.where(shared, 1, np.where(present, 2, 0))
+        if tf and shared.any():
+            cnt = np.where(eq, counts[np.maximum(a, 0)][:, :, None], np.iinfo(np.int64).max)
+            best = cnt.reshape(len(li), -1).argmin(axis=1) // width
+            code = a[np.arange(len(li)), best]
+            out_code[s : s + step] = np.where(shared, code, -1)
+    return out_lv, out_code
+
+
+# --- organisation-specific --------------------------------------------------------------------
+
+
+#: Cores of at least this many characters count as long for the ``core_typo`` level.
+LONG_CORE = 8
+
+
+@dataclass
+class OrganisationNameComparison(Comparison):
+    """Organisation names, suffix- and noise-word-aware.
+
+    Levels: ``same_key`` (equal after folding and dropping legal suffixes), ``same_core`` (equal
+    distinctive words in any order, noise words such as "Aviation" or "Flight School" ignored),
+    ``core_typo`` (Jaro–Winkler of the cores >= 0.93, both cores at least ``LONG_CORE``
+    characters), ``core_typo_short`` (the same for shorter cores: a short name is one typo away
+    from many others, so the level gets its own, weaker, weight), ``core_subset`` (one core's words inside
+    the other's, token-set ratio >= 0.95), ``acronym`` (initials of one equal the other's),
+    ``core_similar`` (Jaro–Winkler >= 0.85), ``different``.
+    Term frequency applies to ``same_key`` and ``same_core``.
+    """
+
+    tf: bool = True
+
+    def __post_init__(self) -> None:
+        self.levels = (
+            "same_key",
+            "same_core",
+            "core_typo",
+            "core_typo_short",
+            "core_subset",
+            "acronym",
+            "core_similar",
+            "different",
+        )
+        self.tf_levels = (1, 2) if self.tf else ()
+
+    def prepare(self, frame):
+        col = self.columns[0]
+        if {"_name_key", "_name_core", "_name_acronym"} <= set(frame.columns):
+            key, core, acr = frame["_name_key"], frame["_name_core"], frame["_name_acronym"]
+        else:
+            feats = text.organisation_name_features(frame[col].reset_index(drop=True))
+            key, core, acr = feats["key"], feats["core"], feats["acronym"]
+        self.key, self.key_u, self.key_n = _encode(key.to_numpy(dtype=object))
+        self.core, self.core_u, self.core_n = _encode(core.to_numpy(dtype=object))
+        self.acr, _, _ = _encode(acr.to_numpy(dtype=object))
+        self.core_len = np.array([len(str(x)) for x in self.core_u], dtype=np.int64)
+        tokens = frame["_name_tokens"] if "_name_tokens" in frame.columns else None
+        if tokens is None:
+            tokens = text.organisation_name_features(frame[col].reset_index(drop=True))["tokens"]
+        ti, tv = text.explode_values(tokens.reset_index(drop=True), split=None)
+        self.tok_mat, _, _ = _encode_entries(ti, tv, len(frame))
+        self.n_records = int((self.key >= 0).sum())
+        if self.tf:
+            self.tf_counts = np.r_[self.key_n, self.core_n].astype(float)
+            self.tf_total = np.full(len(self.tf_counts), float(self.n_records))
+
+    def tf_entries(self):
+        rk = np.flatnonzero(self.key >= 0)
+        rc = np.flatnonzero(self.core >= 0)
+        return np.r_[rk, rc], np.r_[self.key[rk], self.core[rc] + len(self.key_n)]
+
+    def compare(self, left, right):
+        kl, kr = self.key[left], self.key[right]
+        cl, cr = self.core[left], self.core[right]
+        present = (kl >= 0) & (kr >= 0)
+        lv = np.where(present, 8, 0).astype(np.int8)
+        same_key = present & (kl == kr)
+        same_core = present & ~same_key & (cl == cr) & (cl >= 0)
+        lv[same_key] = 1
+        lv[same_core] = 2
+        todo = np.flatnonzero(present & ~same_key & ~same_core & (cl >= 0) & (cr >= 0))
+        if len(todo):
+            jw = _pair_similarity(cl[todo], cr[todo], self.core_u, "jaro_winkler")
+            al, ar = self.acr[left[todo]], self.acr[right[todo]]
+            acr = (al >= 0) & (al == ar)
+            sub = np.full(len(todo), 8, dtype=np.int8)
+            sub = np.where(jw >= 0.85, 7, sub)
+            sub = np.where(acr, 6, sub)
+            # one core inside the other needs a shared word: the token-set ratio (the costly
+            # scorer) runs only on pairs that share one
+            rest = np.flatnonzero(jw < 0.93)
+            rest = rest[set_overlap(self.tok_mat, left[todo[rest]], right[todo[rest]])]
+            ts = _pair_similarity(cl[todo[rest]], cr[todo[rest]], self.core_u, "token_set")
+            sub[rest[ts >= 0.95]] = 5
+            long = np.minimum(self.core_len[cl[todo]], self.core_len[cr[todo]]) >= LONG_CORE
+            sub = np.where(jw >= 0.93, np.where(long, 3, 4), sub)
+            lv[todo] = sub
+        if not self.tf:
+            return lv, None
+        code = np.where(lv == 1, kl, np.where(lv == 2, cl + len(self.key_n), -1)).astype(np.int64)
+        return lv, code
+
+    def exact_u(self):
+        return {1: _freq_u(self.key_n)}
+
+
+@dataclass
+class DomainComparison(Comparison):
+    """Website and e-mail evidence of one organisation.
+
+    Each record has a set of organisation domains: its website's registrable domain plus the
+    domains of its e-mail addresses that are not free-mail providers. Levels: ``same_email``
+    (an identical address, free-mail included), ``same_website`` (equal website domains),
+    ``shared_domain`` (any overlap of the domain sets), ``different`` (both have domains, none
+    shared). Columns: domain column, e-mails column (either may be absent from the frame).
+    """
+
+    tf: bool = True
+
+    def __post_init__(self) -> None:
+        self.levels = ("same_email", "same_website", "shared_domain", "different")
+        self.tf_levels = (1, 2, 3) if self.tf else ()
+
+    def prepare(self, frame):
+        n = len(frame)
+        dom_col, mail_col = self.columns[0], self.columns[1]
+        empty = pd.Series([None] * n, dtype=object)
+        dom = text.normalise_strings(frame.get(dom_col, empty))
+        if {"_emails", "_domains"} <= set(frame.columns):
+            # prepared by ``organisations.prepare_frame``: clean lists, reused as they are
+            mi, mv = text.explode_values(frame["_emails"], split=None)
+            di, dv = text.explode_values(frame["_domains"], split=None)
+            self.mail_mat, _, self.mail_n = _encode_entries(mi, mv, n)
+            self.dom_mat, self.dom_u, self.dom_n = _encode_entries(di, dv, n)
+        else:
+            mi, mv = text.email_entries(
+                frame[mail_col].reset_index(drop=True) if mail_col in frame else empty
+            )
+            self.mail_mat, _, self.mail_n = _encode_entries(mi, mv, n)
+            di, dv = text.email_domain_entries(mi, mv)
+            has = np.flatnonzero(pd.notna(dom))
+            self.dom_mat, self.dom_u, self.dom_n = _encode_entries(
+                *text.concat_entries((has, dom[has]), (di, dv)), n
+            )
+        codes = pd.Index(self.dom_u)
+        site = codes.get_indexer(pd.Series(dom, dtype=object))
+        self.site = np.where(pd.notna(dom), site, -1).astype(np.int64)
+        self.n_records = int((self.dom_mat[:, 0] >= 0).sum())
+        self.n_mail = int((self.mail_mat[:, 0] >= 0).sum())
+        if self.tf:
+            self.tf_counts = np.r_[self.mail_n, self.dom_n].astype(float)
+            self.tf_total = np.r_[
+                np.full(len(self.mail_n), float(self.n_mail)),
+                np.full(len(self.dom_n), float(self.n_records)),
+            ]
+
+    def tf_entries(self):
+        r1, c1 = _mat_entries(self.mail_mat)
+        r2, c2 = _mat_entries(self.dom_mat, len(self.mail_n))
+        return np.r_[r1, r2], np.r_[c1, c2]
+
+    def compare(self, left, right):
+        dlv, dcode = set_levels(self.dom_mat, left, right, self.dom_n, self.tf)
+        mlv, mcode = set_levels(self.mail_mat, left, right, self.mail_n, self.tf)
+        sl, sr = self.site[left], self.site[right]
+        same_site = (sl >= 0) & (sl == sr)
+        lv = np.where(dlv == 1, 3, np.where(dlv == 2, 4, 0))
+        lv = np.where(same_site, 2, lv)
+        lv = np.where(mlv == 1, 1, lv).astype(np.int8)
+        if not self.tf:
+            return lv, None
+        off = len(self.mail_n)
+        code = np.where(
+            lv == 1, mcode, np.where(lv == 2, sl + off, np.where(lv == 3, dcode + off, -1))
+        )
+        return lv, code.astype(np.int64)
+
+    def exact_u(self):
+        return {2: _freq_u(self.dom_n)}
+
+
+COMPARISON_TYPES = {
+    "exact": ExactComparison,
+    "category": ExactComparison,
+    "string": StringComparison,
+    "name": StringComparison,
+    "address": StringComparison,
+    "code": CodeComparison,
+    "postcode": CodeComparison,
+    "date": DateComparison,
+    "numeric": NumericComparison,
+    "email": SetComparison,
+    "phone": SetComparison,
+    "set": SetComparison,
+    "organisation_name": OrganisationNameComparison,
+    "domain": DomainComparison,
+}
+
+
+def build_comparison(spec: dict) -> Comparison:
+    """A comparison from a config mapping: ``{"name", "column" | "columns", "type", ...}``.
+
+    Types: exact, category, string, name, address, code, postcode, date, numeric, email, phone,
+    set, organisation_name, domain. Options: ``tf`` (bool), ``thresholds`` (string types),
+    ``scorer`` (jaro_winkler, ratio, token_set, token_sort, partial), ``max_edits`` (codes).
+    """
+    kind = spec.get("type", "string")
+    if kind not in COMPARISON_TYPES:
+        raise ValueError(
+            f"unknown comparison type {kind!r}; expected one of {sorted(COMPARISON_TYPES)}"
+        )
+    cols = tuple(spec.get("columns") or [spec.get("column") or spec["name"]])
+    name = spec.get("name") or cols[0]
+    cls = COMPARISON_TYPES[kind]
+    kwargs: dict = {}
+    if "tf" in spec:
+        kwargs["tf"] = bool(spec["tf"])
+    if kind in ("string", "name", "address"):
+        defaults = {
+            "name": ((0.92, 0.88, 0.7), "jaro_winkler", True),
+            "address": ((0.9, 0.75), "token_set", False),
+            "string": ((0.92, 0.8), "jaro_winkler", False),
+        }[kind]
+        kwargs["thresholds"] = tuple(spec.get("thresholds", defaults[0]))
+        kwargs["scorer"] = spec.get("scorer", defaults[1])
+        kwargs.setdefault("tf", defaults[2])
+    elif kind in ("code", "postcode"):
+        kwargs["max_edits"] = tuple(spec.get("max_edits", (1, 2) if kind == "code" else (1,)))
+        kwargs.setdefault("tf", kind == "postcode")
+    elif kind in ("email", "phone", "set"):
+        kwargs["kind"] = {"email": "email", "phone": "phone", "set": "text"}[kind]
+    elif kind == "domain" and len(cols) < 2:
+        cols = (cols[0], "emails")
+    return cls(name=name, columns=cols, **kwargs)

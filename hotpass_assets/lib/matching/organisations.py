@@ -1,0 +1,351 @@
+"""Resolve capture organisation records into entities with stable ids.
+
+Entry point for the refinement stage::
+
+    resolution = resolve_organisations(records, must_link=..., cannot_link=..., previous_ids=...)
+    resolution.entity_of   # Series: record_id -> entity_id
+    resolution.matches     # merged pairs (score, per-field evidence)
+    resolution.review      # review-zone pairs, never merged
+    resolution.merge_log   # retired id -> surviving id
+    resolution.stats       # counts, merge rate, runtime per stage
+
+Evidence compared per pair: the organisation name (suffix- and noise-word-aware), website and
+e-mail domains (free-mail ignored; an identical address counts even at a free-mail provider),
+phones, province and address. Candidate pairs come from several blocking keys (name key, core
+name, the two rarest name words, domains, e-mail addresses, phones, and sorted neighbourhoods of
+the core name forwards and reversed). Weights are learnt without labels (``model``).
+
+Must-links: each record's ``link_record_id`` (the capture stage joined that row to that record)
+and the reviewers' ``must_link`` pairs; cannot-links: the reviewers' ``cannot_link`` pairs. Both
+are applied before clustering; a cannot-link wins over a must-link.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from hotpass_assets.lib.matching import text
+from hotpass_assets.lib.matching.blocking import BlockingRule
+from hotpass_assets.lib.matching.comparisons import (
+    Comparison,
+    DomainComparison,
+    ExactComparison,
+    OrganisationNameComparison,
+    SetComparison,
+    StringComparison,
+)
+from hotpass_assets.lib.matching.engine import EngineConfig, run
+from hotpass_assets.lib.matching.ids import MERGE_LOG_COLUMNS, entity_id_series
+
+#: Default candidate keys (names usable in ``MatchConfig.blocking``).
+DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
+    BlockingRule("name_key", "exact", ("_name_key",), max_block_size=50, covers=("name",)),
+    BlockingRule(
+        "name_key_province",
+        "exact",
+        ("_name_key", "province"),
+        max_block_size=50,
+        covers=("name", "province"),
+    ),
+    BlockingRule("name_core", "exact", ("_name_core",), max_block_size=50, covers=("name",)),
+    BlockingRule(
+        "name_rare_tokens",
+        "rare_tokens",
+        ("_name_tokens",),
+        keep=2,
+        max_block_size=50,
+        covers=("name",),
+    ),
+    BlockingRule(
+        "name_typo", "deletions", ("_name_tokens",), keep=1, max_block_size=12, covers=("name",)
+    ),
+    BlockingRule("domain", "set", ("_domains",), max_block_size=100, covers=("domain",)),
+    BlockingRule("email", "set", ("_emails",), max_block_size=100, covers=("domain",)),
+    BlockingRule("phone", "set", ("_phones",), max_block_size=100, covers=("phone",)),
+)
+
+
+def default_comparisons() -> list[Comparison]:
+    return [
+        OrganisationNameComparison(name="name", columns=("organisation_name",)),
+        DomainComparison(name="domain", columns=("domain", "emails")),
+        SetComparison(name="phone", columns=("_phones",), kind="phone"),
+        ExactComparison(name="province", columns=("province",)),
+        StringComparison(
+            name="address", columns=("address",), thresholds=(0.9, 0.75), scorer="token_set"
+        ),
+    ]
+
+
+@dataclass
+class MatchConfig:
+    """Settings of organisation resolution; the defaults are the measured ones.
+
+    Thresholds are match probabilities (see ``engine.EngineConfig``). ``blocking`` lists rule
+    names from ``DEFAULT_BLOCKING`` or ``BlockingRule`` objects on the prepared columns
+    (``_name_key``, ``_name_core``, ``_name_core_rev``, ``_name_tokens``, ``_domains``,
+    ``_emails``, ``_phones``, plus the input columns).
+    """
+
+    match_threshold: float = 0.4
+    review_threshold: float = 0.1
+    conflict_weight: float = -10.0
+    max_block_size: int = 200
+    max_cluster_size: int = 100
+    blocking: tuple[str | BlockingRule, ...] = tuple(r.name for r in DEFAULT_BLOCKING)
+    #: comparison levels that send a pair to review instead of merging it (see engine)
+    veto_levels: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"province": ("different",)}
+    )
+    #: evidence that lifts that veto: a shared phone, the same address, an identical e-mail
+    veto_unless: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {
+            "phone": ("shared_value",),
+            "address": ("exact", "token_set>=0.9"),
+            "domain": ("same_email",),
+        }
+    )
+    use_link_record_id: bool = True
+    u_sample_pairs: int = 400_000
+    prior_strength: float = 10.0
+    seed: int = 42
+    id_prefix: str = "org"
+
+    def rules(self) -> list[BlockingRule]:
+        by_name = {r.name: r for r in DEFAULT_BLOCKING}
+        out = []
+        for r in self.blocking:
+            if isinstance(r, BlockingRule):
+                out.append(r)
+            elif r in by_name:
+                out.append(by_name[r])
+            else:
+                raise ValueError(f"unknown blocking rule {r!r}; known: {sorted(by_name)}")
+        return out
+
+
+@dataclass
+class Resolution:
+    """Outcome of :func:`resolve_organisations`."""
+
+    entity_of: pd.Series  # index record_id, values entity_id
+    matches: pd.DataFrame
+    review: pd.DataFrame
+    merge_log: pd.DataFrame
+    stats: dict = field(default_factory=dict)
+    model: dict = field(default_factory=dict)  # learnt m/u/weights per comparison level
+
+
+PAIR_COLUMNS = (
+    "left_record_id",
+    "right_record_id",
+    "match_weight",
+    "match_probability",
+    "decision",
+    "cmp_name",
+    "cmp_domain",
+    "cmp_phone",
+    "cmp_province",
+    "cmp_address",
+)
+
+
+def _col(records: pd.DataFrame, name: str) -> pd.Series:
+    if name in records.columns:
+        return records[name].reset_index(drop=True)
+    return pd.Series([None] * len(records), dtype=object)
+
+
+def prepare_frame(records: pd.DataFrame) -> pd.DataFrame:
+    """Input columns plus the derived matching columns (``_name_*``, ``_domains``, …).
+
+    List columns are Arrow-backed (``list<string>``), distinct and sorted per row.
+    """
+    n = len(records)
+    name = _col(records, "organisation_name")
+    if "name_key" in records.columns:
+        name = name.where(name.notna(), _col(records, "name_key"))
+    feats = text.organisation_name_features(name)
+    dom_norm = text.normalise_strings(_col(records, "domain"))
+    missing = pd.isna(dom_norm)
+    if missing.any() and "website" in records.columns:
+        dom_norm[missing] = text.website_domains(_col(records, "website")[missing])
+    mi, mv = text.email_entries(_col(records, "emails"))
+    di, dv = text.email_domain_entries(mi, mv)
+    has_dom = np.flatnonzero(pd.notna(dom_norm))
+    di, dv = text.concat_entries((has_dom, dom_norm[has_dom]), (di, dv))
+    pi, pv = text.national_numbers(_col(records, "phones"))
+    emails = text.entries_to_lists(mi, mv, n)
+    phones = text.entries_to_lists(pi, pv, n)
+    core = text.to_arrow_strings(feats["core"])
+    frame = pd.DataFrame(
+        {
+            "organisation_name": name,
+            "domain": dom_norm,
+            "emails": emails,
+            "phones": phones,
+            "province": _col(records, "province"),
+            "address": _col(records, "address"),
+            "_name_key": feats["key"],
+            "_name_core": feats["core"],
+            "_name_core_rev": pc.utf8_reverse(core).to_numpy(zero_copy_only=False),
+            "_name_tokens": feats["tokens"],
+            "_name_acronym": feats["acronym"],
+            "_domains": text.entries_to_lists(di, dv, n),
+            "_emails": emails,
+            "_phones": phones,
+        }
+    )
+    return frame
+
+
+def _index_pairs(
+    pairs: Iterable[tuple[str, str]], pos: Mapping[str, int]
+) -> tuple[np.ndarray, np.ndarray, int]:
+    a, b, unknown = [], [], 0
+    for x, y in pairs:
+        i, j = pos.get(str(x)), pos.get(str(y))
+        if i is None or j is None:
+            unknown += 1
+            continue
+        if i != j:
+            a.append(i)
+            b.append(j)
+    return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), unknown
+
+
+def resolve_organisations(
+    records: pd.DataFrame,
+    *,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    previous_ids: Mapping[str, str] | None = None,
+    config: MatchConfig | None = None,
+) -> Resolution:
+    """Cluster capture organisation records into entities and give each a stable id.
+
+    ``records`` needs ``record_id`` and ``organisation_name`` (or ``name_key``); ``domain``,
+    ``website``, ``emails``, ``phones``, ``province``, ``address`` and ``link_record_id`` are
+    used when present. Returns a :class:`Resolution`; ``matches`` and ``review`` have the
+    columns ``PAIR_COLUMNS`` (``decision`` is match/must_link, or review/conflict).
+    """
+    cfg = config or MatchConfig()
+    t0 = time.perf_counter()
+    if "record_id" not in records.columns:
+        raise KeyError("records need a record_id column")
+    recs = records.reset_index(drop=True)
+    ids = recs["record_id"].astype(str)
+    if ids.duplicated().any():
+        raise ValueError("record_id values must be unique")
+    pos = {r: i for i, r in enumerate(ids)}
+
+    ml = list(must_link)
+    if cfg.use_link_record_id and "link_record_id" in recs.columns:
+        links = recs["link_record_id"]
+        has = links.notna() & (links.astype(str) != "")
+        ml += list(zip(ids[has], links[has].astype(str), strict=True))
+    ml_a, ml_b, ml_unknown = _index_pairs(ml, pos)
+    cl_a, cl_b, cl_unknown = _index_pairs(cannot_link, pos)
+
+    timings: dict[str, float] = {}
+    if len(recs) == 0:
+        empty = pd.DataFrame(columns=list(PAIR_COLUMNS))
+        return Resolution(
+            entity_of=pd.Series(dtype=object, name="entity_id"),
+            matches=empty,
+            review=empty.copy(),
+            merge_log=pd.DataFrame(columns=list(MERGE_LOG_COLUMNS)),
+            stats={"input_records": 0, "entities": 0, "merge_rate": 0.0, "review_pairs": 0},
+        )
+    t = time.perf_counter()
+    frame = prepare_frame(recs)
+    timings["features_s"] = time.perf_counter() - t
+    eng = EngineConfig(
+        comparisons=default_comparisons(),
+        blocking=cfg.rules(),
+        match_threshold=cfg.match_threshold,
+        review_threshold=cfg.review_threshold,
+        conflict_weight=cfg.conflict_weight,
+        max_block_size=cfg.max_block_size,
+        max_cluster_size=cfg.max_cluster_size,
+        u_sample_pairs=cfg.u_sample_pairs,
+        veto_levels=dict(cfg.veto_levels),
+        veto_unless=dict(cfg.veto_unless),
+        prior_strength=cfg.prior_strength,
+        seed=cfg.seed,
+    )
+    res = run(frame, eng, must_link=(ml_a, ml_b), cannot_link=(cl_a, cl_b))
+    timings.update(res.timings)
+
+    t = time.perf_counter()
+    labels = pd.Series(res.labels, index=ids.to_numpy())
+    entity_of, merge_log = entity_id_series(labels, previous_ids, prefix=cfg.id_prefix)
+    entity_of.name = "entity_id"
+    entity_of.index.name = "record_id"
+    timings["ids_s"] = time.perf_counter() - t
+
+    pairs = res.pairs
+    id_arr = ids.to_numpy()
+    out = pd.DataFrame(
+        {
+            "left_record_id": id_arr[pairs["left"].to_numpy()],
+            "right_record_id": id_arr[pairs["right"].to_numpy()],
+        }
+    )
+    for c in pairs.columns[2:]:
+        out[c] = pairs[c].to_numpy()
+    merged = out["decision"].isin(["match", "must_link"])
+    matches = out[merged].reset_index(drop=True)
+    review = out[out["decision"].isin(["review", "conflict", "must_link_refused"])].reset_index(
+        drop=True
+    )
+    matches = matches.sort_values(["left_record_id", "right_record_id"], kind="stable").reset_index(
+        drop=True
+    )
+    review = review.sort_values(
+        ["match_probability", "left_record_id", "right_record_id"],
+        ascending=[False, True, True],
+        kind="stable",
+    ).reset_index(drop=True)
+    matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
+
+    n_ent = int(entity_of.nunique())
+    total = time.perf_counter() - t0
+    stats: dict = {
+        "input_records": len(recs),
+        "entities": n_ent,
+        "merge_rate": 1.0 - n_ent / len(recs),
+        "candidate_pairs": res.stats["candidate_pairs"],
+        "match_pairs": len(matches),
+        "review_size": len(review),
+        "review_pairs": int((review["decision"] == "review").sum()),
+        "conflict_pairs": int((review["decision"] == "conflict").sum()),
+        "must_links": len(ml_a),
+        "cannot_links": len(cl_a),
+        "unknown_link_ids": ml_unknown + cl_unknown,
+        "refused_must_links": res.stats["refused_must_links"],
+        "merged_ids": int((merge_log["event"] == "merge").sum()) if len(merge_log) else 0,
+        "split_ids": int((merge_log["event"] == "split").sum()) if len(merge_log) else 0,
+        "prior": res.model.prior,
+        "components_rebuilt": res.stats.get("cluster_components_rebuilt", 0),
+    }
+    for rule, st in res.stats["blocking"].items():
+        stats[f"blocking_{rule}_pairs"] = st["pairs"]
+        stats[f"blocking_{rule}_skipped_records"] = st["skipped_records"]
+    for k, v in timings.items():
+        stats[f"runtime_{k}"] = round(v, 4)
+    stats["runtime_total_s"] = round(total, 4)
+    return Resolution(
+        entity_of=entity_of,
+        matches=matches,
+        review=review,
+        merge_log=merge_log,
+        stats=stats,
+        model=res.model.as_dict(),
+    )
