@@ -69,7 +69,7 @@ def test_refined_snapshot_is_idempotent_and_ids_stable(home, instance, demo_dir)
 def test_blocking_check_stops_only_its_partition(home, instance, demo_dir, tmp_path):
     broken = tmp_path / "sacaa_flight_schools_broken.xlsx"
     write_broken_workbook(broken, "missing_column")
-    good = [p for p in _demo_files(demo_dir) if "reachout" in p.name][0]
+    good = next(p for p in _demo_files(demo_dir) if "reachout" in p.name)
     good_key, bad_key = register(instance, home, good, broken)
     assert ingest(instance, home, good_key).success
     bad = ingest(instance, home, bad_key)
@@ -97,7 +97,7 @@ def test_unreadable_drop_fails_its_raw_check(home, instance, tmp_path):
 
 
 def test_backfill_after_landing_file_is_gone(home, instance, demo_dir, tmp_path):
-    src = [p for p in _demo_files(demo_dir) if "sacaa" in p.name][0]
+    src = next(p for p in _demo_files(demo_dir) if "sacaa" in p.name)
     copy = tmp_path / src.name
     shutil.copyfile(src, copy)
     (key,) = register(instance, home, copy)

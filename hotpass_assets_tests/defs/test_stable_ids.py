@@ -1,0 +1,80 @@
+"""Stable entity ids across snapshots: workbook A, then workbook B repeating and bridging it."""
+
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+
+import dagster as dg
+import pytest
+
+from hotpass_assets.lib.demo import write_demo_workbooks, write_variant
+from hotpass_assets.lib.warehouse import read_table
+from hotpass_assets_tests.defs.helpers import ingest, register, run_job, settings_for
+
+pytestmark = pytest.mark.slow
+
+
+def _age(path, days: int) -> None:
+    ts = (datetime.now(tz=UTC) - timedelta(days=days)).timestamp()
+    os.utime(path, (ts, ts))
+
+
+def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
+    today = datetime.now(tz=UTC).date()
+    yesterday = today - timedelta(days=1)
+    folder_a = tmp_path / "a"
+    truth = write_demo_workbooks(folder_a, seed=7)
+    files_a = sorted(folder_a.glob("*.xlsx"))
+    for f in files_a:
+        _age(f, 1)  # workbook A landed yesterday
+    b = tmp_path / "b" / "sacaa_update_b.xlsx"
+    b.parent.mkdir()
+    truth_b = write_variant(b, truth, seed=99, repeat_fraction=0.5, bridge_pairs=2)
+    assert truth_b.bridges
+
+    with dg.instance_for_test() as instance:
+        for key in register(instance, home, *files_a, b):
+            assert ingest(instance, home, key).success, key
+        settings = settings_for(home)
+        assert run_job(instance, home, "refine_snapshot", yesterday.isoformat()).success
+        assert run_job(instance, home, "refine_snapshot", today.isoformat()).success
+        before = read_table(settings.refined_path("entity_record_map", yesterday.isoformat()))
+        after = read_table(settings.refined_path("entity_record_map", today.isoformat()))
+        log = read_table(settings.refined_path("entity_merge_log", today.isoformat()))
+
+        # Workbook B is not in yesterday's snapshot; A's records are in both.
+        assert len(after) > len(before)
+        ids_before = dict(zip(before["record_id"], before["entity_id"], strict=True))
+        ids_after = dict(zip(after["record_id"], after["entity_id"], strict=True))
+        # Every change of id is explained by the log: a merge (retired -> survivor) or a split
+        # (records of an old id that moved to another cluster).
+        logged = set(zip(log["retired_id"], log["survivor_id"], strict=True)) if len(log) else set()
+        changed = {
+            rid
+            for rid, eid in ids_before.items()
+            if ids_after[rid] != eid and (eid, ids_after[rid]) not in logged
+        }
+        assert not changed, f"{len(changed)} records changed id without a log entry"
+        kept = sum(ids_after[rid] == eid for rid, eid in ids_before.items())
+        assert kept / len(ids_before) > 0.9
+
+        # Records of B that repeat A's organisations joined A's entities (kept their ids).
+        b_records = after[after["record_id"].str.startswith(tuple(
+            k.rsplit("_", 1)[1] for k in [register(instance, home, b)[0]]
+        ))]
+        joined = b_records["entity_id"].isin(set(ids_before.values())).sum()
+        assert joined >= 0.3 * len(b_records)
+
+        # The bridge rows join two of yesterday's clusters: one id survives, the other is logged.
+        merges = log[log["event"] == "merge"] if len(log) else log
+        assert len(merges) >= 1, "a bridge between two clusters is a logged merge"
+        for _, row in merges.iterrows():
+            assert row["retired_id"] in set(ids_before.values())
+            assert row["survivor_id"] in set(ids_after.values())
+            assert row["retired_id"] not in set(ids_after.values())
+
+        # Re-materialising today's snapshot gives the same ids.
+        assert run_job(instance, home, "refine_snapshot", today.isoformat()).success
+        again = read_table(settings.refined_path("entity_record_map", today.isoformat()))
+        assert dict(zip(again["record_id"], again["entity_id"], strict=True)) == ids_after
+    shutil.rmtree(folder_a)
