@@ -5,6 +5,8 @@ sheet), 1 any other error.
 """
 
 import argparse
+import logging
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -179,8 +181,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.verbose:
-        # Library notices (Dagster beta/preview APIs, deprecations) are for developers.
+        # Library notices (Dagster beta/preview APIs, deprecations, MLflow's set-up chatter and
+        # progress bars) are for developers.
         warnings.simplefilter("ignore")
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
