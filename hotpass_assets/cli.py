@@ -15,8 +15,6 @@ EXIT_OK, EXIT_ERROR, EXIT_CONTRACT = 0, 1, 2
 
 
 def _settings(args: argparse.Namespace):
-    import os
-
     from hotpass_assets.settings import Settings
 
     env = dict(os.environ)
