@@ -92,7 +92,9 @@ class Settings:
         return self.warehouse_dir / "refined" / table / f"snapshot_date={snapshot}" / "data.parquet"
 
     def scoring_path(self, table: str, snapshot: str, suffix: str = "parquet") -> Path:
-        return self.warehouse_dir / "scoring" / table / f"snapshot_date={snapshot}" / f"data.{suffix}"
+        return (
+            self.warehouse_dir / "scoring" / table / f"snapshot_date={snapshot}" / f"data.{suffix}"
+        )
 
     def ensure_dirs(self) -> None:
         """Create the data directories. A landing folder configured elsewhere is not created:

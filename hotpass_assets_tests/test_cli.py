@@ -33,7 +33,16 @@ def test_refine_exits_2_naming_check_file_and_sheet(home, demo_dir, tmp_path, ca
     folder.mkdir()
     shutil.copy(next(demo_dir.glob("reachout*.xlsx")), folder)
     write_broken_workbook(folder / "sacaa_flight_schools_broken.xlsx", "missing_column")
-    code = main(["refine", "--input-dir", str(folder), "--output", str(tmp_path / "o.parquet"), "--no-score"])
+    code = main(
+        [
+            "refine",
+            "--input-dir",
+            str(folder),
+            "--output",
+            str(tmp_path / "o.parquet"),
+            "--no-score",
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 2
     assert "sacaa_flight_schools_broken.xlsx" in captured.out
@@ -62,3 +71,22 @@ def test_refine_real_workbooks(home, real_workbooks, tmp_path, capsys):
     assert 300 < len(frame) < 900
     assert frame["is_customer"].sum() > 0
     assert frame["data_quality_score"].between(0, 1).all()
+
+
+def test_explain_shows_sources_pairs_and_no_values_by_default(home, demo_dir, tmp_path, capsys):
+    out = tmp_path / "refined.parquet"
+    assert main(["refine", "--input-dir", str(demo_dir), "--output", str(out), "--no-score"]) == 0
+    frame = pd.read_parquet(out)
+    merged = frame[frame["source_record_ids"].map(len) > 1].sort_values("entity_id")
+    assert len(merged)
+    entity = merged.iloc[0]
+    capsys.readouterr()
+    assert main(["explain", entity["entity_id"]]) == 0
+    text = capsys.readouterr().out
+    assert entity["entity_id"] in text and "linking pairs" in text
+    for rid in entity["source_record_ids"]:
+        assert rid in text
+    assert entity["organisation_name"] not in text, "names only with --values"
+    assert main(["explain", entity["entity_id"], "--values"]) == 0
+    assert entity["organisation_name"] in capsys.readouterr().out
+    assert main(["explain", "org_does_not_exist"]) == 1

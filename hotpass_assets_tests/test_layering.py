@@ -4,7 +4,13 @@ import ast
 from pathlib import Path
 
 LIB = Path(__file__).resolve().parents[1] / "hotpass_assets" / "lib"
-FORBIDDEN = ("dagster", "dagster_pandas", "dagster_pandera", "dagster_mlflow", "dagster_openlineage")
+FORBIDDEN = (
+    "dagster",
+    "dagster_pandas",
+    "dagster_pandera",
+    "dagster_mlflow",
+    "dagster_openlineage",
+)
 
 
 def test_lib_has_no_dagster_imports():

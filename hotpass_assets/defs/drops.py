@@ -65,15 +65,26 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]
     return archived, sha, file_name
 
 
-def _earlier_drops_of_same_workbook(context: dg.AssetExecutionContext, key: str) -> list[str]:
-    parsed = parse_partition_key(key)
-    keys = context.instance.get_dynamic_partitions(DROPS.name)
-    same = [
-        k
-        for k in keys
-        if k != key and k.split("_", 1)[1].rsplit("_", 1)[0] == parsed.stem_slug and k < key
+def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
+    """Drops of the same workbook (same file stem) registered before ``key``, newest first.
+
+    Registration order, not key order: two drops of one day differ only by their hash.
+    """
+    stem = parse_partition_key(key).stem_slug
+    manifests = DropRegister(settings.drops_dir).all()
+    this = next((m for m in manifests if m.partition_key == key), None)
+    if this is None:
+        return []
+    order = (this.drop_date, this.registered_at, key)
+    earlier = [
+        m
+        for m in manifests
+        if m.partition_key != key
+        and parse_partition_key(m.partition_key).stem_slug == stem
+        and (m.drop_date, m.registered_at, m.partition_key) < order
     ]
-    return sorted(same, reverse=True)
+    earlier.sort(key=lambda m: (m.drop_date, m.registered_at, m.partition_key), reverse=True)
+    return [m.partition_key for m in earlier]
 
 
 @dg.asset(
@@ -104,7 +115,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         partition_key=key,
         source_file=file_name,
         previous=previous_partition_stats(
-            context, "raw_workbook", _earlier_drops_of_same_workbook(context, key)
+            context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
         ),
         extra={"inventory": inventory, "path": str(path), "read_error": read_error},
     )
@@ -177,7 +188,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         partition_key=key,
         source_file=file_name,
         previous=previous_partition_stats(
-            context, "contact_capture", _earlier_drops_of_same_workbook(context, key)
+            context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
         ),
         extra={
             "sheets": result.sheets,

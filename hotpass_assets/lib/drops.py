@@ -21,7 +21,9 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 HASH_PREFIX_LEN = 10
-_KEY_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})_([a-z0-9-]{1,40})_([0-9a-f]{%d})$" % HASH_PREFIX_LEN)
+_KEY_RE = re.compile(
+    rf"^(\d{{4}}-\d{{2}}-\d{{2}})_([a-z0-9-]{{1,40}})_([0-9a-f]{{{HASH_PREFIX_LEN}}})$"
+)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
@@ -88,7 +90,9 @@ def drop_date_of(path: Path) -> date:
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
 
-def manifest_for(path: Path, *, sha256: str | None = None, drop_date: date | None = None) -> DropManifest:
+def manifest_for(
+    path: Path, *, sha256: str | None = None, drop_date: date | None = None
+) -> DropManifest:
     sha = sha256 or content_hash(path)
     day = drop_date or drop_date_of(path)
     return DropManifest(
@@ -98,7 +102,7 @@ def manifest_for(path: Path, *, sha256: str | None = None, drop_date: date | Non
         sha256=sha,
         size_bytes=path.stat().st_size,
         drop_date=day.isoformat(),
-        registered_at=datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        registered_at=datetime.now(tz=UTC).isoformat(timespec="microseconds"),
     )
 
 

@@ -63,7 +63,9 @@ def explain_entity(
         )
         value = f" = {prov.get('value')!r}" if show_values and name in _VALUE_FIELDS else ""
         others = len(prov.get("candidates") or [])
-        lines.append(f"    {name}{value}: rule {prov.get('rule')} {where} ({others} other candidate(s))")
+        lines.append(
+            f"    {name}{value}: rule {prov.get('rule')} {where} ({others} other candidate(s))"
+        )
     lines.append("  records:")
     for rid in sorted(records):
         lines.append(f"    {rid}")

@@ -86,10 +86,9 @@ def scan_landing(
         stat = [st.st_size, st.st_mtime_ns]
         rel = str(path.relative_to(landing))
         cached = seen.get(rel)
-        if cached and cached[:2] == stat:
-            if cached[2] in known_hashes:
-                result.already_known += 1
-                continue
+        if cached and cached[:2] == stat and cached[2] in known_hashes:
+            result.already_known += 1
+            continue
         settled = waiting.get(rel) == stat or (now - st.st_mtime) >= settle_seconds
         if not settled:
             result.waiting[rel] = stat

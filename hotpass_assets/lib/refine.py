@@ -144,7 +144,12 @@ def previous_ids_for(records: pd.DataFrame, previous: pd.DataFrame | None) -> di
 def _rank_key(row: Mapping) -> tuple:
     completeness = sum(_present(row.get(f)) for f in _COMPLETENESS_FIELDS)
     recency = _as_date(row.get("interaction_date")) or date.min
-    return (-int(row.get("source_trust") or 0), -completeness, -recency.toordinal(), row["record_id"])
+    return (
+        -int(row.get("source_trust") or 0),
+        -completeness,
+        -recency.toordinal(),
+        row["record_id"],
+    )
 
 
 def _choose(
@@ -208,7 +213,9 @@ def _union(values: Iterable[Iterable[str] | None]) -> list[str]:
     return list(seen.values())
 
 
-def _dedupe_contacts(contacts: pd.DataFrame, entity_of: Mapping[str, str], snapshot: str) -> pd.DataFrame:
+def _dedupe_contacts(
+    contacts: pd.DataFrame, entity_of: Mapping[str, str], snapshot: str
+) -> pd.DataFrame:
     """One row per person per organisation: same folded name, or a shared e-mail or phone."""
     if contacts.empty:
         return pd.DataFrame(columns=list(REFINED_CONTACT_COLUMNS))
@@ -247,7 +254,9 @@ def _dedupe_contacts(contacts: pd.DataFrame, entity_of: Mapping[str, str], snaps
         for i in idx:
             groups.setdefault((eid, find(i)), []).append(rows[i])
     out = []
-    for (eid, _), members in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[1][0]["contact_record_id"])):
+    for (eid, _), members in sorted(
+        groups.items(), key=lambda kv: (kv[0][0], kv[1][0]["contact_record_id"])
+    ):
         members.sort(key=lambda r: (-int(r.get("source_trust") or 0), r["contact_record_id"]))
         best = next((m for m in members if _present(m.get("full_name"))), members[0])
         role = next((m["role"] for m in members if _present(m.get("role"))), None)
@@ -335,7 +344,9 @@ def build_snapshot(
 
     t1 = time.perf_counter()
     people = _dedupe_contacts(contacts, entity_of, snap)
-    people_by_entity = {eid: g for eid, g in people.groupby("entity_id")} if not people.empty else {}
+    people_by_entity = (
+        {eid: g for eid, g in people.groupby("entity_id")} if not people.empty else {}
+    )
     conflicts: list[dict] = []
     out_rows = []
     records["entity_id"] = records["record_id"].map(entity_of)
@@ -346,8 +357,10 @@ def build_snapshot(
         row: dict = {"entity_id": eid, "snapshot_date": snap}
         provenance: dict[str, dict] = {}
         for f in SURVIVOR_FIELDS:
-            pool = rows if f != "organisation_name" else (
-                [r for r in rows if r["record_kind"] == "organisation"] or rows
+            pool = (
+                rows
+                if f != "organisation_name"
+                else ([r for r in rows if r["record_kind"] == "organisation"] or rows)
             )
             value, prov = _choose(f, pool, eid, snap, conflicts)
             row[f] = value
@@ -364,15 +377,23 @@ def build_snapshot(
             raw = sorted({r["province_raw"] for r in rows if _present(r.get("province_raw"))})
             if raw:
                 provenance["province"] = {"value": None, "rule": "unmapped", "raw_values": raw}
-        notes = _union([[r["notes"]] for r in sorted(rows, key=_rank_key) if _present(r.get("notes"))])
+        notes = _union(
+            [[r["notes"]] for r in sorted(rows, key=_rank_key) if _present(r.get("notes"))]
+        )
         row["notes"] = "\n".join(notes) if notes else None
         row["aircraft_types"] = _union(r.get("aircraft_types") for r in sorted(rows, key=_rank_key))
         ppl = people_by_entity.get(eid, pd.DataFrame())
         row["emails"] = _union(
-            [*(r.get("emails") for r in sorted(rows, key=_rank_key)), *(ppl["emails"] if len(ppl) else [])]
+            [
+                *(r.get("emails") for r in sorted(rows, key=_rank_key)),
+                *(ppl["emails"] if len(ppl) else []),
+            ]
         )
         row["phones"] = _union(
-            [*(r.get("phones") for r in sorted(rows, key=_rank_key)), *(ppl["phones"] if len(ppl) else [])]
+            [
+                *(r.get("phones") for r in sorted(rows, key=_rank_key)),
+                *(ppl["phones"] if len(ppl) else []),
+            ]
         )
         primary = _primary_contact(ppl) if len(ppl) else None
         row["primary_contact_id"] = primary["contact_id"] if primary else None

@@ -14,7 +14,17 @@ from pathlib import Path
 import pandas as pd
 
 MATCH = {"match", "yes", "same", "must-link", "must_link", "1", "true"}
-NO_MATCH = {"no-match", "no_match", "nomatch", "no", "different", "cannot-link", "cannot_link", "0", "false"}
+NO_MATCH = {
+    "no-match",
+    "no_match",
+    "nomatch",
+    "no",
+    "different",
+    "cannot-link",
+    "cannot_link",
+    "0",
+    "false",
+}
 
 
 class DecisionFileError(ValueError):

@@ -21,7 +21,9 @@ def settings_for(home: Path) -> Settings:
 def register(instance: dg.DagsterInstance, home: Path, *paths: Path) -> list[str]:
     reg = DropRegister(settings_for(home).drops_dir)
     keys = [register_file(p, reg)[0].partition_key for p in paths]
-    instance.add_dynamic_partitions(DROPS.name, [k for k in keys if not instance.has_dynamic_partition(DROPS.name, k)])
+    instance.add_dynamic_partitions(
+        DROPS.name, [k for k in keys if not instance.has_dynamic_partition(DROPS.name, k)]
+    )
     return keys
 
 

@@ -75,8 +75,12 @@ def test_blocking_check_stops_only_its_partition(home, instance, demo_dir, tmp_p
     bad = ingest(instance, home, bad_key)
     assert not bad.success
     failed = [e for e in bad.get_asset_check_evaluations() if not e.passed]
-    assert failed and all(e.severity.value == "ERROR" for e in failed if e.check_name != "capture_reject_rate")
-    explanation = " ".join(str(e.metadata.get("explanation").value) for e in failed if e.metadata.get("explanation"))
+    assert failed and all(
+        e.severity.value == "ERROR" for e in failed if e.check_name != "capture_reject_rate"
+    )
+    explanation = " ".join(
+        str(e.metadata.get("explanation").value) for e in failed if e.metadata.get("explanation")
+    )
     assert "Cleaned" in explanation, "the message names the sheet"
     assert not settings_for(home).capture_path("organisations", bad_key).exists()
     snap = run_job(instance, home, "refine_snapshot", TODAY)
@@ -130,3 +134,40 @@ def test_scoring_trains_registers_promotes_and_writes_call_list(home, instance, 
     run = client.get_run(version.run_id)
     assert run.data.tags["dagster.partition"] == TODAY
     assert "model_average_precision" in run.data.metrics
+
+
+def test_drifting_drop_warns_without_blocking_and_metadata_has_no_personal_values(
+    home, instance, demo_dir, tmp_path
+):
+    from hotpass_assets.lib.normalise import parse_emails, parse_phones
+    from hotpass_assets.lib.reading import open_workbook
+
+    good = next(p for p in _demo_files(demo_dir) if "sacaa" in p.name)
+    # The next export of the same workbook (same name, new content) where the rejects jumped.
+    drift = tmp_path / "next" / good.name
+    drift.parent.mkdir()
+    write_broken_workbook(drift, "drift")
+    first_key = register(instance, home, good)[0]
+    assert ingest(instance, home, first_key).success
+    (key,) = register(instance, home, drift)
+    result = ingest(instance, home, key)
+    assert result.success, "drift warns, it does not block"
+    evals = check_evals(result)
+    warned = {k for k, e in evals.items() if not e.passed}
+    assert warned and all(evals[k].severity.value == "WARN" for k in warned)
+    assert "contact_capture.capture_reject_rate" in warned
+    assert settings_for(home).capture_path("organisations", key).exists()
+    # No phone number or e-mail address of the drop appears in any check or asset metadata.
+    values: set[str] = set()
+    with open_workbook(drift) as book:
+        for sheet in book.sheet_names:
+            for row in book.text_rows(sheet):
+                for cell in row:
+                    values.update(parse_phones(cell).valid)
+                    values.update(parse_emails(cell).valid)
+    assert values
+    blob = repr([e.metadata for e in result.get_asset_check_evaluations()]) + repr(
+        [m.materialization.metadata for m in result.get_asset_materialization_events()]
+    )
+    leaked = [v for v in values if v in blob or v.lstrip("+") in blob]
+    assert not leaked, f"{len(leaked)} personal values in metadata"

@@ -40,7 +40,9 @@ def _tick(instance, home, cursor=None):
         instance=instance, cursor=cursor, resources={"hotpass": HotpassConfig(home=str(home))}
     )
     result = workbook_drop_sensor(ctx)
-    return result, ctx.cursor if isinstance(result, dg.SkipReason) else (result.cursor or ctx.cursor)
+    return result, ctx.cursor if isinstance(result, dg.SkipReason) else (
+        result.cursor or ctx.cursor
+    )
 
 
 def _apply(instance, result: dg.SensorResult) -> list[str]:

@@ -59,9 +59,11 @@ def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
         assert kept / len(ids_before) > 0.9
 
         # Records of B that repeat A's organisations joined A's entities (kept their ids).
-        b_records = after[after["record_id"].str.startswith(tuple(
-            k.rsplit("_", 1)[1] for k in [register(instance, home, b)[0]]
-        ))]
+        b_records = after[
+            after["record_id"].str.startswith(
+                tuple(k.rsplit("_", 1)[1] for k in [register(instance, home, b)[0]])
+            )
+        ]
         joined = b_records["entity_id"].isin(set(ids_before.values())).sum()
         assert joined >= 0.3 * len(b_records)
 

@@ -850,6 +850,17 @@ def _capture_reject_rate(spec, frames, ctx, state) -> CheckOutcome:
                 f"{r['reject_rate']:.0%} (previous drop)"
             )
             failing_sheets.append(sheet)
+        before_values = (prev.get(sheet) or {}).get("value_reject_rate")
+        if (
+            before_values is not None
+            and r["value_reject_rate"] - float(before_values) > th.reject_rate_jump
+        ):
+            failures[f"value_reject_rate_jump:{sheet}"] = r["values_rejected"]
+            notes.append(
+                f"file {file!r}, sheet {sheet!r}: value_reject_rate_jump "
+                f"{float(before_values):.0%} -> {r['value_reject_rate']:.0%} (previous drop)"
+            )
+            failing_sheets.append(sheet)
         if before is not None:
             r["previous_reject_rate"] = float(before)
     refs = _reject_refs(_frame(frames, "rejects"), failing_sheets)
