@@ -3,6 +3,14 @@
 :func:`capture_workbook` reads every sheet the profile names as text, parses each mapped column
 (each distinct value is normalised once), links joined sheets to their organisation sheet and
 returns three frames whose columns are exactly those of :mod:`hotpass_assets.lib.records`.
+The profile is chosen by the workbook's sheets and by ``source_file``, the name the workbook was
+dropped with (the file read may be an archived copy named by its content hash).
+
+Speed. Columns are processed whole: text cleaning, organisation keys and the common forms of
+e-mail addresses and websites have column-wide fast paths (:func:`nz.clean_text_many`,
+:func:`nz.organisation_keys`, ``_fast_emails``, ``_fast_websites``) that give exactly what the
+per-value functions give and leave every other value to them; records and frames are built
+column by column.
 
 Row accounting. Every row of a read sheet ends up in exactly one of four buckets, per sheet:
 *captured* (it produced at least one record), *rejected* (a row-level reject: no organisation
@@ -22,10 +30,15 @@ without any person are the organisation's own.
 Joins. Rows of ``contacts``, ``addresses``, ``notes`` and ``orders`` sheets link to a record of
 their organisations sheet by the profile's keys, tried in order: ``id`` (exact text), then
 ``name``/``accounting_name`` (exact clean text, then the organisation matching key, then, when a
-``fuzzy_threshold`` is set, the single best fuzzy match on the key). ``link_method`` says which
-rule linked (``id``, ``name``, ``name_key``, ``name_fuzzy``, ``accounting_name``, ...). A row that
-no key links is a reject ``unlinked_row``, or, with ``on_unlinked: organisation``, an organisation
-record of its own (its contacts then link with ``link_method = "own_row"``). Linked address, note
+``fuzzy_threshold`` is set on the key or the link, the single best fuzzy ratio of the keys; a
+tie between two records links nothing). ``link_method`` says which key and rule linked: the
+key's ``link_method`` (default its method: ``id``, ``name``, ``accounting_name``), with ``_key``
+or ``_fuzzy`` appended for those rules. The Contact Database's order rows, for instance, try the
+accounting name against ``QuickNooks_Name`` (``accounting_name``, ``accounting_name_key``), then
+against the ``Company`` name (``accounting_name_to_company``, ``..._key``, ``..._fuzzy``). A row
+that no key links is a reject ``unlinked_row`` whose reason names every join tried, or, with
+``on_unlinked: organisation``, an organisation record of its own (its contacts then link with
+``link_method = "own_row"``). Linked address, note
 and order rows are ``attribute`` records with ``link_record_id``. Orders also roll up on the
 master record: ``order_count`` counts its linked order rows and ``last_order_date`` is the latest
 of its own and its orders' dates (attribute order rows carry their date, not a count, so a sum of
@@ -42,6 +55,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress, islice
 from pathlib import Path
 from typing import Any
 
@@ -288,7 +302,12 @@ _SIMPLE_EMAIL = re.compile(r"[a-z0-9][a-z0-9_+.-]*@([a-z0-9-]{1,63}\.)+[a-z]{2,6
 _FAST_SUFFIXES = ("co.za", "org.za", "net.za", "ac.za", "gov.za", "com", "net", "org", "africa",
                   "aero", "co.uk", "info", "biz", "io", "edu")  # fmt: skip
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "mil", "nom", "web"})
-_fast_state: dict[str, Any] = {"emails": True, "website": True, "suffix_re": None}
+_fast_state: dict[str, Any] = {
+    "emails": True,
+    "website": True,
+    "suffix_re": None,
+    "suffixes": frozenset(),
+}
 _FAST_SAMPLE = 8
 
 
@@ -299,6 +318,7 @@ def _website_fast_re() -> re.Pattern[str] | None:
             _fast_state["website"] = False
             return None
         alt = "|".join(re.escape(s) for s in sorted(ok, key=len, reverse=True))
+        _fast_state["suffixes"] = frozenset(ok)
         _fast_state["suffix_re"] = re.compile(
             r"(?:(https?)://)?(?:www\.)*([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.(" + alt + r")"
             r"(/[A-Za-z0-9_.~%/-]*)?"
@@ -336,6 +356,63 @@ def _fast_website(v: str) -> tuple[Any, list] | None:
 
 _FAST = {"emails": _fast_email, "website": _fast_website}
 
+# Column-wide forms of the fast paths: one RE2 match over all distinct values (pyarrow), then
+# plain string operations on the matching ones. They give exactly what the per-value fast paths
+# give (a Hypothesis test compares them).
+_SIMPLE_EMAIL_RE2 = (
+    r"^[a-z0-9](?:\.?[a-z0-9_+-])*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
+)
+
+
+def _re2_matches(values: list[str], pattern: str) -> list[bool]:
+    """Per value: does ``pattern`` (RE2 syntax, anchored) match it."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not values:
+        return []
+    hits = pc.match_substring_regex(pa.array(values, type=pa.string()), pattern)
+    return hits.to_numpy(zero_copy_only=False).tolist()
+
+
+def _fast_emails(values: list[str]) -> list[tuple[str] | None]:
+    """Per value: the parsed value :func:`_fast_email` gives (it has no rejects), else ``None``."""
+    return [
+        (v,) if ok else None
+        for v, ok in zip(values, _re2_matches(values, _SIMPLE_EMAIL_RE2), strict=True)
+    ]
+
+
+def _fast_websites(values: list[str]) -> list[tuple[str, str] | None]:
+    """Per value: the parsed value :func:`_fast_website` gives (it has no rejects), else
+    ``None``."""
+    pattern = _website_fast_re()
+    out: list[tuple[str, str] | None] = [None] * len(values)
+    if pattern is None:
+        return out
+    suffixes = _fast_state["suffixes"]
+    not_labels = _SECOND_LEVEL | {"www"}
+    not_hosts = _SHARED | _SUBDOMAIN_HOSTS
+    matches = _re2_matches(values, "^" + pattern.pattern + "$")
+    for i in compress(range(len(values)), matches):
+        v = values[i]
+        if v.startswith("https://"):
+            scheme, rest = "https://", v[8:]
+        elif v.startswith("http://"):
+            scheme, rest = "http://", v[7:]
+        else:
+            scheme, rest = "https://", v
+        host, slash, path = rest.partition("/")
+        while host.startswith("www."):
+            host = host[4:]
+        label, _, suffix = host.partition(".")
+        if suffix in suffixes and label not in not_labels and host not in not_hosts:
+            out[i] = (scheme + host + ("/" + path).rstrip("/") if slash else scheme + host, host)
+    return out
+
+
+_FAST_MANY = {"emails": _fast_emails, "website": _fast_websites}
+
 
 def _parse_column(
     values: Sequence[str | None],
@@ -346,62 +423,162 @@ def _parse_column(
     placeholders: bool,
     precomputed: dict[str, tuple[Any, list]] | None = None,
 ) -> _Parsed:
-    """Parse one column; each distinct value is parsed once (or taken from ``precomputed``)."""
+    """Parse one column; each distinct value is parsed once (or taken from ``precomputed``).
+
+    A column of mostly distinct values whose parser has a column-wide fast path is parsed value
+    by value without de-duplicating it first (de-duplication would cost more than it saves);
+    the values the fast path leaves are parsed by distinct value.
+    """
+    if fs.parser == "text" and fs.match is None:
+        return _parse_text_column(values, placeholders=placeholders)
+    fast_many = _FAST_MANY.get(fs.parser) if fs.match is None else None
+    if (
+        fast_many is not None
+        and _fast_state.get(fs.parser)
+        and not precomputed
+        and _mostly_distinct(values)
+    ):
+        return _parse_distinct(values, fs, header, region, fast_many, placeholders=placeholders)
+    return _parse_repeated(
+        values, fs, header, region, placeholders=placeholders, precomputed=precomputed
+    )
+
+
+def _mostly_distinct(values: Sequence[str | None]) -> bool:
+    """Judged on the first rows: at least three quarters of the non-empty values differ."""
+    head = [v for v in values[:2000] if v is not None]
+    return len(set(head)) * 4 >= len(head) * 3
+
+
+def _parse_distinct(
+    values: Sequence[str | None],
+    fs: FieldSpec,
+    header: str,
+    region: str,
+    fast_many: Callable[[list[str]], list],
+    *,
+    placeholders: bool,
+) -> _Parsed:
+    """The fast path over every non-empty value, then :func:`_parse_repeated` for the rest."""
     parse = _value_parser(fs, region)
     empty = _empty_for(fs.parser)
-    cache: dict[str | None, tuple[Any, list]] = {None: (empty, [])}
+    positions: list[int] | None = None
+    present = list(values)
+    if None in present:
+        positions = [i for i, v in enumerate(values) if v is not None]
+        present = [values[i] for i in positions]
+    hits = fast_many(present)
+    found = ((v, h) for v, h in zip(present, hits, strict=True) if h is not None)
+    if any(parse(v) != (h, []) for v, h in islice(found, _FAST_SAMPLE)):
+        _fast_state[fs.parser] = False
+        return _parse_repeated(values, fs, header, region, placeholders=placeholders)
+    if positions is None:
+        parsed = hits
+    else:
+        parsed = [empty] * len(values)
+        for i, h in zip(positions, hits, strict=True):
+            parsed[i] = h
+    if None not in hits:
+        return _Parsed(parsed, [], 0)
+    slow = [j for j, h in enumerate(hits) if h is None]
+    if positions is not None:
+        slow = [positions[j] for j in slow]
+    rest = _parse_repeated(
+        [values[i] for i in slow], fs, header, region, placeholders=placeholders, fast=False
+    )
+    for i, x in zip(slow, rest.values, strict=True):
+        parsed[i] = x
+    rejects = [(slow[r[0]], *r[1:]) for r in rest.rejects]
+    return _Parsed(parsed, rejects, rest.placeholders)
+
+
+def _parse_repeated(
+    values: Sequence[str | None],
+    fs: FieldSpec,
+    header: str,
+    region: str,
+    *,
+    placeholders: bool,
+    precomputed: dict[str, tuple[Any, list]] | None = None,
+    fast: bool = True,
+) -> _Parsed:
+    """Parse a column value by distinct value (or take it from ``precomputed``)."""
+    distinct = dict.fromkeys(values)
+    distinct.pop(None, None)
+    uniques = list(distinct)
+    parse = _value_parser(fs, region)
+    empty = _empty_for(fs.parser)
+    parsed_of: dict[str | None, Any]
+    rejects_of: dict[str, list] = {}
     placeholder_values: set[str] = set()
-    uniques = [v for v in dict.fromkeys(values) if v is not None]
-    fast = _FAST.get(fs.parser) if fs.match is None else None
-    if fast is not None and _fast_state.get(fs.parser):
-        slow: list[str] = []
-        checked = 0
-        for v in uniques:
-            hit = fast(v)
-            if hit is None:
-                slow.append(v)
-                continue
-            if checked < _FAST_SAMPLE:
-                checked += 1
-                if parse(v) != hit:
-                    _fast_state[fs.parser] = False
-                    return _parse_column(
-                        values,
-                        fs,
-                        header,
-                        region,
-                        placeholders=placeholders,
-                        precomputed=precomputed,
-                    )
-            cache[v] = hit
-        uniques = slow
+    fast_many = _FAST_MANY.get(fs.parser) if fs.match is None and fast else None
+    if fast_many is not None and _fast_state.get(fs.parser) and uniques:
+        hits = fast_many(uniques)
+        found = ((v, h) for v, h in zip(uniques, hits, strict=True) if h is not None)
+        sample = islice(found, _FAST_SAMPLE)
+        if any(parse(v) != (h, []) for v, h in sample):
+            _fast_state[fs.parser] = False
+            return _parse_column(
+                values, fs, header, region, placeholders=placeholders, precomputed=precomputed
+            )
+        parsed_of = dict(zip(uniques, hits, strict=True))
+        uniques = (
+            [v for v, h in zip(uniques, hits, strict=True) if h is None] if None in hits else []
+        )
+    else:
+        parsed_of = {}
+    parsed_of[None] = empty
     if placeholders:
         is_placeholder = nz.is_placeholder
         for v in uniques:
             if len(v) <= 32 and is_placeholder(v):
-                cache[v] = (empty, [])
+                parsed_of[v] = empty
                 placeholder_values.add(v)
         if placeholder_values:
             uniques = [v for v in uniques if v not in placeholder_values]
-    if precomputed:
-        for v in uniques:
-            hit = precomputed.get(v)
-            cache[v] = hit if hit is not None else parse(v)
-    else:
-        for v in uniques:
-            cache[v] = parse(v)
-    parsed = [cache[v][0] for v in values]
+    for v in uniques:
+        hit = precomputed.get(v) if precomputed else None
+        result, rejected = hit if hit is not None else parse(v)
+        parsed_of[v] = result
+        if rejected:
+            rejects_of[v] = rejected
+    parsed = list(map(parsed_of.__getitem__, values))
     rejects: list[tuple[int, str, str, str, str]] = []
     n_placeholder = 0
-    bad = {v for v, (_, rej) in cache.items() if rej}
-    if bad or placeholder_values:
+    if rejects_of or placeholder_values:
         for i, v in enumerate(values):
-            if v in bad:
-                for raw, code, reason in cache[v][1]:
+            if v in rejects_of:
+                for raw, code, reason in rejects_of[v]:
                     rejects.append((i, header, raw, code, reason))
             elif v in placeholder_values:
                 n_placeholder += 1
     return _Parsed(parsed, rejects, n_placeholder)
+
+
+def _parse_text_column(values: Sequence[str | None], *, placeholders: bool) -> _Parsed:
+    """The ``text`` parser over a column: clean text; placeholders (counted when asked) and empty
+    cells give ``None``. A text value is a placeholder exactly when its clean text is ``None``.
+
+    A column that repeats its values (judged on its first rows) is cleaned once per distinct
+    value; otherwise every value is cleaned, which costs about as much as looking it up.
+    """
+    values = values if isinstance(values, list) else list(values)
+    head = values[:2000]
+    if len(set(head)) * 4 < len(head):
+        distinct = dict.fromkeys(values)
+        uniques = list(distinct)
+        distinct.update(zip(uniques, nz.clean_text_many(uniques), strict=True))
+        parsed = list(map(distinct.__getitem__, values))
+    else:
+        parsed = nz.clean_text_many(values)
+    n_placeholder = 0
+    if placeholders and parsed.count(None) > values.count(None):
+        n_placeholder = sum(
+            1
+            for v, c in zip(values, parsed, strict=True)
+            if c is None and v is not None and len(v) <= 32
+        )
+    return _Parsed(parsed, [], n_placeholder)
 
 
 # --- offloading to a second core ---------------------------------------------------------------
@@ -556,8 +733,6 @@ class _Ctx:
     contact_cols: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     rejects: list[tuple] = field(default_factory=list)
     structural: list[dict] = field(default_factory=list)
-    #: record_id → position in org_cols (for roll-ups)
-    org_pos: dict[str, int] = field(default_factory=dict)
     #: organisations sheet name → index of its captured records
     indexes: dict[str, _OrgIndex] = field(default_factory=dict)
     slugs: dict[str, str] = field(default_factory=dict)
@@ -631,7 +806,8 @@ class _OrgIndex:
         return None if k is None else self.names[k]
 
     def exact(self, header: str, method: str) -> dict[str, str]:
-        if header not in self._exact:
+        cache_key = f"{header}\x00id" if method == "id" else header
+        if cache_key not in self._exact:
             col = self.table.columns.get(header, [])
             out: dict[str, str] = {}
             dup = 0
@@ -646,9 +822,9 @@ class _OrgIndex:
                     dup += 1
                     continue
                 out[k] = rid
-            self._exact[header] = out
+            self._exact[cache_key] = out
             self.duplicates[header] = dup
-        return self._exact[header]
+        return self._exact[cache_key]
 
     def keyed(self, header: str) -> dict[str, str]:
         if header not in self._keyed:
@@ -689,8 +865,8 @@ def _resolve_fields(
                     table.name,
                     col,
                     "missing_required_column" if severe else "missing_column",
-                    f"sheet {table.name!r} has no column {col!r} (mapped to {fname}); "
-                    f"header row {table.header_row}",
+                    f"file {ctx.source_file!r}, sheet {table.name!r} has no column {col!r} "
+                    f"(mapped to {fname}); header row {table.header_row}",
                     "error" if severe else "warning",
                 )
                 continue
@@ -704,7 +880,8 @@ def _resolve_fields(
                 table.name,
                 col,
                 "missing_required_column",
-                f"sheet {table.name!r} has no required column {col!r}; header row {table.header_row}",
+                f"file {ctx.source_file!r}, sheet {table.name!r} has no required column "
+                f"{col!r}; header row {table.header_row}",
             )
     return out
 
@@ -755,13 +932,15 @@ def _unmapped(
 ) -> _Unmapped:
     """Text of non-empty unmapped cells per data row (notes) or rejects; extracted contacts."""
     n = len(positions)
-    notes: list[list[str]] = [[] for _ in range(n)]
     emails: list[tuple[str, ...]] = [()] * n
     phones: list[tuple[str, ...]] = [()] * n
     ignored_keys = {k for k in ignore}
     headers = [
         h for h in table.headers if h not in used and resolve_column(h, list(ignored_keys)) is None
     ]
+    if not headers:
+        return _Unmapped([None] * n, emails, phones, [])
+    notes: list[list[str]] = [[] for _ in range(n)]
     kept: list[str] = []
     extract_cache: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for h in headers:
@@ -904,7 +1083,7 @@ def _process_sheet(
 
     clock = time.perf_counter
     t_start = clock()
-    # 0. The slowest distinct values (organisation keys, phones, people) may go to a second core.
+    # 0. The slowest distinct values (phones, people) may go to a second core.
     offload_cols, waiter = _start_offload(resolved, column, ctx.region)
     offloaded: dict[str, dict] = {}
 
@@ -949,7 +1128,8 @@ def _process_sheet(
         return parsed.get(fname) or [default] * n
 
     names = get("organisation_name")
-    if "organisation_name" in parsed:
+    if "organisation_name" in parsed and resolved["organisation_name"][0].parser != "text":
+        # The text parser already gives None for placeholders (its clean text is never one).
         placeholder_names = {x for x in set(names) if x is not None and nz.is_placeholder(x)}
         if placeholder_names:
             names = [None if x in placeholder_names else x for x in names]
@@ -1013,7 +1193,7 @@ def _process_sheet(
     # 3. Value rejects of captured rows (a rejected row keeps all its values in its reject).
     #    Person cells without a person (a desk, a bare role) are kept in the row's notes.
     rejected_values: Counter = Counter()
-    non_person: list[list[str]] = [[] for _ in range(n)] if "full_name" in resolved else []
+    non_person: dict[int, list[str]] = defaultdict(list)
     n_non_person = 0
     for fname, (i, header, raw, code, reason) in value_rejects:
         if row_rejected[i]:
@@ -1054,23 +1234,56 @@ def _process_sheet(
     }
     contact_source_columns = _columns_json(person_src)
     cc = ctx.contact_cols
-    candidates = (
-        [
-            i
-            for i, row in enumerate(zip(full, first, last, role, c_emails, c_phones, strict=True))
-            if any(row) and not row_rejected[i]
-        ]
-        if has_contact_fields
-        else []
-    )
-    found: list[tuple] = []
+    candidates: list[int] = []
+    if has_contact_fields:
+        filled: set[int] = set()
+        for f in (*_PERSON_FIELDS, "contact_emails", "contact_phones"):
+            if f in parsed:
+                filled.update([i for i, x in enumerate(parsed[f]) if x])
+        candidates = sorted(filled)
+        if rejected_rows:
+            candidates = [i for i in candidates if not row_rejected[i]]
+    # Contact columns, one entry per person found.
+    c_row: list[int] = []  # data row position of the person's source row
+    c_num: list[int] = []  # the person's number within the row (1, 2, ...)
+    c_org: list[str | None] = []
+    c_method: list[str | None] = []
+    c_full: list[str | None] = []
+    c_first: list[str | None] = []
+    c_last: list[str | None] = []
+    c_role: list[str | None] = []
+    c_em: list[list[str]] = []
+    c_ph: list[list[str]] = []
+    simple_people = full_is_people and not any(f in resolved for f in _PERSON_FIELDS[1:])
+    no_people: tuple = ()
     for i in candidates:
-        emails_i = c_emails[i] or ()
-        phones_i = c_phones[i] or ()
-        if full_is_people:
-            row_people, full_text = full[i] or (), None
+        if simple_people:
+            row_people, full_text = full[i] or no_people, None
+            if len(row_people) == 1 and record_kind[i] == "organisation":
+                # One person named in a "Name (Role)" cell of a listing: every value is theirs.
+                person = row_people[0]
+                c_row.append(i)
+                c_num.append(1)
+                c_org.append(None)  # the row's own record id, filled below
+                c_method.append(None if is_org_sheet else "own_row")
+                c_full.append(person.full_name)
+                c_first.append(person.first_name)
+                c_last.append(person.last_name)
+                c_role.append(person.role)
+                c_em.append(list(c_emails[i] or no_people))
+                c_ph.append(list(c_phones[i] or no_people))
+                captured[i] = True
+                continue
+        elif full_is_people:
+            row_people, full_text = full[i] or no_people, None
         else:
-            row_people, full_text = (), full[i]
+            row_people, full_text = no_people, full[i]
+        emails_i = c_emails[i] or no_people
+        phones_i = c_phones[i] or no_people
+        if record_kind[i] == "organisation":
+            org_rid, method = None, (None if is_org_sheet else "own_row")
+        else:
+            org_rid, method = link_ids[i], link_methods[i]
         if not (row_people or full_text or first[i] or last[i] or role[i]):
             if not (emails_i or phones_i):
                 continue
@@ -1084,28 +1297,40 @@ def _process_sheet(
         pairs, note = _pair(people, tuple(emails_i), tuple(phones_i))
         if note:
             pairing_notes[i] = note
-        rid = prefix + str(rownums[i])
-        if record_kind[i] == "organisation":
-            org_rid, method = rid, (None if is_org_sheet else "own_row")
-        else:
-            org_rid, method = link_ids[i], link_methods[i]
         for k, (person, (e, p)) in enumerate(zip(people, pairs, strict=True), start=1):
-            found.append((i, f"{rid}#{k}", org_rid, method, person, e, p))
+            c_row.append(i)
+            c_num.append(k)
+            c_org.append(org_rid)
+            c_method.append(method)
+            c_full.append(person["full_name"])
+            c_first.append(person["first_name"])
+            c_last.append(person["last_name"])
+            c_role.append(person["role"])
+            c_em.append(e)
+            c_ph.append(p)
         captured[i] = True
-    if found:
-        cc["contact_record_id"].extend([f[1] for f in found])
-        cc["organisation_record_id"].extend([f[2] for f in found])
-        cc["link_method"].extend([f[3] for f in found])
-        cc["source_sheet"].extend([table.name] * len(found))
-        cc["source_row"].extend([rownums[f[0]] for f in found])
-        for key in ("full_name", "first_name", "last_name", "role"):
-            cc[key].extend([f[4][key] for f in found])
-        cc["emails"].extend([f[5] for f in found])
-        cc["phones"].extend([f[6] for f in found])
-        cc["is_invalid"].extend([bool(invalid[f[0]]) for f in found])
-        cc["interaction_date"].extend([interaction[f[0]] for f in found])
-        cc["source_columns"].extend([contact_source_columns] * len(found))
-    n_contacts = len(found)
+    n_contacts = len(c_row)
+    if n_contacts:
+        own_ids = [f"{prefix}{rownums[i]}" for i in c_row]
+        cc["contact_record_id"].extend(
+            [f"{rid}#{k}" for rid, k in zip(own_ids, c_num, strict=True)]
+        )
+        # A person of a row that is an organisation record of its own belongs to that record.
+        cc["organisation_record_id"].extend(
+            [own if org is None else org for org, own in zip(c_org, own_ids, strict=True)]
+        )
+        cc["link_method"].extend(c_method)
+        cc["source_sheet"].extend([table.name] * n_contacts)
+        cc["source_row"].extend([rownums[i] for i in c_row])
+        cc["full_name"].extend(c_full)
+        cc["first_name"].extend(c_first)
+        cc["last_name"].extend(c_last)
+        cc["role"].extend(c_role)
+        cc["emails"].extend(c_em)
+        cc["phones"].extend(c_ph)
+        cc["is_invalid"].extend([bool(invalid[i]) for i in c_row])
+        cc["interaction_date"].extend([interaction[i] for i in c_row])
+        cc["source_columns"].extend([contact_source_columns] * n_contacts)
 
     t_contacts = clock()
     # 5. Organisation and attribute records, built column by column.
@@ -1117,7 +1342,7 @@ def _process_sheet(
             parts = (
                 notes[i],
                 um.notes[i],
-                NOTE_SEPARATOR.join(non_person[i]) if non_person and non_person[i] else None,
+                NOTE_SEPARATOR.join(non_person[i]) if i in non_person else None,
                 pairing_notes.get(i),
             )
             if any(parts[1:]):
@@ -1140,11 +1365,15 @@ def _process_sheet(
         )
     ]
     m = len(idx)
+    every_row = m == n  # idx is range(n): columns are taken as they are
+
+    def take(values: list) -> list:
+        return values if every_row else [values[i] for i in idx]
+
     oc = ctx.org_cols
-    base = len(oc["record_id"])
-    record_ids = [prefix + str(rownums[i]) for i in idx]
-    kinds = [record_kind[i] for i in idx]
-    rec_names = [names[i] for i in idx]
+    record_ids = [f"{prefix}{r}" for r in take(rownums)]
+    kinds = take(record_kind)
+    rec_names = list(take(names))
     target_index = ctx.indexes.get(spec.link.sheet) if spec.link else None
     source_json = _columns_json(
         {
@@ -1165,34 +1394,24 @@ def _process_sheet(
             if not rec_names[j] and kinds[j] == "attribute":
                 rec_names[j] = target_index.name_of(link_ids[i])
                 sources[j] = linked_json
-    raw_keys = precomputed("\x00name_key") if offload_cols else None
-    if raw_keys and name_col is not None:
-        raw_names = column(name_col)
-        key_cache = {names[i]: raw_keys.get(raw_names[i]) for i in idx if names[i] is not None}
-        key_cache.update(
-            (x, nz.organisation_key(x))
-            for x in dict.fromkeys(rec_names)
-            if x is not None and (x not in key_cache or key_cache[x] is None)
-        )
-    else:
-        key_cache = {x: nz.organisation_key(x) for x in dict.fromkeys(rec_names) if x is not None}
-    key_cache[None] = None
-
-    def take(values: list) -> list:
-        return [values[i] for i in idx]
+    rec_keys = nz.organisation_keys_of_clean_text(rec_names)
 
     oc["record_id"].extend(record_ids)
     oc["source_sheet"].extend([table.name] * m)
     oc["source_row"].extend(take(rownums))
     oc["record_kind"].extend(kinds)
-    oc["link_record_id"].extend(
-        [link_ids[i] if k == "attribute" else None for i, k in zip(idx, kinds, strict=True)]
-    )
-    oc["link_method"].extend(
-        [link_methods[i] if k == "attribute" else None for i, k in zip(idx, kinds, strict=True)]
-    )
+    if "attribute" in kinds:
+        oc["link_record_id"].extend(
+            [link_ids[i] if k == "attribute" else None for i, k in zip(idx, kinds, strict=True)]
+        )
+        oc["link_method"].extend(
+            [link_methods[i] if k == "attribute" else None for i, k in zip(idx, kinds, strict=True)]
+        )
+    else:
+        oc["link_record_id"].extend([None] * m)
+        oc["link_method"].extend([None] * m)
     oc["organisation_name"].extend(rec_names)
-    oc["name_key"].extend([key_cache[x] for x in rec_names])
+    oc["name_key"].extend(rec_keys)
     for f in _ORG_TEXT_FIELDS:
         if f in parsed:
             vals = take(parsed[f])
@@ -1201,17 +1420,17 @@ def _process_sheet(
             oc[f].extend(vals)
         else:
             oc[f].extend([ctx.country if f == "country" else None] * m)
-    if "province" in parsed:
-        prov = take(parsed["province"])
-        oc["province"].extend([p[0] for p in prov])
-        oc["province_raw"].extend([p[1] for p in prov])
+    if "province" in parsed and m:
+        provinces, raw_provinces = zip(*take(parsed["province"]), strict=True)
+        oc["province"].extend(provinces)
+        oc["province_raw"].extend(raw_provinces)
     else:
         oc["province"].extend([None] * m)
         oc["province_raw"].extend([None] * m)
-    if "website" in parsed:
-        web = take(parsed["website"])
-        oc["website"].extend([w[0] for w in web])
-        oc["domain"].extend([w[1] for w in web])
+    if "website" in parsed and m:
+        urls, domains = zip(*take(parsed["website"]), strict=True)
+        oc["website"].extend(urls)
+        oc["domain"].extend(domains)
     else:
         oc["website"].extend([None] * m)
         oc["domain"].extend([None] * m)
@@ -1232,11 +1451,12 @@ def _process_sheet(
         ]
     )
     oc["source_columns"].extend(sources)
-    for j, rid in enumerate(record_ids):
-        ctx.org_pos[rid] = base + j
-    for i in idx:
-        captured[i] = True
-    n_org = sum(1 for k in kinds if k == "organisation")
+    if every_row:
+        captured = [True] * n
+    else:
+        for i in idx:
+            captured[i] = True
+    n_org = kinds.count("organisation")
     n_attr = m - n_org
     if is_org_sheet:
         ctx.indexes[spec.sheet] = _OrgIndex(
@@ -1306,15 +1526,19 @@ def _start_offload(
     column: Callable[[str], list],
     region: str,
 ) -> tuple[list[str], Callable[[], list | None] | None]:
-    """Send organisation keys and the slow parsers' distinct values to a second process."""
+    """Send the distinct values of the slow per-value parsers (phones, people) to a second
+    process when there are enough of them.
+
+    Organisation keys, e-mails, websites and text are computed column-wide in this process:
+    they cost less than the fork, the copy-on-write faults it causes and the transfer back.
+    """
+    if not any(fs.parser in _OFFLOAD_PARSERS for fs, _ in resolved.values()):
+        return [], None
+    if not _parallel_enabled():
+        return [], None
     jobs: list[tuple[Callable[[str], Any], list[str]]] = []
     keys: list[str] = []
     total = 0
-    if "organisation_name" in resolved and len(resolved["organisation_name"][1]) == 1:
-        uniques = [v for v in dict.fromkeys(column(resolved["organisation_name"][1][0])) if v]
-        jobs.append((nz.organisation_key, uniques))
-        keys.append("\x00name_key")
-        total += len(uniques)
     for fname, (fs, headers) in resolved.items():
         if fs.parser not in _OFFLOAD_PARSERS:
             continue
@@ -1324,7 +1548,7 @@ def _start_offload(
             jobs.append((parse, uniques))
             keys.append(f"{fname}\x00{h}")
             total += len(uniques)
-    if total < PARALLEL_MIN_VALUES or not _parallel_enabled():
+    if total < PARALLEL_MIN_VALUES:
         return [], None
     waiter = _offload(jobs)
     return (keys, waiter) if waiter is not None else ([], None)
@@ -1344,6 +1568,11 @@ def _merge_lists(
     found in unmapped cells, without duplicates."""
     empty: tuple = ()
     ex_get = extra.get
+    if not any(found):
+        if own is None:
+            return [list(ex_get(i, empty)) for i in idx]
+        if not extra:
+            return [list(own[i]) if own[i] else [] for i in idx]
     out: list[list[str]] = []
     append = out.append
     for i in idx:
@@ -1387,7 +1616,7 @@ def _unlinked_reason(link: LinkSpec, table: SheetTable, pos: int) -> str:
         if v is None:
             parts.append(f"{key.column} is empty")
         else:
-            parts.append(f"no {link.sheet} row with {key.target} = {v!r} ({key.method})")
+            parts.append(f"no {link.sheet} row with {key.target} = {v!r} ({key.label})")
     return "no organisation to link to: " + "; ".join(parts)
 
 
@@ -1420,7 +1649,8 @@ def _link_rows(
             continue
         exact = index.exact(tgt, key.method)
         keyed = index.keyed(tgt) if key.method != "id" else {}
-        fuzzy_keys = list(keyed) if (key.method != "id" and link.fuzzy_threshold) else []
+        threshold = None if key.method == "id" else (key.fuzzy_threshold or link.fuzzy_threshold)
+        fuzzy_keys = list(keyed) if threshold else []
         col = table.columns[src]
         memo: dict[str, tuple[str | None, str | None]] = {}
         for i, pos in enumerate(data_pos):
@@ -1430,9 +1660,7 @@ def _link_rows(
             if v is None:
                 continue
             if v not in memo:
-                memo[v] = _match_one(
-                    v, key, exact, keyed, fuzzy_keys, link.fuzzy_threshold, fuzz, process
-                )
+                memo[v] = _match_one(v, key, exact, keyed, fuzzy_keys, threshold, fuzz, process)
             rid, method = memo[v]
             if rid is not None:
                 link_ids[i] = rid
@@ -1441,23 +1669,30 @@ def _link_rows(
 
 
 def _match_one(v, key: LinkKey, exact, keyed, fuzzy_keys, threshold, fuzz, process):
+    """Record id and link method of one join value, or ``(None, None)``.
+
+    Name keys try the exact clean text, then the organisation key, then (with a threshold) the
+    fuzzy ratio of the keys: the best candidate must reach the threshold and be unique (every
+    other candidate scoring as high points at the same record).
+    """
+    label = key.label
     if key.method == "id":
         rid = exact.get(_id_key(v))
-        return (rid, "id") if rid else (None, None)
+        return (rid, label) if rid else (None, None)
     clean = nz.clean_text(v)
     if clean is None:
         return None, None
     if clean in exact:
-        return exact[clean], key.method
+        return exact[clean], label
     k = nz.organisation_key(clean)
     if k and k in keyed:
-        return keyed[k], f"{key.method}_key"
+        return keyed[k], f"{label}_key"
     if k and fuzzy_keys and threshold:
-        hits = process.extract(k, fuzzy_keys, scorer=fuzz.ratio, limit=2)
-        if hits and hits[0][1] >= threshold:
+        hits = process.extract(k, fuzzy_keys, scorer=fuzz.ratio, limit=2, score_cutoff=threshold)
+        if hits:
             best = keyed[hits[0][0]]
             if len(hits) == 1 or hits[1][1] < hits[0][1] or keyed[hits[1][0]] == best:
-                return best, f"{key.method}_fuzzy"
+                return best, f"{label}_fuzzy"
     return None, None
 
 
@@ -1471,9 +1706,10 @@ def _roll_up_orders(
 ) -> None:
     """Order count and latest order date of each master record from its linked order rows."""
     oc = ctx.org_cols
+    org_pos = {rid: k for k, rid in enumerate(oc["record_id"])}
     if target is not None:  # masters of an order history without orders have 0 orders
         for rid in target.record_ids:
-            pos = ctx.org_pos.get(rid)
+            pos = org_pos.get(rid)
             if pos is not None and oc["order_count"][pos] is None:
                 oc["order_count"][pos] = 0
     counts: Counter = Counter()
@@ -1486,7 +1722,7 @@ def _roll_up_orders(
         if isinstance(d, date) and (rid not in latest or d > latest[rid]):
             latest[rid] = d
     for rid, c in counts.items():
-        pos = ctx.org_pos.get(rid)
+        pos = org_pos.get(rid)
         if pos is None:
             continue
         oc["order_count"][pos] = (oc["order_count"][pos] or 0) + c
@@ -1596,8 +1832,8 @@ def capture_workbook(
     """
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    with _gc_paused(), open_workbook(path) as book:
-        prof, kind_name = select_profile(book, force=profile)
+    with _gc_paused(), open_workbook(path, source_file) as book:
+        prof, kind_name = select_profile(book, force=profile, file_name=source_file)
         timings["select_s"] = time.perf_counter() - t0
         if prof.is_generic:
             g = prof.generic
@@ -1647,8 +1883,8 @@ def capture_workbook(
                     None,
                     None,
                     "no_organisation_column",
-                    "no sheet has a column that maps to organisation_name "
-                    f"(sheets: {len(book.sheet_names)})",
+                    f"no sheet of file {source_file!r} has a column that maps to "
+                    f"organisation_name (sheets: {len(book.sheet_names)})",
                 )
             timings["capture_s"] = time.perf_counter() - t1
         else:
@@ -1703,7 +1939,8 @@ def _capture_kind(
                 spec.sheet,
                 None,
                 "missing_sheet",
-                f"workbook has no sheet {spec.sheet!r} (kind {kind.kind!r}, role {spec.role})",
+                f"file {ctx.source_file!r} has no sheet {spec.sheet!r} (kind {kind.kind!r}, "
+                f"role {spec.role})",
                 "warning" if spec.optional else "error",
             )
             stats.append(
@@ -1758,6 +1995,16 @@ def _capture_kind(
     return stats
 
 
+#: Columns of capture frames that are not object columns, and their dtypes.
+_INT_COLUMNS = frozenset({"source_row", "order_count"})
+_BOOL_COLUMNS = frozenset({"is_invalid"})
+
+
+def _object_array(values: Sequence) -> np.ndarray:
+    """1-D object array of ``values`` (list values stay lists; nothing is inferred)."""
+    return np.fromiter(values, dtype=object, count=len(values))
+
+
 def _frame(ctx: _Ctx, cols: dict[str, list], columns: Sequence[str], id_col: str) -> pd.DataFrame:
     n = len(cols.get(id_col, []))
     if n == 0:
@@ -1769,13 +2016,18 @@ def _frame(ctx: _Ctx, cols: dict[str, list], columns: Sequence[str], id_col: str
     }
     data: dict[str, Any] = {}
     for c in columns:
-        if c in cols:
-            data[c] = cols[c]
+        if c in _INT_COLUMNS and c in cols:
+            values = cols[c]
+            if values.count(None) == len(values):  # no value at all: an all-NA column
+                data[c] = pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool))
+            else:
+                data[c] = pd.array(values, dtype="Int64")
+        elif c in _BOOL_COLUMNS and c in cols:
+            data[c] = np.asarray(cols[c], dtype=bool)
+        elif c in cols:
+            data[c] = _object_array(cols[c])
         elif c == "source_trust":
             data[c] = pd.array(np.full(n, ctx.trust, dtype=np.int64), dtype="Int64")
         else:
             data[c] = np.full(n, constants.get(c), dtype=object)
-    for c in ("source_row", "order_count"):
-        if c in data and not isinstance(data[c], np.ndarray):
-            data[c] = pd.array(data[c], dtype="Int64")
     return pd.DataFrame(data, columns=list(columns))

@@ -226,16 +226,18 @@ GENERIC_HEADERS: tuple[str, ...] = (
     "Contact",
     "Internal Ref",
 )
-#: Expected header -> canonical field mapping of the generic workbook (None: not mappable).
+#: Expected header -> canonical field mapping of the generic workbook (None: not mappable). The
+#: names are the capture profiles' fields: with a person column mapped, phone and e-mail columns
+#: are the person's (``contact_phones``, ``contact_emails``).
 GENERIC_MAPPING: dict[str, str | None] = {
     "Company Name": "organisation_name",
     "Org Type": "org_type",
-    "E-mail address": "emails",
-    "Cell": "phones",
-    "Tel": "phones",
+    "E-mail address": "contact_emails",
+    "Cell": "contact_phones",
+    "Tel": "contact_phones",
     "URL": "website",
     "Region": "province",
-    "Contact": "contact_person",
+    "Contact": "full_name",
     "Internal Ref": None,
 }
 

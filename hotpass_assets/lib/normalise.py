@@ -32,7 +32,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -42,6 +42,7 @@ __all__ = [
     "FREE_MAIL_DOMAINS",
     "ORGANISATION_NOISE_WORDS",
     "PLACEHOLDERS",
+    "PLACEHOLDER_MAX_LEN",
     "PROVINCES",
     "SHARED_WEBSITE_DOMAINS",
     "EmailResult",
@@ -50,11 +51,14 @@ __all__ = [
     "ProvinceResult",
     "WebsiteResult",
     "clean_text",
+    "clean_text_many",
     "email_domain",
     "is_placeholder",
     "normalise_province",
     "normalise_website",
     "organisation_key",
+    "organisation_keys",
+    "organisation_keys_of_clean_text",
     "organisation_tokens",
     "parse_date",
     "parse_emails",
@@ -102,6 +106,9 @@ PLACEHOLDERS: frozenset[str] = frozenset(
         "#ref!",
     }
 )
+
+#: Marks a value that a column-wide fast path left to the per-value function.
+_PENDING = object()
 
 # Zero-width characters and the byte-order mark: invisible, never meaningful in a cell.
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -188,6 +195,35 @@ def clean_text(value: object) -> str | None:
     if text is None or text.casefold() in PLACEHOLDERS:
         return None
     return text
+
+
+#: Length of the longest placeholder: longer clean text is never one.
+PLACEHOLDER_MAX_LEN = max(map(len, PLACEHOLDERS))
+
+
+def clean_text_many(values: Iterable[object]) -> list[str | None]:
+    """``[clean_text(v) for v in values]``, for whole columns.
+
+    Text that is already clean (non-empty printable ASCII without surrounding or doubled
+    spaces) and is no placeholder is returned as it is without a function call per value;
+    every other value takes :func:`clean_text`.
+    """
+    values = values if isinstance(values, list) else list(values)
+    out: list = [
+        (v if len(v) > PLACEHOLDER_MAX_LEN or v.lower() not in PLACEHOLDERS else None)
+        if v.__class__ is str
+        and v
+        and v.isascii()
+        and v.isprintable()
+        and v[0] != " "
+        and v[-1] != " "
+        and "  " not in v
+        else (None if v is None else _PENDING)
+        for v in values
+    ]
+    for i in [i for i, x in enumerate(out) if x is _PENDING]:
+        out[i] = clean_text(values[i])
+    return out
 
 
 @functools.lru_cache(maxsize=64)
@@ -1740,6 +1776,107 @@ def organisation_key(name: object) -> str | None:
     if text is None:
         return None
     return _organisation_key_text(text)
+
+
+# Column-wide form of the key rules, for lower-case ASCII names without the characters and words
+# that need the full per-value rules (trading names, registration numbers, apostrophes,
+# initialisms, ``&``/``+``): punctuation becomes spaces for all names at once, and the token rules
+# (synonyms, legal suffixes) run per name on plain token lists.
+_KEY_RULE_CHARS = ("/", "'", "`", ".", "&", "+")
+_KEY_RULE_WORDS = ("trading", "handeldrywend")
+_KEY_TRANSLATE = str.maketrans(
+    {c: " " for c in map(chr, range(128)) if c != "\n" and not (c.isdigit() or c.islower())}
+)
+_KEY_SYNONYM_WORDS = frozenset(_KEY_SYNONYMS)
+
+
+def _key_tokens(tokens: list[str]) -> str | None:
+    """Key of a name's tokens (lower-case ASCII words) by the rules of ``_organisation_key_text``."""
+    if not _KEY_SYNONYM_WORDS.isdisjoint(tokens):
+        tokens = [_KEY_SYNONYMS.get(t, t) for t in tokens]
+    while len(tokens) > 1 and tokens[-1] in _LEGAL_SUFFIXES:
+        tokens.pop()
+    if len(tokens) > 1 and not _INNER_LEGAL_WORDS.isdisjoint(tokens[1:]):
+        tokens = [t for i, t in enumerate(tokens) if i == 0 or t not in _INNER_LEGAL_WORDS]
+        while len(tokens) > 1 and tokens[-1] in _LEGAL_SUFFIXES:
+            tokens.pop()
+    key = " ".join(tokens)
+    return key if key and key not in PLACEHOLDERS else None
+
+
+def _lines_needing_rules(joined: str) -> set[int]:
+    """Indices of the lines of ``joined`` that hold a character or word of the per-value key
+    rules (non-ASCII text, ``/``, ``'``, `````, ``.``, ``&``, ``+``, trading-name words)."""
+    needles = [x for x in _KEY_RULE_CHARS + _KEY_RULE_WORDS if x in joined]
+    ascii_only = joined.isascii()
+    if not needles and ascii_only:
+        return set()
+    lines = joined.split("\n")
+    slow: set[int] = set()
+    if not ascii_only:
+        slow.update(i for i, x in enumerate(lines) if not x.isascii())
+    for needle in needles:
+        slow.update(i for i, x in enumerate(lines) if needle in x)
+    return slow
+
+
+_KEY_TOKEN_RULE_WORDS = _KEY_SYNONYM_WORDS | _LEGAL_SUFFIXES | _INNER_LEGAL_WORDS
+
+
+def organisation_keys(values: Iterable[object]) -> list[str | None]:
+    """``[organisation_key(v) for v in values]``, for whole columns.
+
+    Each distinct value is keyed once. Names whose clean text is ASCII without ``/``, ``'``,
+    `````, ``.``, ``&``, ``+`` or a trading-name phrase (most names) are keyed with the
+    punctuation rule applied to all of them at once and the token rules only where a synonym or
+    legal word occurs; the others take :func:`organisation_key`.
+    """
+    values = values if isinstance(values, list) else list(values)
+    if not set(map(type, values)) <= {str, type(None)}:
+        # Other cell types (numbers, dates) may compare equal across types (1 == 1.0 == True)
+        # while giving different keys: key each value on its own.
+        return [organisation_key(v) for v in values]
+    return _keys_of_texts(values, clean=False)
+
+
+def organisation_keys_of_clean_text(texts: Iterable[str | None]) -> list[str | None]:
+    """:func:`organisation_keys` of values that are already :func:`clean_text` output (or
+    ``None``), without cleaning them again."""
+    return _keys_of_texts(texts if isinstance(texts, list) else list(texts), clean=True)
+
+
+def _keys_of_texts(values: list[str | None], *, clean: bool) -> list[str | None]:
+    distinct = list(dict.fromkeys(values))
+    texts = distinct if clean else clean_text_many(distinct)
+    present: list[int] | None = None
+    originals = texts
+    if None in texts:
+        present = [i for i, t in enumerate(texts) if t is not None]
+        originals = [texts[i] for i in present]
+    joined = "\n".join(originals).lower()
+    lines = joined.translate(_KEY_TRANSLATE).split("\n")
+    if len(lines) != len(originals):  # pragma: no cover - clean text holds no line break
+        keyed = [_organisation_key_text(t) for t in originals]
+    else:
+        rules = _KEY_TOKEN_RULE_WORDS
+        keyed = [
+            _key_tokens(tokens)
+            if not rules.isdisjoint(tokens := line.split())
+            else (key if (key := " ".join(tokens)) and key not in PLACEHOLDERS else None)
+            for line in lines
+        ]
+        for j in _lines_needing_rules(joined):
+            keyed[j] = _organisation_key_text(originals[j])
+    if present is None:
+        keys = keyed
+    else:
+        keys = [None] * len(distinct)
+        for j, i in enumerate(present):
+            keys[i] = keyed[j]
+    if len(distinct) == len(values):
+        return keys
+    by_value = dict(zip(distinct, keys, strict=True))
+    return [by_value[v] for v in values]
 
 
 def organisation_tokens(name: object) -> list[str]:

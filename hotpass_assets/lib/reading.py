@@ -54,10 +54,13 @@ _ZIP_MAGIC = b"PK"
 class WorkbookReadError(Exception):
     """A workbook that cannot be read at all (not a workbook, encrypted, corrupt, missing)."""
 
-    def __init__(self, file: str | Path, reason: str):
+    def __init__(self, file: str | Path, reason: str, name: str | None = None):
         self.file = str(file)
         self.reason = reason
-        super().__init__(f"cannot read workbook {Path(self.file).name!r}: {reason}")
+        stored = Path(self.file).name
+        self.name = name or stored
+        where = repr(self.name) if self.name == stored else f"{self.name!r} (stored as {stored!r})"
+        super().__init__(f"cannot read workbook {where}: {reason}")
 
 
 # --- cell text ---------------------------------------------------------------------------------
@@ -109,6 +112,13 @@ def cell_text(value: object) -> str | None:
 
 def _column_text(values: Sequence[object]) -> list[str | None]:
     """Vector form of :func:`cell_text`; text cells avoid a function call each."""
+    try:
+        # All text: a value starting with a character from "!" to "\x84" is not
+        # whitespace-only (whitespace characters are below "!" or from "\x85" on), so it needs no
+        # method call. A value that is not text makes the comparison raise.
+        return [v if "!" <= v < "\x85" else (v if v and not v.isspace() else None) for v in values]
+    except TypeError:
+        pass
     return [
         (v if v and not v.isspace() else None) if v.__class__ is str else cell_text(v)
         for v in values
@@ -293,23 +303,34 @@ def _check_file(path: Path) -> None:
 
 
 class Workbook:
-    """An open workbook: sheet names and text reads of sheets. Use :func:`open_workbook`."""
+    """An open workbook: sheet names and text reads of sheets. Use :func:`open_workbook`.
 
-    def __init__(self, path: str | Path):
+    ``name`` is the file name the workbook is known by (the name it was dropped with); it
+    defaults to the file name of ``path`` and is what profile recognisers match, so that a copy
+    stored under a content hash is recognised like the original.
+    """
+
+    def __init__(self, path: str | Path, name: str | None = None):
         import python_calamine as pc
 
         self.path = Path(path)
+        self.name: str = Path(name).name if name else self.path.name
         self._rows: dict[str, list[list[object]]] = {}
-        _check_file(self.path)
+        try:
+            _check_file(self.path)
+        except WorkbookReadError as exc:
+            raise WorkbookReadError(self.path, exc.reason, self.name) from None
         try:
             self._book = pc.CalamineWorkbook.from_path(str(self.path))
             self.sheet_names: list[str] = list(self._book.sheet_names)
         except pc.PasswordError as exc:
-            raise WorkbookReadError(self.path, f"workbook is password-protected ({exc})") from exc
+            raise WorkbookReadError(
+                self.path, f"workbook is password-protected ({exc})", self.name
+            ) from exc
         except (pc.CalamineError, OSError, ValueError) as exc:
-            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}") from exc
+            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}", self.name) from exc
         except Exception as exc:  # calamine raises plain exceptions for some corrupt parts
-            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}") from exc
+            raise WorkbookReadError(self.path, f"{type(exc).__name__}: {exc}", self.name) from exc
 
     def __enter__(self) -> Workbook:
         return self
@@ -346,7 +367,7 @@ class Workbook:
             return rows
         except Exception as exc:
             raise WorkbookReadError(
-                self.path, f"sheet {sheet!r}: {type(exc).__name__}: {exc}"
+                self.path, f"sheet {sheet!r}: {type(exc).__name__}: {exc}", self.name
             ) from exc
 
     def text_rows(self, sheet: str, limit: int | None = None) -> list[list[str | None]]:
@@ -374,7 +395,7 @@ class Workbook:
         ``C_ID``, ``Row``, ...).
         """
         raw = self.raw_rows(sheet)
-        width = max((len(r) for r in raw), default=0)
+        width = max(map(len, raw), default=0)
         if width == 0 or not raw:
             return _empty_table(sheet)
         hints = list(hints)
@@ -424,21 +445,13 @@ class Workbook:
             kept_raw.append(raw_headers[pos])
         n = len(body)
         row_numbers = list(range(first_row, first_row + n))
-        if headers:
-            present = np.array(
-                [[v is not None for v in columns[h]] for h in headers], dtype=bool
-            ).reshape(len(headers), n)
-        else:
-            present = np.zeros((0, n), dtype=bool)
-        counts = present.sum(axis=0)
-        empty_mask = counts == 0
         id_keys = {header_key(c) for c in id_columns} | ID_HEADER_KEYS
-        id_idx = [i for i, h in enumerate(headers) if header_key(h) in id_keys]
-        if id_idx:
-            id_counts = present[id_idx].sum(axis=0)
-            formula_mask = (counts > 0) & (counts == id_counts)
-        else:
-            formula_mask = np.zeros(n, dtype=bool)
+        id_headers = [h for h in headers if header_key(h) in id_keys]
+        empty_mask, formula_mask = _empty_and_formula_rows(
+            [columns[h] for h in headers if h not in id_headers],
+            [columns[h] for h in id_headers],
+            n,
+        )
         table = SheetTable(
             name=sheet,
             header_row=header_idx + 1 if header_idx >= 0 else None,
@@ -453,7 +466,7 @@ class Workbook:
             positions=positions,
         )
         if verify_formulas and formula_mask.any():
-            table.formula_rows_verified = self._verify_formulas(table, [headers[i] for i in id_idx])
+            table.formula_rows_verified = self._verify_formulas(table, id_headers)
         return table
 
     def _verify_formulas(self, table: SheetTable, id_headers: list[str]) -> int | None:
@@ -489,6 +502,40 @@ class Workbook:
         return confirmed
 
 
+def _empty_and_formula_rows(
+    data_columns: list[list[str | None]], id_columns: list[list[str | None]], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Masks of the rows without any value (empty) and of the rows whose only values are in
+    id columns (formula rows).
+
+    Rows are narrowed column by column: only rows still without a value are looked at in the
+    next column, so a sheet whose first column is filled costs one pass over that column.
+    """
+    rows: list[int] | range = range(n)
+    for col in data_columns:
+        if not rows:
+            break
+        rows = (
+            [i for i, v in enumerate(col) if v is None]
+            if isinstance(rows, range)
+            else [i for i in rows if col[i] is None]
+        )
+    blank = list(rows)
+    formula: list[int] = []
+    if id_columns and blank:
+        remaining = blank
+        for col in id_columns:
+            remaining = [i for i in remaining if col[i] is None]
+        empty_set = set(remaining)
+        formula = [i for i in blank if i not in empty_set]
+        blank = remaining
+    empty_mask = np.zeros(n, dtype=bool)
+    empty_mask[blank] = True
+    formula_mask = np.zeros(n, dtype=bool)
+    formula_mask[formula] = True
+    return empty_mask, formula_mask
+
+
 def _empty_table(sheet: str, header_row: int | None = None) -> SheetTable:
     return SheetTable(
         name=sheet,
@@ -503,9 +550,13 @@ def _empty_table(sheet: str, header_row: int | None = None) -> SheetTable:
     )
 
 
-def open_workbook(path: str | Path) -> Workbook:
-    """Open ``path`` for reading; raises :class:`WorkbookReadError` when it is not readable."""
-    return Workbook(path)
+def open_workbook(path: str | Path, name: str | None = None) -> Workbook:
+    """Open ``path`` for reading; raises :class:`WorkbookReadError` when it is not readable.
+
+    ``name``: the file name the workbook is known by when ``path`` is a stored copy (see
+    :class:`Workbook`).
+    """
+    return Workbook(path, name)
 
 
 def read_sheet(path: str | Path, sheet: str, **kwargs) -> SheetTable:
@@ -523,7 +574,7 @@ def sheet_inventory(path: str | Path) -> list[dict]:
     with open_workbook(path) as book:
         for name in book.sheet_names:
             raw = book.raw_rows(name)
-            width = max((len(r) for r in raw), default=0)
+            width = max(map(len, raw), default=0)
             non_empty = sum(1 for row in raw if any(cell_text(v) is not None for v in row))
             out.append(
                 {"sheet": name, "rows": len(raw), "columns": width, "non_empty_rows": non_empty}

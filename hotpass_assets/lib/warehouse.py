@@ -10,8 +10,10 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,6 +28,46 @@ _WRITE_OPTIONS = {
 }
 
 
+def _list_array(values: list) -> pa.Array:
+    """``list<string>`` array of per-row sequences (``None``: a null list).
+
+    Built from the flattened values and their offsets; rows whose items are not all ``str`` take
+    the element-wise path that writes every item as ``str(item)``.
+    """
+    n = len(values)
+    has_null = any(v is None for v in values)
+    rows = [() if v is None else v for v in values] if has_null else values
+    try:
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=n)
+    except TypeError:
+        lengths = None
+    if lengths is not None:
+        flat = list(chain.from_iterable(rows))
+        if len(flat) == int(lengths.sum()) and len(flat) < 2**31 and set(map(type, flat)) <= {str}:
+            offsets = np.zeros(n + 1, dtype=np.int32)
+            np.cumsum(lengths, out=offsets[1:])
+            mask = pa.array(np.fromiter((v is None for v in values), bool, n)) if has_null else None
+            return pa.ListArray.from_arrays(
+                pa.array(offsets), pa.array(flat, type=pa.string()), mask=mask
+            )
+    items = [None if v is None else [str(x) for x in v] for v in values]
+    return pa.array(items, type=pa.list_(pa.string()))
+
+
+def _plain_array(values: list) -> pa.Array:
+    """Arrow array of one column's values, typed by inference (``None`` and NA are nulls)."""
+    first = values[0] if values else None
+    if type(first) is str:
+        try:
+            repeated = values.count(first) == len(values)
+        except (TypeError, ValueError):  # values whose comparison has no truth value (NA)
+            repeated = False
+        if repeated:
+            # One text repeated (partition, file, source columns): no per-row conversion.
+            return pa.repeat(pa.scalar(first, type=pa.string()), len(values))
+    return pa.array(values, from_pandas=True)
+
+
 def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Table:
     """Frame → Arrow table with list columns typed ``list<string>`` and no pandas index."""
     if columns is not None:
@@ -33,21 +75,23 @@ def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Ta
         missing = [c for c in columns if c not in frame.columns]
         if missing:
             raise KeyError(f"frame lacks columns {missing}")
-        frame = frame[columns]
+        if list(frame.columns) != columns:
+            frame = frame[columns]
     fields = []
     arrays = []
     for name in frame.columns:
-        series = frame[name]
+        values = frame[name].tolist()
         if name in LIST_COLUMNS:
-            values = [None if v is None else [str(x) for x in v] for v in series.tolist()]
-            arrays.append(pa.array(values, type=pa.list_(pa.string())))
+            arrays.append(_list_array(values))
         else:
-            arrays.append(pa.array(series.tolist(), from_pandas=True))
+            arrays.append(_plain_array(values))
         fields.append(pa.field(name, arrays[-1].type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
-def write_table(frame: pd.DataFrame | pa.Table, target: Path, columns: Iterable[str] | None = None) -> str:
+def write_table(
+    frame: pd.DataFrame | pa.Table, target: Path, columns: Iterable[str] | None = None
+) -> str:
     """Atomically write ``frame`` to ``target``; returns the SHA-256 of the bytes written."""
     table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
     target.parent.mkdir(parents=True, exist_ok=True)

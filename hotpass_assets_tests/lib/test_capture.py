@@ -445,6 +445,71 @@ def test_contact_database_joins_by_name_and_accounting_name(tmp_path):
     assert summary["rejects_by_reason"]["unlinked_row"] == 2
 
 
+def test_order_rows_fall_back_to_the_company_name(tmp_path):
+    path = contact_db_workbook(tmp_path / "Contact Database.xlsx")
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    cat = wb["Company_Cat"]
+    cat.append([4, "Sigma Aviation Academy North"])
+    cat.append([5, "Sigma Aviation Academy Norte"])
+    orders = wb["Order Dates"]
+    orders.delete_rows(2, orders.max_row)
+    for name in [
+        "Alpha Avn",  # the accounting name
+        "ALPHA AVN.",  # its organisation key
+        "Beta Brokers",  # no accounting name on the master: its Company name
+        "Beta Brokers (Pty) Ltd",  # the Company name's key
+        "Gamma AMOO",  # fuzzy on the Company key (the master's accounting name differs)
+        "Sigma Aviation Academy Nort",  # two equally close masters: not linked
+        "Omega Traders",  # nothing close
+    ]:
+        orders.append([name, dt.datetime(2024, 6, 1)])
+    wb.save(path)
+
+    result = run(path)
+    assert_shapes(result)
+    assert_row_accounting(result)
+    orgs = result.organisations
+    master = orgs[orgs.source_sheet == "Company_Cat"].set_index("organisation_name")["record_id"]
+    linked = orgs[orgs.source_sheet == "Order Dates"].set_index("source_row")
+    assert linked["link_method"].to_dict() == {
+        2: "accounting_name",
+        3: "accounting_name_key",
+        4: "accounting_name_to_company",
+        5: "accounting_name_to_company_key",
+        6: "accounting_name_to_company_fuzzy",
+    }
+    assert linked["link_record_id"].to_dict() == {
+        2: master["Alpha Aviation (Pty) Ltd"],
+        3: master["Alpha Aviation (Pty) Ltd"],
+        4: master["Beta Brokers"],
+        5: master["Beta Brokers"],
+        6: master["Gamma AMO"],
+    }
+    stats = by_sheet(result)["Order Dates"]
+    assert stats["linked_by"] == {
+        "accounting_name": 1,
+        "accounting_name_key": 1,
+        "accounting_name_to_company": 1,
+        "accounting_name_to_company_key": 1,
+        "accounting_name_to_company_fuzzy": 1,
+    }
+    assert (stats["rows_unlinked"], stats["rows_rejected"]) == (2, 2)
+    rejects = result.rejects[result.rejects.source_sheet == "Order Dates"].set_index("source_row")
+    assert set(rejects["reason_code"]) == {"unlinked_row"}
+    assert sorted(rejects.index) == [7, 8]
+    reason = rejects.loc[8, "reason"]
+    assert "QuickNooks_Name = 'Omega Traders' (accounting_name)" in reason
+    assert "Company = 'Omega Traders' (accounting_name_to_company)" in reason
+    counts = orgs[orgs.source_sheet == "Company_Cat"].set_index("organisation_name")["order_count"]
+    assert (counts["Alpha Aviation (Pty) Ltd"], counts["Beta Brokers"], counts["Gamma AMO"]) == (
+        2,
+        2,
+        1,
+    )
+
+
 def test_sheet_names_match_leniently_and_joins_still_work(tmp_path):
     result = run(contact_db_workbook(tmp_path / "Contact Database.xlsx", lower_names=True))
     assert result.workbook_kind == "contact_db"
@@ -541,6 +606,43 @@ def test_generic_without_any_organisation_column(tmp_path):
     assert len(result.organisations) == 0
 
 
+def test_recognition_uses_the_source_file_name(tmp_path):
+    # Stored under its content hash; the sheet alone does not decide the kind, the name must.
+    hashed = write_xlsx(
+        tmp_path / ("0f" * 32 + ".xlsx"), {"Cleaned": [SACAA_HEADERS[:1], ["Alpha Air"]]}
+    )
+    assert run(hashed).workbook_kind == "generic"
+    result = capture_workbook(
+        hashed, partition_key="k", content_hash=HASH, source_file="SACAA list 2026.xlsx"
+    )
+    assert (result.profile_name, result.workbook_kind) == ("aviation", "sacaa")
+    assert set(result.organisations["source_file"]) == {"SACAA list 2026.xlsx"}
+    assert result.organisations["organisation_name"].tolist() == ["Alpha Air"]
+
+
+@pytest.mark.parametrize("stored_as_hash", [False, True])
+def test_recognised_workbook_missing_a_required_column(tmp_path, stored_as_hash):
+    from hotpass_assets.lib.demo import write_broken_workbook
+
+    name = "sacaa_flight_schools_broken.xlsx"
+    path = tmp_path / (("9e" * 32 + ".xlsx") if stored_as_hash else name)
+    write_broken_workbook(path, "missing_column")
+    result = capture_workbook(path, partition_key="k", content_hash=HASH, source_file=name)
+    assert (result.profile_name, result.workbook_kind) == ("aviation", "sacaa")
+    [error] = result.blocking_errors
+    assert (error["sheet"], error["column"], error["rule"]) == (
+        "Cleaned",
+        "Name of Organisation",
+        "missing_required_column",
+    )
+    for text in (name, "'Cleaned'", "'Name of Organisation'"):
+        assert text in error["message"]
+    # Nothing is lost: every data row is a reject that keeps its values.
+    assert len(result.organisations) == 0
+    assert set(result.rejects["reason_code"]) == {"missing_organisation_name"}
+    assert_row_accounting(result)
+
+
 def test_unreadable_file_raises(tmp_path):
     path = tmp_path / "bad.xlsx"
     path.write_text("nope")
@@ -599,6 +701,144 @@ def test_fast_paths_agree_with_normalise():
 
     emails()
     websites()
+
+
+def test_column_wide_fast_paths_equal_the_per_value_ones():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    label = st.from_regex(r"[a-zA-Z0-9](?:[a-z0-9.-]{0,8}[a-z0-9])?", fullmatch=True)
+    suffix = st.sampled_from(["co.za", "com", "org", "org.za", "net", "africa", "aero", "za", "uk"])
+    web = st.builds(
+        lambda scheme, www, lab, suf, path: f"{scheme}{www}{lab}.{suf}{path}",
+        st.sampled_from(["", "http://", "https://", "ftp://", "HTTP://", "httpx"]),
+        st.sampled_from(["", "www.", "www.www.", "WWW."]),
+        st.one_of(label, st.sampled_from(["www", "co", "facebook", "wixsite", "a", "http"])),
+        suffix,
+        st.sampled_from(["", "/", "/about", "/a/b/", "//", "/x?y=1", " x"]),
+    )
+    email = st.builds(
+        lambda loc, lab, suf: f"{loc}@{lab}.{suf}",
+        st.from_regex(r"[a-zA-Z0-9_+.-]{1,8}", fullmatch=True),
+        st.from_regex(r"[a-z0-9-]{1,8}(?:\.[a-z0-9-]{1,5})?", fullmatch=True),
+        st.sampled_from(["co.za", "com", "c", "org", "x1"]),
+    )
+
+    def same(values, one, many):
+        expected = [one(v) for v in values]
+        assert [None if x is None else (x, []) for x in many(values)] == expected
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(web, st.text(max_size=12)), max_size=25))
+    def websites(values):
+        same(values, capture_mod._fast_website, capture_mod._fast_websites)
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(email, st.text(max_size=12)), max_size=25))
+    def emails(values):
+        same(values, capture_mod._fast_email, capture_mod._fast_emails)
+
+    websites()
+    emails()
+    tricky = ["www.co.za", "www.www.com", "http://www.www.abc.co.za/", "httpbin.org",
+              "https://a.co.za//", "www.africa", "https://x.com/a/b/", "abc.wixsite.com"]  # fmt: skip
+    same(tricky, capture_mod._fast_website, capture_mod._fast_websites)
+
+
+def test_text_columns_parse_like_the_per_value_parser():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hotpass_assets.lib.profiles import FieldSpec
+
+    fs = FieldSpec("status", ("Status",), "text")
+    parse = capture_mod._value_parser(fs, "ZA")
+    cell = st.one_of(
+        st.none(),
+        st.sampled_from(["Active", "n/a", " - ", "\u200b", "x" * 40, "—", "  Active  "]),
+        st.text(max_size=10),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(cell, max_size=30), st.booleans())
+    def check(values, placeholders):
+        got = capture_mod._parse_column(values, fs, "Status", "ZA", placeholders=placeholders)
+        assert got.values == [None if v is None else parse(v)[0] for v in values]
+        assert got.rejects == []
+        expected = sum(1 for v in values if v is not None and len(v) <= 32 and nz.is_placeholder(v))
+        assert got.placeholders == (expected if placeholders else 0)
+
+    check()
+    repetitive = ["Active", "Invalid", None, "n/a"] * 600  # takes the distinct-value path
+    got = capture_mod._parse_column(repetitive, fs, "Status", "ZA", placeholders=True)
+    assert got.values == [None if v is None else parse(v)[0] for v in repetitive]
+    assert got.placeholders == 600
+
+
+def test_columns_parse_like_the_per_value_parser():
+    """Distinct and repetitive columns, with values the fast paths take and values they leave."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hotpass_assets.lib.profiles import FieldSpec
+
+    cells = {
+        "website": st.sampled_from(
+            ["www.alpha-example.co.za", "https://beta-example.com/x/", "not a site", "n/a",
+             "facebook.com/gamma", "WWW.Delta-Example.CO.ZA", "—", "http://www.www.e-x.org"]
+        ),
+        "emails": st.sampled_from(
+            ["info@alpha-example.co.za", "a.b@beta-example.com", "bad@", "x@y.co.za; z@w.com",
+             "unknown", "INFO@EXAMPLE.COM", "mailto:c@d.org"]
+        ),
+    }  # fmt: skip
+
+    def reference(values, fs, placeholders):
+        parse = capture_mod._value_parser(fs, "ZA")
+        empty = capture_mod._empty_for(fs.parser)
+        out, rejects, count = [], [], 0
+        for i, v in enumerate(values):
+            if v is None:
+                out.append(empty)
+            elif placeholders and len(v) <= 32 and nz.is_placeholder(v):
+                out.append(empty)
+                count += 1
+            else:
+                x, rej = parse(v)
+                out.append(x)
+                rejects.extend((i, "H", raw, code, reason) for raw, code, reason in rej)
+        return out, rejects, count
+
+    unique = st.text(alphabet="abcxyz", min_size=3, max_size=8)
+    distinct_cell = st.builds(
+        lambda u, kind: f"{u}.co.za" if kind else f"{u}@{u}.com", unique, st.booleans()
+    )
+    for field, parser in (("website", "website"), ("contact_emails", "emails")):
+        fs = FieldSpec(field, ("H",), parser)
+        column = st.lists(st.one_of(st.none(), cells[parser], distinct_cell), max_size=40)
+
+        @settings(max_examples=150, deadline=None)
+        @given(column, st.booleans(), st.just(fs))
+        def check(values, placeholders, spec):
+            got = capture_mod._parse_column(values, spec, "H", "ZA", placeholders=placeholders)
+            assert (got.values, got.rejects, got.placeholders) == reference(
+                values, spec, placeholders
+            )
+
+        check()
+
+
+def test_frames_have_the_record_dtypes(tmp_path, sacaa):
+    result = run(sacaa)
+    orgs, contacts = result.organisations, result.contacts
+    for frame in (orgs, contacts):
+        for column in ("source_row", "source_trust"):
+            assert str(frame[column].dtype) == "Int64"
+    assert str(orgs["order_count"].dtype) == "Int64" and orgs["order_count"].isna().all()
+    assert contacts["is_invalid"].dtype == bool
+    others = [c for c in orgs.columns if c not in ("source_row", "source_trust", "order_count")]
+    assert all(orgs[c].dtype == object for c in others)
+    assert all(isinstance(x, list) for x in orgs["emails"])
 
 
 def test_offloaded_parsing_gives_the_same_result(tmp_path, sacaa, monkeypatch):

@@ -154,3 +154,53 @@ def test_reachout_contacts_attach_to_organisations(captures):
         f"reachout: contacts={len(contacts)} linked_by={contact_sheet['linked_by']} "
         f"own_row_orgs={contact_sheet['organisation_records']}"
     )
+
+
+def test_contact_database_order_rows_link_by_accounting_or_company_name(captures):
+    """Order rows are the outcome labels for lead scoring: as many as can be linked safely."""
+    from rapidfuzz import fuzz, process
+
+    result = _result(captures, "contact_db")
+    stats = {s["sheet"]: s for s in result.sheets}["Order Dates"]
+    by = stats["linked_by"]
+    fallback = {m: n for m, n in by.items() if m.startswith("accounting_name_to_company")}
+    print(
+        f"contact_db Order Dates: rows={stats['data_rows']} linked_by={by} "
+        f"unlinked={stats['rows_unlinked']}"
+    )
+    assert stats["rows_captured"] == sum(by.values())
+    assert stats["rows_captured"] + stats["rows_unlinked"] == stats["data_rows"]
+    assert by.get("accounting_name", 0) > 0
+    assert sum(fallback.values()) > 0
+    orgs = result.organisations
+    orders = orgs[orgs["source_sheet"] == "Order Dates"]
+    masters = orgs[orgs["source_sheet"] == "Company_Cat"].set_index("record_id")
+    assert orders["link_record_id"].isin(masters.index).all()
+    # Fuzzy links are unambiguous: one master per row, the best candidate clearly ahead.
+    fuzzy = orders[orders["link_method"] == "accounting_name_to_company_fuzzy"]
+    assert fuzzy["link_record_id"].is_unique
+    keys: dict[str, str] = {}
+    for rid, name in masters["organisation_name"].items():
+        k = nz.organisation_key(name)
+        if k and k not in keys:
+            keys[k] = rid
+    candidates = list(keys)
+    margins = []
+    for name, rid in zip(fuzzy["accounting_name"], fuzzy["link_record_id"], strict=True):
+        hits = process.extract(nz.organisation_key(name), candidates, scorer=fuzz.ratio, limit=2)
+        assert hits[0][1] >= 92 and keys[hits[0][0]] == rid
+        margins.append(hits[0][1] - hits[1][1])
+    assert all(m > 0 for m in margins)
+    print(
+        f"fuzzy links={len(fuzzy)} smallest margin over the runner-up={min(margins, default=0):.1f}"
+    )
+    # A master linked by its accounting name is not also reached through the fallback.
+    by_accounting = set(orders.loc[orders["link_method"] == "accounting_name", "link_record_id"])
+    through_fallback = orders[orders["link_method"].str.startswith("accounting_name_to_company")]
+    assert not through_fallback["link_record_id"].isin(by_accounting).any()
+    unlinked = result.rejects[
+        (result.rejects["source_sheet"] == "Order Dates")
+        & (result.rejects["reason_code"] == "unlinked_row")
+    ]
+    assert len(unlinked) == stats["rows_unlinked"]
+    assert unlinked["reason"].str.contains("accounting_name_to_company").all()

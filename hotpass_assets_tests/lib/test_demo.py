@@ -405,6 +405,18 @@ def test_generic_workbook_header_row(tmp_path: Path, header_row: int) -> None:
     )
 
 
+def test_generic_workbook_truth_mapping_is_what_capture_maps(tmp_path: Path) -> None:
+    from hotpass_assets.lib.capture import capture_workbook
+
+    path = tmp_path / "leads.xlsx"
+    info = demo.write_generic_workbook(path, n_rows=20)
+    result = capture_workbook(path, partition_key="k", content_hash="0" * 64, source_file=path.name)
+    mapping = result.mapping[info["sheet"]]
+    got = {m["header"]: m["field"] for m in mapping["mapped"]}
+    got.update(dict.fromkeys(mapping["unmapped"]))
+    assert got == info["mapping"]
+
+
 def test_large_sheet(tmp_path: Path) -> None:
     path = tmp_path / "large.xlsx"
     demo.write_large_sheet(path, n_rows=500)

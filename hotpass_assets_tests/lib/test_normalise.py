@@ -784,3 +784,45 @@ def test_non_string_inputs() -> None:
     assert normalise_province(7) == ProvinceResult(None, "7")
     assert split_people(42) == []
     assert parse_emails(3.5) == EmailResult([], [("3.5", "not an e-mail address")])
+
+
+# --- column-wide forms agree with the per-value functions --------------------------------------
+
+_NAME_WORDS = [
+    "Acme", "Flight", "School", "Aviation", "Avn", "Intl", "Internatl", "Center", "Svcs", "Pty",
+    "Ltd", "PTD", "Proprietary", "CC", "Inc", "Incorporated", "Co", "NPC", "The", "Trading",
+    "as", "t/a", "S.A.", "&", "+", "O'Neil", "Café", "Ærø", "-", "(Pty)", "Ltd.", "2", "N/A",
+    "none", "Unknown", "tbc", "2019/123456/07", "  ", "\u200b", "Jo`s", "handeldrywend",
+]  # fmt: skip
+name_cells = st.one_of(
+    st.none(),
+    st.lists(st.sampled_from(_NAME_WORDS), min_size=0, max_size=6).map(" ".join),
+    st.text(alphabet="Acme Flight School (Pty) Ltd &.'’-/ÉéñCCavn\t\n", max_size=40),
+    st.text(max_size=20),
+)
+
+
+@FAST
+@given(st.lists(name_cells, max_size=30))
+def test_clean_text_many_equals_clean_text(values: list) -> None:
+    assert n.clean_text_many(values) == [clean_text(v) for v in values]
+
+
+@FAST
+@given(st.lists(name_cells, max_size=30))
+def test_organisation_keys_equal_organisation_key(values: list) -> None:
+    assert n.organisation_keys(values) == [organisation_key(v) for v in values]
+    clean = [clean_text(v) for v in values]
+    assert n.organisation_keys_of_clean_text(clean) == [organisation_key(v) for v in values]
+
+
+def test_organisation_keys_examples_and_other_cell_types() -> None:
+    names = [
+        "Alpha Aviation (Pty) Ltd", "pty ltd abc", "ltd pty x ltd", "ltd ltd", "A Intl Avn Svcs CC",
+        "Internatl", "S.A. Flyers", "X t/a Y", "Café Aero", "  -  ", "N/A", "none", "Pty",
+        "ABC (PTY) LTD - Branch", "The Center Ltd Pty", None, "", "Ptd Co", "Jo's Air",
+        "Alpha Aviation (Pty) Ltd",  # a repeated value
+    ]  # fmt: skip
+    assert n.organisation_keys(names) == [organisation_key(v) for v in names]
+    mixed = [1, 1.0, True, "1", None, dt.date(2024, 1, 2)]
+    assert n.organisation_keys(mixed) == [organisation_key(v) for v in mixed]

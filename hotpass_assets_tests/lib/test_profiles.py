@@ -80,7 +80,11 @@ def test_aviation_lists_every_real_sheet():
     cdb = kinds["contact_db"]
     assert cdb.sheet("Company_Contacts").link.keys[0].column == "Company"
     assert "C_ID" in cdb.sheet("Company_Contacts").ignore_columns
-    assert cdb.sheet("Order Dates").link.keys[0].target == "QuickNooks_Name"
+    order_keys = cdb.sheet("Order Dates").link.keys
+    assert [(k.target, k.label, k.fuzzy_threshold) for k in order_keys] == [
+        ("QuickNooks_Name", "accounting_name", None),
+        ("Company", "accounting_name_to_company", 92),
+    ]
     reach = kinds["reachout"].sheet("Contact Info")
     assert [k.method for k in reach.link.keys] == ["id", "name"]
     assert reach.fields["contact_phones"].columns == ("Phone", "WhatsApp")
@@ -142,6 +146,16 @@ def test_missing_key_names_file_and_path(tmp_path, aviation_data):
             lambda d: d["kinds"][1]["sheets"][1].pop("link"),
             "$.kinds[1].sheets[1]",
             "'link'",
+        ),
+        (
+            lambda d: d["kinds"][1]["sheets"][1]["link"]["keys"][0].update(fuzzy_threshold=90),
+            "$.kinds[1].sheets[1].link.keys[0].fuzzy_threshold",
+            "id keys match exactly",
+        ),
+        (
+            lambda d: d["kinds"][1]["sheets"][1]["link"]["keys"][1].update(link_method="By Name"),
+            "$.kinds[1].sheets[1].link.keys[1].link_method",
+            "does not match",
         ),
     ],
 )
@@ -216,6 +230,18 @@ def test_recognises_by_file_name_and_falls_back_to_generic(tmp_path):
     other = write_xlsx(tmp_path / "leads.xlsx", {"Leads": [["Company Name", "Email"]]})
     profile, kind = select_profile(other)
     assert (profile.name, kind) == ("generic", "generic")
+
+
+def test_recognises_by_the_dropped_file_name_not_the_stored_one(tmp_path):
+    from hotpass_assets.lib.reading import open_workbook
+
+    stored = write_xlsx(tmp_path / ("ab" * 32 + ".xlsx"), {"Other": [["a", "b"]]})
+    assert select_profile(stored)[1] == "generic"
+    assert select_profile(stored, file_name="SACAA flight schools 2026.xlsx")[1] == "sacaa"
+    with open_workbook(stored, "Reachout Database.xlsx") as book:
+        assert book.name == "Reachout Database.xlsx"
+        assert select_profile(book)[1] == "reachout"
+        assert select_profile(book, file_name="leads.xlsx")[1] == "generic"
 
 
 def test_forced_profile_and_kind(tmp_path):

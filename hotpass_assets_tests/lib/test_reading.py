@@ -207,3 +207,71 @@ def test_find_sheet_is_lenient(tmp_path):
         assert book.find_sheet("Contact Info") == "Contact Info"
         assert book.find_sheet("contact_info") == "Contact Info"
         assert book.find_sheet("Nope") is None
+
+
+def test_stored_copy_keeps_the_dropped_name_in_errors(tmp_path):
+    path = tmp_path / ("ab" * 32 + ".xlsx")
+    path.write_bytes(b"this is not a workbook")
+    with pytest.raises(WorkbookReadError) as info:
+        open_workbook(path, "Contact Database.xlsx")
+    assert "'Contact Database.xlsx' (stored as" in str(info.value)
+    assert info.value.name == "Contact Database.xlsx"
+    assert info.value.file == str(path)
+
+
+# --- column-wide forms agree with the per-cell rules ---------------------------------------------
+
+
+def test_column_text_equals_cell_text():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hotpass_assets.lib.reading import _column_text
+
+    text = st.one_of(
+        st.text(max_size=8),
+        st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u2028\u3000!~\x84éa", max_size=5),
+        st.sampled_from(["", " ", "\xa0", "\x85", "!", "\x84x", "a b"]),
+    )
+    other = st.one_of(
+        st.none(), st.floats(), st.integers(), st.booleans(), st.dates(), st.datetimes()
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(text, max_size=20), st.lists(st.one_of(text, other), max_size=20))
+    def check(texts, mixed):
+        for values in (texts, mixed):
+            assert _column_text(values) == [cell_text(v) for v in values]
+
+    check()
+
+
+def test_empty_and_formula_rows_match_cell_counts():
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from hotpass_assets.lib.reading import _empty_and_formula_rows
+
+    cell = st.sampled_from([None, "x"])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.integers(0, 12).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.lists(cell, min_size=n, max_size=n), max_size=4),
+            st.lists(st.lists(cell, min_size=n, max_size=n), max_size=2),
+            st.just(n),
+        )
+    ))  # fmt: skip
+    def check(case):
+        data, ids, n = case
+        empty, formula = _empty_and_formula_rows(data, ids, n)
+        present = np.array([[v is not None for v in c] for c in data + ids], dtype=bool)
+        present = present.reshape(len(data) + len(ids), n)
+        counts = present.sum(axis=0)
+        id_counts = present[len(data) :].sum(axis=0)
+        assert empty.tolist() == (counts == 0).tolist()
+        expected = (counts > 0) & (counts == id_counts) if ids else np.zeros(n, dtype=bool)
+        assert formula.tolist() == expected.tolist()
+
+    check()

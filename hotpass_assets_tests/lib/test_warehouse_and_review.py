@@ -28,6 +28,107 @@ def test_write_is_deterministic_and_round_trips(tmp_path):
     assert back["emails"].tolist() == [["x@example.org"], []]
 
 
+def _reference_to_arrow(frame):
+    """The element-wise conversion the warehouse writer must stay byte-identical to."""
+    import pyarrow as pa
+
+    from hotpass_assets.lib.records import LIST_COLUMNS
+
+    fields, arrays = [], []
+    for name in frame.columns:
+        series = frame[name]
+        if name in LIST_COLUMNS:
+            values = [None if v is None else [str(x) for x in v] for v in series.tolist()]
+            arrays.append(pa.array(values, type=pa.list_(pa.string())))
+        else:
+            arrays.append(pa.array(series.tolist(), from_pandas=True))
+        fields.append(pa.field(name, arrays[-1].type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _same_bytes(frame, tmp_path):
+    from hotpass_assets.lib.warehouse import to_arrow
+
+    fast = to_arrow(frame)
+    slow = _reference_to_arrow(frame)
+    assert fast.schema == slow.schema
+    assert fast.equals(slow)
+    digest = write_table(frame, tmp_path / "fast.parquet")
+    assert digest == write_table(slow, tmp_path / "slow.parquet")
+    return tmp_path / "fast.parquet"
+
+
+def test_list_columns_are_byte_identical_to_element_wise_conversion(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "record_id": ["r1", "r2", "r3", "r4", "r5"],
+            "partition_key": ["p"] * 5,  # one repeated text
+            "notes": ["a", None, "a", float("nan"), pd.NA],
+            "source_row": pd.array([2, None, 4, 5, 6], dtype="Int64"),
+            "order_count": pd.array([None] * 5, dtype="Int64"),  # all null
+            "day": [date(2026, 1, 1), None, None, None, None],
+            "flag": [True, False, True, True, False],
+            "emails": [["a@x.org", "b@x.org"], [], None, ("c@x.org",), ["d@x.org"]],
+            "phones": [[], [], [], [], []],
+            "aircraft_types": [[1, "C172"], None, ["x"], [], [2.5]],  # non-text items: str()
+        }
+    )
+    import numpy as np
+
+    arrays = frame.assign(emails=[np.array(["a@x.org", "b@x.org"]), np.array([]), None] * 1 + [
+        np.array(["c@x.org"]), np.array(["d@x.org"])
+    ])  # fmt: skip
+    _same_bytes(arrays, tmp_path)
+    path = _same_bytes(frame, tmp_path)
+    back = read_table(path)
+    assert back["emails"].tolist() == [
+        ["a@x.org", "b@x.org"], [], None, ["c@x.org"], ["d@x.org"],
+    ]  # fmt: skip
+    assert back["aircraft_types"].tolist() == [["1", "C172"], None, ["x"], [], ["2.5"]]
+    assert back["phones"].tolist() == [[]] * 5
+
+
+def test_warehouse_bytes_match_on_random_list_columns(tmp_path):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    text = st.text(max_size=6)
+    cell = st.one_of(st.none(), st.lists(text, max_size=4), st.tuples(text, text))
+
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(cell, min_size=1, max_size=12), st.lists(st.sampled_from(["a", "b"]), min_size=1)
+    )
+    def check(emails, names):
+        n = len(emails)
+        frame = pd.DataFrame({"emails": emails, "name": (names * n)[:n], "phones": [[]] * n})
+        _same_bytes(frame, tmp_path)
+
+    check()
+
+
+def test_capture_frames_write_byte_identical(tmp_path):
+    from hotpass_assets.lib import demo
+    from hotpass_assets.lib.capture import capture_workbook
+    from hotpass_assets.lib.records import (
+        CAPTURE_CONTACT_COLUMNS,
+        CAPTURE_ORGANISATION_COLUMNS,
+        REJECT_COLUMNS,
+    )
+
+    truth = demo.write_demo_workbooks(tmp_path, n_organisations=40)
+    for name in truth.files:
+        result = capture_workbook(
+            tmp_path / name, partition_key="k", content_hash="0" * 64, source_file=name
+        )
+        for frame, columns in (
+            (result.organisations, CAPTURE_ORGANISATION_COLUMNS),
+            (result.contacts, CAPTURE_CONTACT_COLUMNS),
+            (result.rejects, REJECT_COLUMNS),
+        ):
+            _same_bytes(frame[list(columns)], tmp_path)
+
+
 def test_failed_write_keeps_previous_version(tmp_path):
     target = tmp_path / "data.parquet"
     digest = write_table(_frame(), target)

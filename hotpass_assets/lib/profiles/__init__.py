@@ -191,6 +191,14 @@ class LinkKey:
     method: str  # "id", "name" or "accounting_name"
     column: str  # column of the joined sheet
     target: str  # column of the target (organisations) sheet
+    #: Fuzzy ratio threshold of this key; ``None``: the link's ``fuzzy_threshold``.
+    fuzzy_threshold: float | None = None
+    #: What ``link_method`` records for this key (``_key``/``_fuzzy`` appended by those rules).
+    link_method: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.link_method or self.method
 
 
 @dataclass(frozen=True)
@@ -428,6 +436,12 @@ def _semantic_problems(data: Mapping) -> list[str]:
                     )
                 if sheet["role"] == "organisations":
                     problems.append(f"{where}.link: an organisations sheet does not link")
+                for ki, key in enumerate(link.get("keys") or []):
+                    if key.get("method") == "id" and "fuzzy_threshold" in key:
+                        problems.append(
+                            f"{where}.link.keys[{ki}].fuzzy_threshold: id keys match exactly; "
+                            "fuzzy matching applies to name and accounting_name keys"
+                        )
         for ii, ign in enumerate(kind.get("ignore") or []):
             if ign["sheet"] in seen:
                 problems.append(
@@ -482,7 +496,16 @@ def _build(data: Mapping, file: str) -> Profile:
                 lk = s["link"]
                 link = LinkSpec(
                     sheet=lk["sheet"],
-                    keys=tuple(LinkKey(x["method"], x["column"], x["target"]) for x in lk["keys"]),
+                    keys=tuple(
+                        LinkKey(
+                            x["method"],
+                            x["column"],
+                            x["target"],
+                            fuzzy_threshold=x.get("fuzzy_threshold"),
+                            link_method=x.get("link_method"),
+                        )
+                        for x in lk["keys"]
+                    ),
                     fuzzy_threshold=lk.get("fuzzy_threshold"),
                     on_unlinked=lk.get("on_unlinked", "reject"),
                 )
@@ -607,14 +630,19 @@ def _header_cells(book: Workbook, sheet: str, header_row: int = 1) -> list[str]:
     return make_headers([cell_text(v) for v in rows[header_row - 1]])
 
 
-def recognise_kind(book: Workbook, kind: Kind) -> tuple[int, list[str]]:
+def recognise_kind(
+    book: Workbook, kind: Kind, file_name: str | None = None
+) -> tuple[int, list[str]]:
     """Score how well ``book`` fits ``kind``: 3 sheets+name, 2 sheets, 1 name only, 0 no.
 
-    Also returns why (text for logs, no cell values).
+    The file-name pattern is searched in ``file_name``, else in the name the workbook is known
+    by (:attr:`Workbook.name`, the dropped file's name even when ``book`` reads an archived copy
+    stored under its content hash). Also returns why (text for logs, no cell values).
     """
     rec = kind.recognise
     why: list[str] = []
-    name_ok = bool(rec.file_name and re.search(rec.file_name, book.path.name))
+    name = Path(file_name).name if file_name else book.name
+    name_ok = bool(rec.file_name and re.search(rec.file_name, name))
     if rec.file_name:
         why.append(f"file name {'matches' if name_ok else 'does not match'} {rec.file_name!r}")
     sheets_ok = bool(rec.sheets)
@@ -650,16 +678,21 @@ def select_profile(
     profiles: Iterable[Profile | str] | None = None,
     *,
     force: str | None = None,
+    file_name: str | None = None,
 ) -> tuple[Profile, str]:
     """Choose the profile and workbook kind for a workbook.
 
     ``profiles`` (names or loaded profiles; default every shipped named profile) are tried by
-    priority: the kind whose recogniser scores highest wins. When none recognises the workbook
-    the generic profile is used and the kind is ``"generic"``. ``force`` names a profile
+    priority: the kind whose recogniser scores highest wins; between equal scores, the profile
+    with the higher priority, then the kind with more of its sheets in the workbook, then the
+    first. When none recognises the workbook the
+    generic profile is used and the kind is ``"generic"``. ``force`` names a profile
     (``"aviation"``), a profile kind (``"aviation:sacaa"``) or ``"generic"``; a forced profile
     without a recognised kind uses the kind that has most of its sheets in the workbook.
+    ``file_name`` is the name the workbook was dropped with, for the recognisers' file-name
+    patterns (default: :attr:`Workbook.name`, or the file name of ``path``).
     """
-    book = path if isinstance(path, Workbook) else open_workbook(path)
+    book = path if isinstance(path, Workbook) else open_workbook(path, file_name)
     try:
         if force:
             name, _, kind_name = force.partition(":")
@@ -669,19 +702,25 @@ def select_profile(
             if kind_name:
                 profile.kind(kind_name)
                 return profile, kind_name
-            scored = [(recognise_kind(book, k)[0], _partial_fit(book, k), k) for k in profile.kinds]
+            scored = [
+                (recognise_kind(book, k, file_name)[0], _partial_fit(book, k), k)
+                for k in profile.kinds
+            ]
             best = max(scored, key=lambda t: (t[0], t[1]))
             return profile, best[2].kind
         loaded = [p if isinstance(p, Profile) else load_profile(p) for p in (profiles or [])]
         if profiles is None:
             loaded = [p for p in load_profiles() if not p.is_generic]
         loaded.sort(key=lambda p: -p.priority)
-        best_hit: tuple[int, Profile, Kind] | None = None
+        best_hit: tuple[tuple[int, int, int], Profile, Kind] | None = None
         for profile in loaded:
             for kind in profile.kinds:
-                score, _ = recognise_kind(book, kind)
-                if score > 0 and (best_hit is None or score > best_hit[0]):
-                    best_hit = (score, profile, kind)
+                score, _ = recognise_kind(book, kind, file_name)
+                if score <= 0:
+                    continue
+                rank = (score, profile.priority, _partial_fit(book, kind))
+                if best_hit is None or rank > best_hit[0]:
+                    best_hit = (rank, profile, kind)
         if best_hit:
             return best_hit[1], best_hit[2].kind
         generic = next((p for p in loaded if p.is_generic), None) or load_profile(GENERIC)
