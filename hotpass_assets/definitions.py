@@ -3,7 +3,7 @@ once, with global policy applied in one place."""
 
 import dagster as dg
 
-from hotpass_assets.defs import drops, jobs, refined, scoring, sensors
+from hotpass_assets.defs import alerts, drops, jobs, refined, scoring, sensors
 from hotpass_assets.defs.common import OWNERS
 from hotpass_assets.defs.resources import build_resources
 
@@ -34,7 +34,12 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             jobs.retrain_job,
         ],
         schedules=[jobs.weekly_retrain_schedule],
-        sensors=[sensors.workbook_drop_sensor, sensors.automation_sensor, *scoring.SENSORS],
+        sensors=[
+            sensors.workbook_drop_sensor,
+            sensors.automation_sensor,
+            *alerts.SENSORS,
+            *scoring.SENSORS,
+        ],
         resources=build_resources(home),
         executor=dg.in_process_executor,
     ).map_asset_specs(func=_apply_global_policy)

@@ -1,6 +1,12 @@
-"""Sensors: workbook drops in, declarative automation for the snapshot layer."""
+"""Sensors: workbook drops in, declarative automation for the snapshot layer.
+
+``HOTPASS_SENSOR_INTERVAL_SECONDS`` overrides the minimum interval of every Hotpass sensor (drops,
+automation, alerts); the end-to-end test sets it low. The daemon still evaluates a sensor at most
+every few seconds. ``HOTPASS_AUTOMATION=off`` starts the automation sensor stopped.
+"""
 
 import json
+import os
 
 import dagster as dg
 
@@ -10,11 +16,22 @@ from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib.drops import DropRegister
 from hotpass_assets.lib.landing import scan_landing
 
+INTERVAL_ENV = "HOTPASS_SENSOR_INTERVAL_SECONDS"
+
+
+def sensor_interval(default: int) -> int:
+    """Minimum seconds between evaluations: ``HOTPASS_SENSOR_INTERVAL_SECONDS`` or ``default``."""
+    value = os.environ.get(INTERVAL_ENV, "").strip()
+    try:
+        return max(1, int(value)) if value else default
+    except ValueError:
+        return default
+
 
 @dg.sensor(
     name="workbook_drop_sensor",
     job=ingest_drop_job,
-    minimum_interval_seconds=10,
+    minimum_interval_seconds=sensor_interval(10),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Watches the landing folder; each new workbook content becomes a drop partition "
     "and its raw → capture run is requested in the same tick.",
@@ -57,11 +74,23 @@ def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassCo
     )
 
 
+AUTOMATION_ENV = "HOTPASS_AUTOMATION"
+
+
+def automation_default_status() -> dg.DefaultSensorStatus:
+    """``HOTPASS_AUTOMATION=off`` starts the automation sensor stopped (a maintenance window, a
+    read-only replica, a test); it can still be started from the UI's Automation page."""
+    value = os.environ.get(AUTOMATION_ENV, "on").strip().lower()
+    if value in ("off", "stopped", "0", "false", "no"):
+        return dg.DefaultSensorStatus.STOPPED
+    return dg.DefaultSensorStatus.RUNNING
+
+
 automation_sensor = dg.AutomationConditionSensorDefinition(
     "hotpass_automation",
     target=dg.AssetSelection.all(),
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    minimum_interval_seconds=30,
+    default_status=automation_default_status(),
+    minimum_interval_seconds=sensor_interval(30),
     description="Evaluates the assets' automation conditions: keeps the latest snapshot, scores "
     "and call list current after new captures.",
 )

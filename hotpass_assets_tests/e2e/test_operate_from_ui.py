@@ -1,0 +1,153 @@
+"""Operating Hotpass as a user does, against the real webserver and daemon (see conftest's
+``scenario``): drops become partitions with passing checks, both backfills complete with every
+run successful, and the broken drop fails its own run and is alerted exactly once, in the alerts
+file and on the webhook, with a link to the run. With automation turned on (the toggle on the UI's
+Automation page), a third drop brings the latest snapshot, model, scores and call list up to date.
+"""
+
+import time
+
+import pytest
+
+from hotpass_assets.lib.alerts import read_alerts
+from hotpass_assets_tests.e2e.harness import wait_for
+from hotpass_assets_tests.e2e.ui_api import (
+    TERMINAL_RUN,
+    asset,
+    declared_checks,
+    latest_materialization,
+    run_check_evaluations,
+    runs,
+    tags_of,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+def _log(dev) -> str:
+    return f"\n--- dagster dev log (tail) ---\n{dev.log_tail()}"
+
+
+def _wait(dev, probe, *, timeout: float, what: str):
+    try:
+        return wait_for(probe, timeout=timeout, what=what)
+    except TimeoutError as exc:
+        pytest.fail(f"{exc}{_log(dev)}")
+
+
+def test_each_drop_is_a_partition_with_a_successful_run_and_passing_checks(dagster_ui, scenario):
+    gql = dagster_ui.graphql
+    statuses = {k: r["status"] for k, r in scenario.drop_runs.items()}
+    assert statuses == dict.fromkeys(scenario.keys, "SUCCESS"), _log(dagster_ui)
+    for key in ("raw_workbook", "contact_capture"):
+        node = asset(gql, key)
+        assert set(scenario.keys) <= set(node["partitionKeys"]), key
+        assert not set(scenario.keys) & set(node["assetPartitionStatuses"]["failedPartitions"])
+    for partition, run in scenario.drop_runs.items():
+        # raw_workbook is not backfilled: its latest materialisation is the sensor run's.
+        raw = latest_materialization(gql, "raw_workbook", partition)
+        assert raw is not None and raw["runId"] == run["id"], (partition, raw)
+        assert latest_materialization(gql, "contact_capture", partition) is not None, partition
+    declared = {
+        (a, c) for a in ("raw_workbook", "contact_capture") for c in declared_checks(gql, a)
+    }
+    for key, run in scenario.drop_runs.items():
+        assert run["jobName"] == "ingest_drop"
+        evaluations = run_check_evaluations(gql, run["id"])
+        assert {(e["asset"], e["check"]) for e in evaluations} == declared, key
+        assert [e for e in evaluations if not e["success"]] == [], key
+
+
+def test_backfills_complete_with_every_run_successful(dagster_ui, scenario, backfills_done):
+    gql = dagster_ui.graphql
+    capture, refined = backfills_done["capture"], backfills_done["refined"]
+
+    # Multi-run policy: one run per drop.
+    assert capture["status"] == "COMPLETED_SUCCESS", (capture, _log(dagster_ui))
+    assert sorted(capture["partitionNames"]) == sorted(scenario.keys)
+    assert [r["status"] for r in capture["runs"]] == ["SUCCESS"] * len(scenario.keys), capture
+    assert {tags_of(r)["dagster/backfill"] for r in capture["runs"]} == {capture["id"]}
+
+    # Single-run policy: the whole range in one run.
+    assert refined["status"] == "COMPLETED_SUCCESS", (refined, _log(dagster_ui))
+    (range_run,) = refined["runs"]
+    assert range_run["status"] == "SUCCESS", refined
+    tags = tags_of(range_run)
+    assert (
+        tags["dagster/asset_partition_range_start"],
+        tags["dagster/asset_partition_range_end"],
+    ) == (
+        scenario.days[0],
+        scenario.days[-1],
+    )
+    ranges = asset(gql, "refined_organisations")["assetPartitionStatuses"]["ranges"]
+    assert any(
+        r["status"] == "MATERIALIZED"
+        and r["startKey"] <= scenario.days[0]
+        and r["endKey"] >= scenario.days[-1]
+        for r in ranges
+    ), ranges
+    evaluations = run_check_evaluations(gql, range_run["id"])
+    assert evaluations, "the snapshot's checks ran"
+    assert [e for e in evaluations if e["severity"] == "ERROR" and not e["success"]] == []
+
+
+def test_broken_drop_fails_its_run_and_alerts_once(dagster_ui, scenario, webhook, timings):
+    def alerts_for_broken():
+        found = [
+            a for a in read_alerts(dagster_ui.alerts_path) if a["partition"] == scenario.broken_key
+        ]
+        return found or None
+
+    alerts = _wait(dagster_ui, alerts_for_broken, timeout=90, what="the broken drop's alert")
+    timings["alert_seen_s"] = round(time.monotonic() - dagster_ui.started_at, 1)
+    (alert,) = alerts
+    assert alert["kind"] == "run_failure" and alert["job"] == "ingest_drop", alert
+    assert alert["trigger"] == "sensor workbook_drop_sensor"
+    assert alert["link"] == f"{dagster_ui.url}/runs/{alert['run_id']}"
+    blocking = [c for c in alert["checks"] if c["severity"] == "ERROR"]
+    assert blocking, alert
+    assert all(c["partition"] == scenario.broken_key and c["explanation"] for c in blocking)
+    assert alert["step"] in {c["asset"] for c in blocking}
+    assert scenario.broken_key in asset(dagster_ui.graphql, "raw_workbook")["partitionKeys"]
+    _wait(
+        dagster_ui,
+        lambda: any(b.get("alert_id") == alert["alert_id"] for b in webhook.bodies),
+        timeout=10,
+        what="the webhook delivery",
+    )
+    assert [b["alert_id"] for b in webhook.bodies].count(alert["alert_id"]) == 1
+
+
+def test_automation_keeps_the_latest_snapshot_current(dagster_ui, scenario, timings):
+    """With automation on, the third drop's capture brings today's snapshot, model, scores and
+    call list up to date without anyone asking."""
+    gql = dagster_ui.graphql
+    today = scenario.today
+
+    def scored_after_drop():
+        refined = latest_materialization(gql, "refined_organisations", today)
+        if refined is None or scenario.third_key not in refined["json"].get("drops_used", []):
+            return None
+        calls = latest_materialization(gql, "call_list", today)
+        automation = runs(gql, {"dagster/sensor_name": "hotpass_automation"})
+        if calls is None or calls["runId"] not in {r["id"] for r in automation}:
+            return None
+        if not all(r["status"] in TERMINAL_RUN for r in automation):
+            return None
+        return automation
+
+    automation_runs = _wait(
+        dagster_ui, scored_after_drop, timeout=180, what="automation to score the third drop"
+    )
+    timings["automation_done_s"] = round(time.monotonic() - dagster_ui.started_at, 1)
+    assert [r["status"] for r in automation_runs] == ["SUCCESS"] * len(automation_runs), (
+        automation_runs,
+        _log(dagster_ui),
+    )
+    assert {tags_of(r)["dagster/partition"] for r in automation_runs} == {today}, (
+        "automation only touches the latest snapshot"
+    )
+    for run in automation_runs:
+        evaluations = run_check_evaluations(gql, run["id"])
+        assert [e for e in evaluations if e["severity"] == "ERROR" and not e["success"]] == []

@@ -1,0 +1,67 @@
+"""The real Dagster UI renders Hotpass: the asset lineage, a group's graph and a drop partition's
+page, in headless Chromium. The PNGs are kept (``HOTPASS_TEST_ARTIFACTS``) for a person to look at.
+
+It shares the end-to-end session's server and scenario, and runs after the end-to-end tests
+(alphabetical order), when the server is idle and every partition of the scenario is in place.
+"""
+
+from urllib.parse import quote
+
+import pytest
+
+from hotpass_assets_tests.e2e.harness import find_chromium, png_report, render_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
+
+
+@pytest.fixture(scope="module")
+def browser() -> str:
+    path = find_chromium()
+    if path is None:
+        pytest.skip(
+            "no headless browser: install Debian's `chromium` (apt-get install -y chromium) "
+            "or point HOTPASS_CHROMIUM at a Chromium/Chrome binary"
+        )
+    return path
+
+
+def _pages(scenario) -> list[tuple[str, str, list[str]]]:
+    key = scenario.keys[0]
+    return [
+        (
+            "lineage",
+            "/asset-groups",
+            ["Global asset lineage", "raw", "capture", "refined", "scoring"],
+        ),
+        (
+            "refined-group",
+            "/locations/hotpass/asset-groups/refined",
+            ["refined_organisations", "match_review_queue", "contact_capture"],
+        ),
+        (
+            "contact-capture-partition",
+            f"/assets/contact_capture?view=partitions&partition={quote(key)}",
+            ["contact_capture", key, "Latest materialization"],
+        ),
+    ]
+
+
+def test_ui_pages_render(browser, dagster_ui, scenario, artifacts, tmp_path):
+    failures = []
+    for name, path, expected in _pages(scenario):
+        png = artifacts / f"ui-{name}.png"
+        dom = ""
+        for budget_ms in (15_000, 30_000):  # the UI is a JS app: give a slow first load more time
+            dom = render_page(browser, dagster_ui.url + path, png, tmp_path, budget_ms=budget_ms)
+            if png.exists() and all(text in dom for text in expected):
+                break
+        if not png.exists():
+            failures.append(f"{name}: no screenshot written")
+            continue
+        report = png_report(png)
+        if not report.looks_rendered():
+            failures.append(f"{name}: the screenshot looks blank: {report}")
+        missing = [text for text in expected if text not in dom]
+        if missing:
+            failures.append(f"{name}: {missing} not in the rendered page ({len(dom)} bytes of DOM)")
+    assert not failures, "\n".join(failures) + f"\nscreenshots in {artifacts}"
