@@ -238,7 +238,8 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
             "sheet": str(s.get("sheet")),
             "role": str(s.get("role") or ""),
             "rows_read": int(s.get("rows_read") or 0),
-            "captured": int(s.get("records_captured") or 0),
+            "captured": int(s.get("rows_captured") or 0),
+            "records": int(s.get("records_captured") or 0),
             "rejected_rows": int(s.get("rows_rejected") or 0),
             "skipped_empty": int(s.get("rows_skipped") or s.get("empty_rows") or 0),
             "rejected_values": int(
