@@ -54,6 +54,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotpass_assets.lib import records
+
 __all__ = [
     "CAPTURE_HEADERS",
     "COMPANY_ADDRESSES_HEADERS",
@@ -252,17 +254,7 @@ _DOC_PROPERTIES: dict[str, Any] = {
 
 # --- vocabularies (all invented or generic) ----------------------------------------------------
 
-PROVINCES: tuple[str, ...] = (
-    "Eastern Cape",
-    "Free State",
-    "Gauteng",
-    "KwaZulu-Natal",
-    "Limpopo",
-    "Mpumalanga",
-    "North West",
-    "Northern Cape",
-    "Western Cape",
-)
+PROVINCES = records.PROVINCES
 _PROVINCE_WEIGHTS = {
     "Gauteng": 48,
     "Western Cape": 17,
