@@ -15,23 +15,9 @@ from hotpass_assets.lib.records import (
     CAPTURE_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
+from hotpass_assets_tests.lib.workbooks import write_xlsx
 
 HASH = "abcdef0123456789" * 4
-
-
-def write_xlsx(path, sheets):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(row=r, column=c, value=value)
-    wb.save(path)
-    return path
 
 
 def run(path, profile=None):

@@ -16,22 +16,7 @@ from hotpass_assets.lib.profiles import (
     select_profile,
     validate_profile_data,
 )
-
-
-def write_xlsx(path, sheets):
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for name, rows in sheets.items():
-        ws = wb.create_sheet(name)
-        for r, row in enumerate(rows, start=1):
-            for c, value in enumerate(row, start=1):
-                if value is not None:
-                    ws.cell(row=r, column=c, value=value)
-    wb.save(path)
-    return path
-
+from hotpass_assets_tests.lib.workbooks import write_xlsx
 
 SACAA_HEADERS = [
     "Name of Organisation", "Province", "Status", "Website URL", "Contact Person",
