@@ -30,7 +30,6 @@ DEFAULT_UI_URL = "http://127.0.0.1:3000"
 DEFAULT_WEBHOOK_TIMEOUT_S = 3.0
 MAX_TEXT = 500  # characters kept of any one explanation or description
 MAX_CHECKS = 20  # checks listed in one alert
-MAX_ASSETS = 10  # asset keys listed in one alert
 
 AlertKind = Literal["run_failure", "check_failure"]
 
@@ -81,7 +80,7 @@ class Alert:
     error_type: str | None = None
     error: str = ""  # first line of a Hotpass-written failure description, else empty
     checks: tuple[CheckFailure, ...] = ()
-    assets: tuple[str, ...] = ()  # the run's asset selection (capped)
+    assets: tuple[str, ...] = ()  # the run's asset selection
     trigger: str | None = None  # "sensor <name>", "schedule <name>", "backfill <id>" or None
     backfill_id: str | None = None
     will_retry: bool = False
@@ -92,18 +91,15 @@ class Alert:
         """Stable identity of what failed (the same failure reported twice has the same id)."""
         if self.kind == "run_failure":
             return f"run_failure:{self.run_id}"
-        c = self.checks[0] if self.checks else None
-        return f"check_failure:{self.run_id}:{c.asset if c else ''}:{c.check if c else ''}:" + (
-            (c.partition or "") if c else ""
-        )
+        check = self.checks[0] if self.checks else CheckFailure("", "", self.severity)
+        return f"check_failure:{self.run_id}:{check.asset}:{check.check}:{check.partition or ''}"
 
     def what(self) -> str:
         """The job's name, or the assets of an ad-hoc asset run (Dagster's implicit job)."""
         if self.job and not self.job.startswith("__"):
             return f"job {self.job}"
         if self.assets:
-            more = "" if len(self.assets) < MAX_ASSETS else ", …"
-            return "assets " + ", ".join(self.assets) + more
+            return "assets " + ", ".join(self.assets)
         return f"job {self.job or '?'}"
 
     def summary(self) -> str:
@@ -123,7 +119,10 @@ class Alert:
             lines = [head]
             if self.error and not self.checks:
                 lines.append(f"  {self.error}")
-            lines += [f"  blocked by {c.line()}" for c in self.checks]
+            lines += [
+                f"  {'blocked by' if c.severity == 'ERROR' else 'also failed:'} {c.line()}"
+                for c in self.checks
+            ]
         else:
             lines = [f"Hotpass check failed: {c.line()}" for c in self.checks]
         lines.append(f"  {self.link}")
@@ -168,7 +167,7 @@ def run_failure_alert(
         error_type=error_type,
         error=clip(str(error or "").strip().splitlines()[0] if error else ""),
         checks=_ordered(failed)[:MAX_CHECKS],
-        assets=tuple(sorted(set(assets)))[:MAX_ASSETS],
+        assets=tuple(sorted(set(assets))),
         trigger=trigger,
         backfill_id=backfill_id,
         will_retry=will_retry,

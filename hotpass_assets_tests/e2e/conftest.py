@@ -2,14 +2,16 @@
 
 ``dagster_ui`` starts the webserver, daemon and code server on 127.0.0.1 and a free port, with a
 temporary ``HOTPASS_HOME`` and ``DAGSTER_HOME`` (holding a copy of the repository's dagster.yaml),
-sensor intervals of 2 s and a local webhook receiving the alerts; its finalizer stops the whole
-process group, and fails the session if any process is left.
+sensor intervals of 2 s, automation stopped until the scenario turns it on, and a local webhook
+receiving the alerts; its finalizer stops the whole process group, and fails the session if any
+process is left.
 
 ``scenario`` then does what a user does: drops two demo workbooks into the landing folder and
 waits for the drop sensor's runs; launches a backfill re-capturing every drop and one rebuilding
-three past snapshot days; turns automation on; drops a third workbook and a broken one. The tests
-check the outcomes; the screenshot test renders the UI while the backfills run. Automation works
-on today's snapshot only, the backfill on earlier days, so the two do not race.
+three past snapshot days; turns automation on (the toggle on the Automation page); drops a third
+workbook and a broken one. The tests check the outcomes while the daemon works through them; the
+screenshot test runs last. Automation works on today's snapshot only and the snapshot backfill on
+earlier days, so the two never write the same partition.
 
 Artifacts (screenshots, their DOM, the dagster dev log, timings) go to ``HOTPASS_TEST_ARTIFACTS``
 when set, else to a pytest temporary directory.

@@ -15,7 +15,7 @@ from hotpass_assets_tests.e2e.harness import find_chromium, png_report, render_p
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session scope: checked before the server is started
 def browser() -> str:
     path = find_chromium()
     if path is None:

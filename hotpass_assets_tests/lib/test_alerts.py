@@ -69,6 +69,8 @@ def test_run_failure_alert_names_job_partition_step_checks_and_link():
     assert data["error"].endswith("blocked by 1 check"), "first line only"
     assert data["alert_id"] == f"run_failure:{RUN_ID}"
     text = data["text"]
+    assert f"blocked by contact_capture[{BLOCKED.partition}] capture_structure (ERROR)" in text
+    assert "also failed: contact_capture" in text and "capture_reject_rate (WARN)" in text
     for part in (
         "job ingest_drop",
         BLOCKED.partition,
