@@ -27,16 +27,18 @@ from hotpass_assets.lib.records import (
 )
 from hotpass_assets.lib.refine import Snapshot, build_snapshot, select_drops
 from hotpass_assets.lib.review import load_decisions
-from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
+from hotpass_assets.lib.warehouse import read_table, read_tables, refresh_duckdb_views, write_table
 from hotpass_assets.settings import Settings
 
-#: Refresh the latest snapshot when captures change; never wait on drops that failed.
+#: Refresh the latest snapshot when captures change; never wait on drops that failed, and never
+#: build an empty snapshot on an instance that has no capture yet.
 LATEST_SNAPSHOT_ON_NEW_CAPTURES = (
     dg.AutomationCondition.in_latest_time_window()
     & (
         dg.AutomationCondition.any_deps_updated().since_last_handled()
         | dg.AutomationCondition.missing().newly_true()
     )
+    & dg.AutomationCondition.any_deps_match(~dg.AutomationCondition.missing())
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("latest snapshot after new captures")
@@ -125,22 +127,18 @@ def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
 
 
 def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    orgs = [read_table(settings.capture_path("organisations", k)) for k in keys]
-    people = [
-        read_table(p) for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()
-    ]
     from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
 
-    orgs = [f for f in orgs if len(f)]
-    people = [f for f in people if len(f)]
+    org_paths = [settings.capture_path("organisations", k) for k in keys]
+    people_paths = [p for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()]
     org_frame = (
-        pd.concat(orgs, ignore_index=True)
-        if orgs
+        read_tables(org_paths)
+        if org_paths
         else pd.DataFrame(columns=list(CAPTURE_ORGANISATION_COLUMNS))
     )
     people_frame = (
-        pd.concat(people, ignore_index=True)
-        if people
+        read_tables(people_paths)
+        if people_paths
         else pd.DataFrame(columns=list(CAPTURE_CONTACT_COLUMNS))
     )
     return org_frame, people_frame

@@ -100,6 +100,8 @@ def _snapshot(settings: Settings, key: str) -> pd.DataFrame:
     "to the `champion` alias only through the gate.",
     required_resource_keys={"mlflow", "hotpass"},
     check_specs=check_specs_for("lead_score_model", [GATE_CHECK, BASELINE_CHECK]),
+    # One registration at a time: model versions and the champion alias are read-modify-write.
+    pool="mlflow_registry",
     **_COMMON,
 )
 def lead_score_model(context: dg.AssetExecutionContext):
@@ -111,6 +113,13 @@ def lead_score_model(context: dg.AssetExecutionContext):
     mlflow = context.resources.mlflow
     key = context.partition_key
     frame = _snapshot(settings, key)
+    if frame.empty:
+        mlflow.end_run(status="FAILED")
+        raise dg.Failure(
+            description=f"snapshot {key}: no organisations yet; drop a workbook (or backfill "
+            "contact_capture) and rebuild the snapshot before training",
+            allow_retries=False,
+        )
     with tempfile.TemporaryDirectory() as tmp:
         try:
             result = train(frame, artifacts_dir=Path(tmp) / "artifacts")

@@ -117,8 +117,16 @@ _INT_TYPES = {
 
 def read_table(path: Path) -> pd.DataFrame:
     """Read a warehouse Parquet file back to pandas with list columns as Python lists."""
+    return read_tables([path])
+
+
+def read_tables(paths: list[Path]) -> pd.DataFrame:
+    """Read several Parquet files of one table as one frame (Arrow concatenates them on their
+    schema, so an all-null column in one file does not change the column's type)."""
+    tables = [pq.read_table(p) for p in paths]
+    table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
-    frame = pq.read_table(path).to_pandas(types_mapper=_INT_TYPES.get)
+    frame = table.to_pandas(types_mapper=_INT_TYPES.get)
     for name in LIST_COLUMNS.intersection(frame.columns):
         frame[name] = [None if v is None else list(v) for v in frame[name]]
     return frame

@@ -86,3 +86,51 @@ def test_dagster_definitions_validate(home):
         timeout=180,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_weekly_retrain_targets_the_latest_refined_day(home):
+    """The Monday schedule retrains on the newest refined day up to today, never a future one."""
+    from datetime import UTC, datetime
+
+    defs = build_definitions(str(home))
+    schedule = defs.resolve_schedule_def("weekly_retrain_schedule")
+    repo = defs.get_repository_def()
+    monday = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+    with dg.instance_for_test() as instance:
+        with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=monday, repository_def=repo
+        ) as ctx:
+            skipped = schedule.evaluate_tick(ctx)
+        assert not skipped.run_requests
+        assert "no refined snapshot yet" in (skipped.skip_message or "")
+        for day in ("2026-02-26", "2026-02-27", "2026-03-09"):
+            instance.report_runless_asset_event(
+                dg.AssetMaterialization("refined_organisations", partition=day)
+            )
+        with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=monday, repository_def=repo
+        ) as ctx:
+            result = schedule.evaluate_tick(ctx)
+    [request] = result.run_requests
+    assert request.partition_key == "2026-02-27"
+    assert request.run_key == "weekly-retrain-2026-03-02"
+
+
+def test_automation_waits_for_a_first_capture(home):
+    """A fresh instance builds no empty snapshot; the first capture makes today's snapshot due."""
+    from hotpass_assets.defs.partitions import DROPS
+
+    defs = build_definitions(str(home))
+    refined = dg.AssetKey("refined_organisations")
+    with dg.instance_for_test() as instance:
+        first = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        assert first.get_num_requested(refined) == 0
+        key = "2026-01-05_demo_0123456789"
+        instance.add_dynamic_partitions(DROPS.name, [key])
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization("contact_capture", partition=key)
+        )
+        second = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=first.cursor
+        )
+        assert second.get_num_requested(refined) == 1
