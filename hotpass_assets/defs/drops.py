@@ -247,6 +247,7 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
                 if isinstance(s.get("values_rejected"), dict)
                 else s.get("values_rejected") or 0
             ),
+            "reader": str(s.get("reader") or ""),
         }
         for s in result.sheets
     ]
@@ -274,6 +275,7 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
                 "rejected_rows",
                 "skipped_empty",
                 "rejected_values",
+                "reader",
             ],
         ),
         "parquet_sha256": digests,

@@ -76,7 +76,7 @@ from hotpass_assets.lib.profiles import (
     resolve_column,
     select_profile,
 )
-from hotpass_assets.lib.reading import SheetTable, Workbook, cell_text, open_workbook
+from hotpass_assets.lib.reading import SheetTable, Workbook, open_workbook
 from hotpass_assets.lib.records import (
     CAPTURE_CONTACT_COLUMNS,
     CAPTURE_ORGANISATION_COLUMNS,
@@ -1067,6 +1067,7 @@ def _process_sheet(
         "role": spec.role,
         "header_row": table.header_row,
         "header_method": table.header_method,
+        "reader": table.reader,
         "rows_read": table.rows_read,
         "empty_rows": table.empty_rows,
         "formula_rows": table.formula_rows,
@@ -1798,8 +1799,7 @@ def _gc_paused():
 
 
 def _ignored_stats(book: Workbook, sheet: str, role: str, reason: str) -> dict:
-    rows = book.raw_rows(sheet)
-    non_empty = sum(1 for r in rows if any(cell_text(v) is not None for v in r))
+    non_empty = book.non_empty_rows(sheet)
     book.forget(sheet)
     return {
         "sheet": sheet,

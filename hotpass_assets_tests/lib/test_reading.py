@@ -260,3 +260,131 @@ def test_empty_and_formula_rows_match_cell_counts():
         assert formula.tolist() == expected.tolist()
 
     check()
+
+
+# --- the two calamine front ends give the same text ------------------------------------------------
+
+
+def _write_typed(path, cells, *, sheet="S", formatted_blank=None):
+    """Write ``{(row, col): value}`` (0-based) with xlsxwriter, typed as Excel stores them."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    ws = book.add_worksheet(sheet)
+    date_fmt = book.add_format({"num_format": "yyyy-mm-dd"})
+    stamp_fmt = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    for (r, c), v in cells.items():
+        if isinstance(v, bool):
+            ws.write_boolean(r, c, v)
+        elif isinstance(v, int | float):
+            ws.write_number(r, c, v)
+        elif isinstance(v, dt.datetime):
+            ws.write_datetime(r, c, v, stamp_fmt)
+        elif isinstance(v, dt.date):
+            ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), date_fmt)
+        else:
+            ws.write_string(r, c, v)
+    if formatted_blank is not None:  # a styled empty cell: in <dimension>, not a value
+        ws.write_blank(*formatted_blank, None, book.add_format({"bold": True}))
+    book.close()
+    return path
+
+
+def _text_grid(path, reader):
+    with open_workbook(path, reader=reader) as book:
+        rows = book.text_rows("S")
+        return rows, book.readers["S"]
+
+
+def test_fast_reader_gives_the_same_text_as_python_calamine(tmp_path):
+    """Whatever a sheet holds, the fastexcel path yields exactly python-calamine's text, or
+    declines and lets python-calamine read the sheet."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    texts = st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")),
+                max_size=12),
+        st.sampled_from(["", " ", "\xa0", "0", "-0", "00123", "1.5", "1e5", "true", "FALSE",
+                         "2024-01-01 00:00:00", "10:30", "27821234567", "+27 82 123 4567"]),
+    )  # fmt: skip
+    numbers = st.one_of(
+        st.integers(-(10**19), 10**19),
+        st.floats(allow_nan=False, allow_infinity=False, width=64),
+        st.floats(1e-12, 1e-3),
+        st.sampled_from([0.0, -0.0, 27821234567.0, 1e17, 2.0**53 + 2]),
+    )
+    stamps = st.datetimes(dt.datetime(1901, 1, 1), dt.datetime(2100, 1, 1)).map(
+        lambda d: d.replace(microsecond=0)
+    )
+    value = st.one_of(texts, texts, numbers, st.booleans(), stamps, st.dates(
+        dt.date(1901, 1, 1), dt.date(2100, 1, 1)))  # fmt: skip
+    plain = st.one_of(texts, st.integers(-(10**15), 10**15))
+    cells = st.dictionaries(st.tuples(st.integers(0, 6), st.integers(0, 4)), value, max_size=20)
+    plain_cells = st.dictionaries(
+        st.tuples(st.integers(0, 6), st.integers(0, 4)), plain, min_size=1, max_size=20
+    )
+    counter = iter(range(10**6))
+    used_fast = []
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.one_of(cells, plain_cells), st.booleans())
+    def check(content, styled_blank):
+        path = _write_typed(
+            tmp_path / f"t{next(counter)}.xlsx",
+            content,
+            formatted_blank=(8, 6) if styled_blank else None,
+        )
+        fast, used = _text_grid(path, "fast")
+        slow, _ = _text_grid(path, "calamine")
+        assert fast == slow
+        used_fast.append(used == "fastexcel")
+
+    check()
+    # Not vacuous: a good share of the sheets took the fastexcel path and matched.
+    assert sum(used_fast) >= 5, f"fastexcel read {sum(used_fast)} of {len(used_fast)} sheets"
+
+
+def test_fast_reader_reads_plain_sheets_and_keeps_excel_rows(tmp_path):
+    cells = {(2, 1): "Name", (2, 2): "Phone", (3, 1): "Acme", (3, 2): 27821234567,
+             (4, 1): " ", (5, 1): "Beta", (5, 2): "+27 82 123 4567"}  # fmt: skip
+    path = _write_typed(tmp_path / "offset.xlsx", cells)
+    with open_workbook(path) as book:
+        table = book.read_sheet("S", header_row="auto")
+        assert book.readers["S"] == "fastexcel"
+    assert table.header_row == 3
+    assert table.row_numbers == [4, 5, 6]
+    assert table.columns["Phone"] == ["27821234567", None, "+27 82 123 4567"]
+    assert table.positions == {"Name": 1, "Phone": 2}
+    assert table.empty_rows == 1
+
+
+@pytest.mark.parametrize(
+    ("extra", "styled_blank", "why"),
+    [
+        ({(1, 1): dt.date(2024, 5, 1)}, None, "a date renders differently"),
+        ({(1, 1): 0.25}, None, "decimals are rounded"),
+        ({(1, 1): True}, None, "booleans render as true/false"),
+        ({}, (30, 8), "a styled empty cell widens <dimension>"),
+    ],
+)
+def test_fast_reader_declines_what_it_cannot_read_exactly(tmp_path, extra, styled_blank, why):
+    path = _write_typed(
+        tmp_path / "mixed.xlsx",
+        {(0, 0): "Name", (0, 1): "Value", (1, 0): "Acme", **extra},
+        formatted_blank=styled_blank,
+    )
+    with open_workbook(path) as book:
+        book.text_rows("S")
+        assert book.readers["S"] == "python-calamine", why
+
+
+def test_reader_setting(tmp_path, monkeypatch):
+    path = _write_typed(tmp_path / "plain.xlsx", {(0, 0): "Name", (1, 0): "Acme"})
+    monkeypatch.setenv("HOTPASS_READER", "calamine")
+    with open_workbook(path) as book:
+        book.text_rows("S")
+        assert book.readers["S"] == "python-calamine"
+    monkeypatch.setenv("HOTPASS_READER", "quick")
+    with pytest.raises(ValueError, match="HOTPASS_READER"):
+        open_workbook(path)

@@ -261,7 +261,7 @@ def check_workbook(
     Raises :class:`~hotpass_assets.lib.reading.WorkbookReadError` when the file is unreadable.
     """
     from hotpass_assets.lib.profiles import select_profile
-    from hotpass_assets.lib.reading import cell_text, open_workbook
+    from hotpass_assets.lib.reading import open_workbook
 
     t0 = time.perf_counter()
     source_file = source_file or Path(path).name
@@ -277,8 +277,7 @@ def check_workbook(
             for name in book.sheet_names:
                 if name in known_found:
                     continue
-                rows = book.raw_rows(name)
-                non_empty = sum(1 for r in rows if any(cell_text(v) is not None for v in r))
+                non_empty = book.non_empty_rows(name)
                 book.forget(name)
                 if non_empty:
                     report.unlisted_sheets[name] = non_empty

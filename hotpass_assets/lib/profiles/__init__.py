@@ -622,12 +622,10 @@ def resolve_column(name: str, headers: Sequence[str]) -> str | None:
 
 
 def _header_cells(book: Workbook, sheet: str, header_row: int = 1) -> list[str]:
-    from hotpass_assets.lib.reading import cell_text, make_headers
+    from hotpass_assets.lib.reading import make_headers
 
-    rows = book.raw_rows(sheet)
-    if len(rows) < header_row:
-        return []
-    return make_headers([cell_text(v) for v in rows[header_row - 1]])
+    cells = book.header_cells(sheet, header_row)
+    return make_headers(cells) if cells else []
 
 
 def recognise_kind(
