@@ -23,7 +23,7 @@ from hotpass_assets.lib.records import (
     CAPTURE_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
-from hotpass_assets.lib.warehouse import write_table
+from hotpass_assets.lib.warehouse import write_tables
 from hotpass_assets.settings import Settings
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
@@ -201,18 +201,26 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     results = check_results("contact_capture", outcomes)
     if any(o.blocks for o in outcomes):
         # Quarantine: keep what was read for inspection, leave the published version untouched.
-        for table, frame in frames.items():
-            write_table(
+        write_tables(
+            (
                 frame,
                 settings.quarantine_dir / "contact_capture" / key / f"{table}.parquet",
                 CAPTURE_TABLES[table],
             )
+            for table, frame in frames.items()
+        )
         yield from results
         raise_if_blocked(outcomes, f"drop {key} ({file_name})")
-    digests = {
-        table: write_table(frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
-        for table, frame in frames.items()
-    }
+    digests = dict(
+        zip(
+            frames,
+            write_tables(
+                (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+                for table, frame in frames.items()
+            ),
+            strict=True,
+        )
+    )
     yield dg.MaterializeResult(
         metadata=_capture_metadata(
             result,

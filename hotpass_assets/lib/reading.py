@@ -536,7 +536,8 @@ class Workbook:
                 return None
         lead = [None] * r0
         columns: list[list[str | None]] = [lead + [None] * table.num_rows] * c0
-        columns += [lead + _column_text(col.to_pylist()) for col in table.columns]
+        # Empty cells as "" keep every value a str, which _column_text turns to None quickest.
+        columns += [lead + _column_text(pc.fill_null(col, "").to_pylist()) for col in table.columns]
         return _Grid(columns, r0 + table.num_rows)
 
     def _calamine_grid(self, sheet: str) -> _Grid:

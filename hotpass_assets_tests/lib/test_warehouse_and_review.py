@@ -140,6 +140,34 @@ def test_failed_write_keeps_previous_version(tmp_path):
     assert write_table(_frame(), target) == digest
 
 
+def test_write_tables_overlaps_writes_with_the_same_bytes(tmp_path):
+    from hotpass_assets.lib.warehouse import write_tables
+
+    frames = [_frame(), _frame().iloc[:1], _frame().iloc[:0]]
+    one_by_one = [write_table(f, tmp_path / "a" / f"{i}.parquet") for i, f in enumerate(frames)]
+    together = write_tables(
+        (f, tmp_path / "b" / f"{i}.parquet", None) for i, f in enumerate(frames)
+    )
+    assert together == one_by_one
+    for i in range(3):
+        assert (tmp_path / "b" / f"{i}.parquet").read_bytes() == (
+            tmp_path / "a" / f"{i}.parquet"
+        ).read_bytes()
+
+
+def test_write_tables_raises_after_the_other_writes_end(tmp_path):
+    from hotpass_assets.lib.warehouse import write_tables
+
+    bad = _frame().assign(emails=[object(), object()])
+    first, second = tmp_path / "first.parquet", tmp_path / "second.parquet"
+    with pytest.raises(Exception):  # noqa: B017 - any writer error
+        write_tables([(_frame(), first, None), (bad, tmp_path / "bad.parquet", None),
+                      (_frame(), second, None)])  # fmt: skip
+    assert read_table(first)["entity_id"].tolist() == ["org_b", "org_a"]
+    assert not second.exists(), "nothing after the failure is written"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def test_duckdb_views_cover_all_partitions_and_latest(tmp_path):
     wh = tmp_path / "wh"
     for day in ("2026-01-01", "2026-01-02"):
