@@ -44,10 +44,10 @@ rebuild_snapshots_job = dg.define_asset_job(
     "rebuild_snapshots",
     selection=dg.AssetSelection.groups("refined", "scoring"),
     partitions_def=SNAPSHOTS,
-    description="Rebuild a range of snapshot days end to end: refine and resolve, then train, "
-    "score and write the call list for each day. Select the days on the Partitions tab and launch "
-    "a backfill: refinement runs the whole range in one run (oldest first), scoring one run per "
-    "day.",
+    description="Rebuild snapshot days end to end: refine and resolve, then train, score and "
+    "write the call list. Materialize all… and choose the days: a range runs one run per day, "
+    "oldest first and one at a time, so each day keeps the previous day's entity ids (a day "
+    "whose predecessors in the backfill are not rebuilt yet fails instead).",
     tags={"hotpass/job": "snapshot"},
     metadata=_guide("backfill-a-range"),
     owners=OWNERS,

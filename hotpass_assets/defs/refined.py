@@ -203,6 +203,16 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     because each snapshot keeps the previous snapshot's entity ids)."""
     settings = hotpass.settings()
     days = sorted(date.fromisoformat(k) for k in context.partition_keys)
+    pending = earlier_days_not_rebuilt(context, days[0].isoformat())
+    if pending:
+        raise dg.Failure(
+            description=f"snapshot {days[0].isoformat()}: backfill "
+            f"{context.run.tags[BACKFILL_TAG]} has not rebuilt the earlier day(s) "
+            f"{', '.join(pending)} yet. Each day keeps the previous day's entity ids, so days are "
+            "rebuilt oldest first; relaunch this day once those have succeeded.",
+            metadata={"pending_days": pending},
+            allow_retries=False,
+        )
     per_day: dict[str, dict] = {}
     last_outcomes = []
     for day in days:
@@ -291,6 +301,38 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             },
             data_version=dg.DataVersion(latest["digests"][table][:16]),
         )
+
+
+BACKFILL_TAG = "dagster/backfill"
+
+
+def earlier_days_not_rebuilt(context: dg.AssetExecutionContext, first_day: str) -> list[str]:
+    """Days of this run's job backfill before ``first_day`` not refined since it was launched.
+
+    A backfill launched from a job's page (``rebuild_snapshots``) runs one run per day, because a
+    job has one backfill policy, the smallest of its assets'. The run queue starts those runs
+    oldest first, one at a time (``hotpass/job: snapshot`` in dagster.yaml); this makes the
+    order a rule instead of a setting: a day whose predecessors are not rebuilt yet would keep
+    stale entity ids, so it fails instead. Asset backfills refine a range in one run and carry no
+    partition list here.
+    """
+    backfill_id = context.run.tags.get(BACKFILL_TAG)
+    if not backfill_id:
+        return []
+    backfill = context.instance.get_backfill(backfill_id)
+    if backfill is None or not backfill.partition_names:
+        return []
+    pending = []
+    for key in sorted(k for k in backfill.partition_names if k < first_day):
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(
+                asset_key=dg.AssetKey("refined_organisations"), asset_partitions=[key]
+            ),
+            limit=1,
+        ).records
+        if not records or records[0].timestamp < backfill.backfill_timestamp:
+            pending.append(key)
+    return pending
 
 
 def snapshot_paths(settings: Settings, day: str) -> dict[str, Path]:

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -80,3 +81,56 @@ def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
         again = read_table(settings.refined_path("entity_record_map", today.isoformat()))
         assert dict(zip(again["record_id"], again["entity_id"], strict=True)) == ids_after
     shutil.rmtree(folder_a)
+
+
+def _step_failure(result: dg.ExecuteInProcessResult) -> str:
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    return failure.step_failure_data.user_failure_data.description
+
+
+def test_a_job_backfill_rebuilds_its_days_oldest_first(home, tmp_path):
+    """One run per day (a job backfill of rebuild_snapshots): a day whose earlier days in the
+    same backfill are not rebuilt yet fails instead of keeping stale entity ids."""
+    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+
+    today = datetime.now(tz=UTC).date().isoformat()
+    yesterday = (datetime.now(tz=UTC).date() - timedelta(days=1)).isoformat()
+    folder = tmp_path / "drops"
+    write_demo_workbooks(folder, seed=7)
+    files = sorted(folder.glob("*.xlsx"))
+    for f in files:
+        _age(f, 1)
+
+    def launched(backfill_id: str) -> dict[str, str]:
+        instance.add_backfill(
+            PartitionBackfill(
+                backfill_id=backfill_id,
+                status=BulkActionStatus.REQUESTED,
+                from_failure=False,
+                tags={},
+                backfill_timestamp=time.time(),
+                partition_names=[yesterday, today],
+            )
+        )
+        return {"dagster/backfill": backfill_id}
+
+    with dg.instance_for_test() as instance:
+        for key in register(instance, home, *files):
+            assert ingest(instance, home, key).success, key
+        settings = settings_for(home)
+
+        first = launched("first")
+        early = run_job(instance, home, "refine_snapshot", today, tags=first)
+        assert not early.success
+        message = _step_failure(early)
+        assert f"snapshot {today}" in message and "first" in message and yesterday in message
+        assert not settings.refined_path("organisations", today).exists()
+
+        assert run_job(instance, home, "refine_snapshot", yesterday, tags=first).success
+        assert run_job(instance, home, "refine_snapshot", today, tags=first).success
+        assert settings.refined_path("organisations", today).exists()
+
+        # A rebuild from before the backfill does not count; outside a backfill nothing waits.
+        second = launched("second")
+        assert not run_job(instance, home, "refine_snapshot", today, tags=second).success
+        assert run_job(instance, home, "refine_snapshot", today).success

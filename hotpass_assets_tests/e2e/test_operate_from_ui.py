@@ -1,22 +1,31 @@
 """Operating Hotpass as a user does, against the real webserver and daemon (see conftest's
 ``scenario``): drops become partitions with passing checks, both backfills complete with every
-run successful, and the broken drop fails its own run and is alerted exactly once, in the alerts
+run successful, a range rebuilt from the rebuild_snapshots job page runs day by day in order,
+and the broken drop fails its own run and is alerted exactly once, in the alerts
 file and on the webhook, with a link to the run. With automation turned on (the toggle on the UI's
 Automation page), a third drop brings the latest snapshot, model, scores and call list up to date.
 """
 
 import time
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 
 from hotpass_assets.lib.alerts import read_alerts
+from hotpass_assets.lib.warehouse import read_table
+from hotpass_assets.settings import Settings
 from hotpass_assets_tests.e2e.harness import wait_for
 from hotpass_assets_tests.e2e.ui_api import (
+    REFINED_ASSETS,
+    SCORING_ASSETS,
+    TERMINAL_BACKFILL,
     TERMINAL_RUN,
     asset,
+    backfill,
     declared_checks,
     latest_materialization,
+    launch_job_backfill,
     run_check_evaluations,
     runs,
     tags_of,
@@ -91,6 +100,47 @@ def test_backfills_complete_with_every_run_successful(dagster_ui, scenario, back
     evaluations = run_check_evaluations(gql, range_run["id"])
     assert evaluations, "the snapshot's checks ran"
     assert [e for e in evaluations if e["severity"] == "ERROR" and not e["success"]] == []
+
+
+def test_a_range_rebuilt_from_the_job_page_runs_day_by_day(dagster_ui, scenario, backfills_done):
+    """Jobs → rebuild_snapshots → Materialize all… over the backfilled days: one run per day
+    (the job's policy), started oldest first and one at a time, each refining and scoring its
+    day; the rebuilt days keep the entity ids the range run gave them."""
+    gql = dagster_ui.graphql
+    settings = Settings.from_env({"HOTPASS_HOME": str(dagster_ui.home)})
+    # The oldest backfilled day holds only the SACAA drop: no customers, so nothing to train on.
+    days = scenario.days[1:]
+
+    def ids(day: str) -> dict[str, str]:
+        table = read_table(settings.refined_path("entity_record_map", day))
+        return dict(zip(table["record_id"], table["entity_id"], strict=True))
+
+    before = {day: ids(day) for day in days}
+    backfill_id = launch_job_backfill(
+        gql,
+        "rebuild_snapshots",
+        REFINED_ASSETS + SCORING_ASSETS,
+        days,
+        "e2e: rebuild two days end to end from the job page",
+    )
+
+    def final():
+        data = backfill(gql, backfill_id)
+        return data if data["status"] in TERMINAL_BACKFILL else None
+
+    done = _wait(dagster_ui, final, timeout=240, what="the rebuild_snapshots backfill")
+    summary = [(tags_of(r).get("dagster/partition"), r["status"], r["id"]) for r in done["runs"]]
+    assert done["status"] == "COMPLETED_SUCCESS", (summary, _log(dagster_ui))
+    assert not done["isAssetBackfill"]
+    day_runs = sorted(done["runs"], key=lambda r: r["startTime"])
+    assert [tags_of(r)["dagster/partition"] for r in day_runs] == days
+    assert all(tags_of(r)["hotpass/job"] == "snapshot" for r in day_runs)
+    for earlier, later in pairwise(day_runs):
+        assert earlier["endTime"] <= later["startTime"], "day runs overlapped"
+    for day, run in zip(days, day_runs, strict=True):
+        for key in ("refined_organisations", "call_list"):
+            assert latest_materialization(gql, key, day)["runId"] == run["id"], (key, day)
+    assert {day: ids(day) for day in days} == before
 
 
 def test_broken_drop_fails_its_run_and_alerts_once(dagster_ui, scenario, webhook, timings):

@@ -15,6 +15,7 @@ REFINED_ASSETS = [
     "organisation_conflicts",
     "entity_merge_log",
 ]
+SCORING_ASSETS = ["lead_score_model", "lead_scores", "call_list"]
 
 _RUNS = """
 query Runs($filter: RunsFilter) {
@@ -79,7 +80,7 @@ query Backfill($id: String!) {
     __typename
     ... on PartitionBackfill {
       id status isAssetBackfill numPartitions partitionNames
-      runs { id status tags { key value } }
+      runs { id status startTime endTime tags { key value } }
       error { message }
     }
     ... on PythonError { message }
@@ -167,6 +168,31 @@ def launch_backfill(gql: GraphQL, assets: list[str], partitions: list[str], titl
         params={
             "assetSelection": [{"path": [a]} for a in assets],
             "partitionNames": partitions,
+            "title": title,
+        },
+    )["launchPartitionBackfill"]
+    assert result["__typename"] == "LaunchBackfillSuccess", result
+    return result["backfillId"]
+
+
+def launch_job_backfill(
+    gql: GraphQL, job: str, assets: list[str], partitions: list[str], title: str
+) -> str:
+    """What "Materialize all…" → "Launch backfill" does on an asset job's page: the same
+    selection, launched through the job's partition set (so the job's backfill policy applies)."""
+    result = gql(
+        _LAUNCH_BACKFILL,
+        params={
+            "selector": {
+                "partitionSetName": f"{job}_partition_set",
+                "repositorySelector": {
+                    "repositoryLocationName": "hotpass",
+                    "repositoryName": "__repository__",
+                },
+            },
+            "assetSelection": [{"path": [a]} for a in assets],
+            "partitionNames": partitions,
+            "fromFailure": False,
             "title": title,
         },
     )["launchPartitionBackfill"]
