@@ -45,6 +45,12 @@ def run_job(instance, home: Path, job: str, key: str, **kwargs) -> dg.ExecuteInP
     )
 
 
+def step_failure(result: dg.ExecuteInProcessResult) -> dg.DagsterEvent:
+    """The run's single step failure (the test fails when there is none or several)."""
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    return failure
+
+
 def check_evals(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
     return {
         f"{e.asset_key.to_user_string()}.{e.check_name}": e

@@ -15,6 +15,7 @@ from hotpass_assets_tests.defs.helpers import (
     register,
     run_job,
     settings_for,
+    step_failure,
 )
 
 TODAY = datetime.now(tz=UTC).date().isoformat()
@@ -180,7 +181,7 @@ def test_model_on_an_empty_snapshot_fails_with_a_reason(home, instance):
     assert read_table(settings_for(home).refined_path("organisations", "2026-01-05")).empty
     result = run_job(instance, home, "retrain_and_promote", "2026-01-05")
     assert not result.success
-    [failure] = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    failure = step_failure(result)
     assert failure.step_key == "lead_score_model"
     assert "no organisations yet" in failure.step_failure_data.user_failure_data.description
     assert not result.get_asset_materialization_events()

@@ -10,7 +10,13 @@ import pytest
 
 from hotpass_assets.lib.demo import write_demo_workbooks, write_variant
 from hotpass_assets.lib.warehouse import read_table
-from hotpass_assets_tests.defs.helpers import ingest, register, run_job, settings_for
+from hotpass_assets_tests.defs.helpers import (
+    ingest,
+    register,
+    run_job,
+    settings_for,
+    step_failure,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -83,11 +89,6 @@ def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
     shutil.rmtree(folder_a)
 
 
-def _step_failure(result: dg.ExecuteInProcessResult) -> str:
-    (failure,) = [e for e in result.all_events if e.is_step_failure]
-    return failure.step_failure_data.user_failure_data.description
-
-
 def test_a_job_backfill_rebuilds_its_days_oldest_first(home, tmp_path):
     """One run per day (a job backfill of rebuild_snapshots): a day whose earlier days in the
     same backfill are not rebuilt yet fails instead of keeping stale entity ids."""
@@ -122,7 +123,7 @@ def test_a_job_backfill_rebuilds_its_days_oldest_first(home, tmp_path):
         first = launched("first")
         early = run_job(instance, home, "refine_snapshot", today, tags=first)
         assert not early.success
-        message = _step_failure(early)
+        message = step_failure(early).step_failure_data.user_failure_data.description
         assert f"snapshot {today}" in message and "first" in message and yesterday in message
         assert not settings.refined_path("organisations", today).exists()
 

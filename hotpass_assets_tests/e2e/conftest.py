@@ -32,10 +32,9 @@ from hotpass_assets.lib.drops import manifest_for
 from hotpass_assets_tests.e2e.harness import DagsterDev, WebhookRecorder, wait_for
 from hotpass_assets_tests.e2e.ui_api import (
     REFINED_ASSETS,
-    TERMINAL_BACKFILL,
     TERMINAL_RUN,
     asset,
-    backfill,
+    finished_backfill,
     finished_ticks,
     launch_backfill,
     sensor_runs,
@@ -202,17 +201,16 @@ def fail_with_log(dev: DagsterDev, message: str) -> None:
 def backfills_done(dagster_ui, scenario, timings) -> dict[str, dict]:
     """Both backfills once they reached a final status: {"capture": ..., "refined": ...}."""
     gql = dagster_ui.graphql
-
-    def final(backfill_id: str):
-        data = backfill(gql, backfill_id)
-        return data if data["status"] in TERMINAL_BACKFILL else None
-
     try:
         capture = wait_for(
-            lambda: final(scenario.capture_backfill), timeout=150, what="the capture backfill"
+            lambda: finished_backfill(gql, scenario.capture_backfill),
+            timeout=150,
+            what="the capture backfill",
         )
         refined = wait_for(
-            lambda: final(scenario.refined_backfill), timeout=60, what="the snapshot backfill"
+            lambda: finished_backfill(gql, scenario.refined_backfill),
+            timeout=60,
+            what="the snapshot backfill",
         )
     except TimeoutError as exc:
         fail_with_log(dagster_ui, str(exc))

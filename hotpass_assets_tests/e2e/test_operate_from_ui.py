@@ -19,13 +19,12 @@ from hotpass_assets_tests.e2e.harness import wait_for
 from hotpass_assets_tests.e2e.ui_api import (
     REFINED_ASSETS,
     SCORING_ASSETS,
-    TERMINAL_BACKFILL,
     TERMINAL_RUN,
     asset,
-    backfill,
     declared_checks,
+    finished_backfill,
     latest_materialization,
-    launch_job_backfill,
+    launch_backfill,
     run_check_evaluations,
     runs,
     tags_of,
@@ -116,19 +115,19 @@ def test_a_range_rebuilt_from_the_job_page_runs_day_by_day(dagster_ui, scenario,
         return dict(zip(table["record_id"], table["entity_id"], strict=True))
 
     before = {day: ids(day) for day in days}
-    backfill_id = launch_job_backfill(
+    backfill_id = launch_backfill(
         gql,
-        "rebuild_snapshots",
         REFINED_ASSETS + SCORING_ASSETS,
         days,
         "e2e: rebuild two days end to end from the job page",
+        job="rebuild_snapshots",
     )
-
-    def final():
-        data = backfill(gql, backfill_id)
-        return data if data["status"] in TERMINAL_BACKFILL else None
-
-    done = _wait(dagster_ui, final, timeout=240, what="the rebuild_snapshots backfill")
+    done = _wait(
+        dagster_ui,
+        lambda: finished_backfill(gql, backfill_id),
+        timeout=240,
+        what="the rebuild_snapshots backfill",
+    )
     summary = [(tags_of(r).get("dagster/partition"), r["status"], r["id"]) for r in done["runs"]]
     assert done["status"] == "COMPLETED_SUCCESS", (summary, _log(dagster_ui))
     assert not done["isAssetBackfill"]

@@ -161,41 +161,29 @@ def declared_checks(gql: GraphQL, key: str) -> set[str]:
     return {c["name"] for c in asset(gql, key)["assetChecksOrError"]["checks"]}
 
 
-def launch_backfill(gql: GraphQL, assets: list[str], partitions: list[str], title: str) -> str:
-    """What "Materialize" → "Launch backfill" does for a selection of assets and partitions."""
-    result = gql(
-        _LAUNCH_BACKFILL,
-        params={
-            "assetSelection": [{"path": [a]} for a in assets],
-            "partitionNames": partitions,
-            "title": title,
-        },
-    )["launchPartitionBackfill"]
-    assert result["__typename"] == "LaunchBackfillSuccess", result
-    return result["backfillId"]
-
-
-def launch_job_backfill(
-    gql: GraphQL, job: str, assets: list[str], partitions: list[str], title: str
+def launch_backfill(
+    gql: GraphQL,
+    assets: list[str],
+    partitions: list[str],
+    title: str,
+    *,
+    job: str | None = None,
 ) -> str:
-    """What "Materialize all…" → "Launch backfill" does on an asset job's page: the same
-    selection, launched through the job's partition set (so the job's backfill policy applies)."""
-    result = gql(
-        _LAUNCH_BACKFILL,
-        params={
-            "selector": {
-                "partitionSetName": f"{job}_partition_set",
-                "repositorySelector": {
-                    "repositoryLocationName": "hotpass",
-                    "repositoryName": "__repository__",
-                },
-            },
-            "assetSelection": [{"path": [a]} for a in assets],
-            "partitionNames": partitions,
-            "fromFailure": False,
-            "title": title,
-        },
-    )["launchPartitionBackfill"]
+    """What "Materialize" → "Launch backfill" does for a selection of assets and partitions. With
+    ``job``, what "Materialize all…" does on that asset job's page: the same selection, launched
+    through the job's partition set, so the job's backfill policy applies."""
+    params: dict = {
+        "assetSelection": [{"path": [a]} for a in assets],
+        "partitionNames": partitions,
+        "title": title,
+    }
+    if job is not None:
+        params["selector"] = {
+            "partitionSetName": f"{job}_partition_set",
+            "repositorySelector": _repository(),
+        }
+        params["fromFailure"] = False
+    result = gql(_LAUNCH_BACKFILL, params=params)["launchPartitionBackfill"]
     assert result["__typename"] == "LaunchBackfillSuccess", result
     return result["backfillId"]
 
@@ -206,12 +194,18 @@ def backfill(gql: GraphQL, backfill_id: str) -> dict:
     return data
 
 
+def finished_backfill(gql: GraphQL, backfill_id: str) -> dict | None:
+    """The backfill once its status is final, else ``None`` (a probe for ``wait_for``)."""
+    data = backfill(gql, backfill_id)
+    return data if data["status"] in TERMINAL_BACKFILL else None
+
+
+def _repository(location: str = "hotpass") -> dict:
+    return {"repositoryLocationName": location, "repositoryName": "__repository__"}
+
+
 def _sensor(name: str, location: str) -> dict:
-    return {
-        "repositoryLocationName": location,
-        "repositoryName": "__repository__",
-        "sensorName": name,
-    }
+    return {**_repository(location), "sensorName": name}
 
 
 def start_sensor(gql: GraphQL, name: str, location: str = "hotpass") -> str:
