@@ -2,7 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= python3
+# The interpreter: PYTHON when given (`make test PYTHON=python3.13`), else the first of python3,
+# python3.13, python3.12, python3.11 on PATH that runs and is a supported version (3.11-3.13).
+SUPPORTED := import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c '$(SUPPORTED)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
+# uv picks its interpreter from .python-version (a range, not one version): the existing .venv's
+# when it satisfies the range, else the first supported one on PATH; PYTHON given on the command
+# line is passed on.
+UV_SYNC_PYTHON := $(if $(filter command line environment,$(origin PYTHON)),--python $(PYTHON))
 # A working uv on PATH, else one bootstrapped with pip into .tools/ (a pyenv shim without uv
 # behind it does not count).
 UV ?= $(shell uv --version >/dev/null 2>&1 && command -v uv || echo $(CURDIR)/.tools/bin/uv)
@@ -24,11 +32,12 @@ help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
 $(CURDIR)/.tools/bin/uv:
+	@test -n "$(PYTHON)" || { echo "No Python 3.11, 3.12 or 3.13 found on PATH" >&2; exit 1; }
 	$(PYTHON) -m venv $(CURDIR)/.tools
 	$(CURDIR)/.tools/bin/pip install --quiet uv
 
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen $(UV_SYNC_PYTHON)
 	@touch $@
 
 install: $(VENV)/.synced ## Create the environment from uv.lock
