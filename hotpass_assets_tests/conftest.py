@@ -1,11 +1,14 @@
-"""Shared fixtures: a temporary data home per test, demo workbooks generated once per session."""
+"""Shared fixtures: a temporary data home per test, demo workbooks generated once per session.
+
+Under ``CI=true`` no test may skip (see ``needs.py``): a skip is reported as a failure.
+"""
 
 import os
 from pathlib import Path
 
 import pytest
 
-SHARED_WORKBOOKS = Path(__file__).resolve().parents[2] / "shared" / "workbooks"
+from hotpass_assets_tests.needs import in_ci, real_workbook_paths
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -36,6 +39,16 @@ def demo_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_workbooks() -> Path:
-    if not SHARED_WORKBOOKS.is_dir() or not list(SHARED_WORKBOOKS.glob("*.xlsx")):
-        pytest.skip(f"real workbooks not present at {SHARED_WORKBOOKS}")
-    return SHARED_WORKBOOKS
+    """The folder of the real workbooks (personal data: assert aggregates only)."""
+    return real_workbook_paths()[0].parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI a skipped test (other than an expected failure) is a failed one."""
+    report = yield
+    if report.skipped and not hasattr(report, "wasxfail") and in_ci():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true, which allows no skip: {reason}"
+    return report

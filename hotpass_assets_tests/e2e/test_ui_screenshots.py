@@ -10,20 +10,15 @@ from urllib.parse import quote
 
 import pytest
 
-from hotpass_assets_tests.e2e.harness import find_chromium, png_report, render_page
+from hotpass_assets_tests.e2e.harness import png_report, render_page
+from hotpass_assets_tests.needs import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="session")  # session scope: checked before the server is started
 def browser() -> str:
-    path = find_chromium()
-    if path is None:
-        pytest.skip(
-            "no headless browser: install Debian's `chromium` (apt-get install -y chromium) "
-            "or point HOTPASS_CHROMIUM at a Chromium/Chrome binary"
-        )
-    return path
+    return chromium()
 
 
 def _pages(scenario) -> list[tuple[str, str, tuple[int, int], list[str]]]:

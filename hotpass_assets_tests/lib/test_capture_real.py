@@ -1,11 +1,10 @@
 """Capture of the real source workbooks: aggregate figures only (counts and ratios).
 
-The workbooks hold personal data. These tests read them from ``/work/shared/workbooks`` (or
-``HOTPASS_REAL_WORKBOOKS``) at test time, assert and print counts and ratios only, and never print
+The workbooks hold personal data. These tests read them from ``../shared/workbooks`` beside the
+clone (or ``HOTPASS_REAL_WORKBOOKS``) at test time, assert and print counts and ratios only, and never print
 or store a cell value.
 """
 
-import os
 from pathlib import Path
 
 import pytest
@@ -14,10 +13,11 @@ from hotpass_assets.lib import normalise as nz
 from hotpass_assets.lib.capture import capture_workbook
 from hotpass_assets.lib.drops import content_hash
 from hotpass_assets.lib.reading import open_workbook
+from hotpass_assets_tests.needs import SHARED_WORKBOOKS, real_workbook_paths, unavailable
 
 pytestmark = pytest.mark.real
 
-WORKBOOKS = Path(os.environ.get("HOTPASS_REAL_WORKBOOKS", "/work/shared/workbooks"))
+WORKBOOKS = SHARED_WORKBOOKS
 FILES = {
     "sacaa": "SACAA Flight Schools - Refined copy__CLEANED.xlsx",
     "reachout": "Reachout Database.xlsx",
@@ -28,12 +28,13 @@ FILES = {
 def _path(kind: str) -> Path:
     path = WORKBOOKS / FILES[kind]
     if not path.exists():
-        pytest.skip(f"real workbook for {kind} not present under {WORKBOOKS}")
+        unavailable(f"real workbook for {kind} not present under {WORKBOOKS}")
     return path
 
 
 @pytest.fixture(scope="module")
 def captures():
+    real_workbook_paths()
     out = {}
     for kind in FILES:
         path = WORKBOOKS / FILES[kind]
@@ -42,8 +43,6 @@ def captures():
                 path, partition_key=f"real_{kind}", content_hash=content_hash(path),
                 source_file=path.name,
             )  # fmt: skip
-    if not out:
-        pytest.skip(f"no real workbooks under {WORKBOOKS}")
     return out
 
 

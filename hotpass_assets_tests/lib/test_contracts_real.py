@@ -5,19 +5,13 @@ Assertions are on aggregates only; no cell value is printed, even on failure.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from hotpass_assets.lib import contracts
 from hotpass_assets_tests.lib.test_contracts_data import serialised
+from hotpass_assets_tests.needs import real_workbook_paths
 
-ROOT = Path("/work/shared/workbooks")
-
-pytestmark = [
-    pytest.mark.real,
-    pytest.mark.skipif(not ROOT.exists(), reason="real workbooks not available"),
-]
+pytestmark = pytest.mark.real
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +20,7 @@ def captures():
     from hotpass_assets.lib.drops import content_hash
 
     out = {}
-    for path in sorted(ROOT.glob("*.xlsx")):
+    for path in real_workbook_paths():
         sha = content_hash(path)
         key = f"2025-11-01_real_{sha[:8]}"
         out[path.name] = (

@@ -10,6 +10,7 @@ from hotpass_assets.lib import contracts
 from hotpass_assets.lib.contracts import ContractContext
 from hotpass_assets.lib.contracts.sources import SHEET_CONTRACTS, check_workbook, column_roles
 from hotpass_assets_tests.lib.test_contracts_data import leaked
+from hotpass_assets_tests.needs import real_workbook_paths
 
 SACAA_HEADERS = [
     "Name of Organisation",
@@ -241,10 +242,7 @@ def test_every_profile_kind_has_a_sheet_contract_covering_its_required_columns()
 
 @pytest.mark.real
 def test_real_workbooks_meet_their_source_contracts():
-    root = Path("/work/shared/workbooks")
-    if not root.exists():
-        pytest.skip("real workbooks not available")
-    books = sorted(root.glob("*.xlsx"))
+    books = real_workbook_paths()
     assert len(books) == 3
     kinds = set()
     for path in books:
