@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from hotpass_assets.definitions import build_definitions
 from hotpass_assets_tests.needs import in_ci
@@ -140,3 +141,21 @@ def test_automation_waits_for_a_first_capture(home):
             defs=defs, instance=instance, cursor=first.cursor
         )
         assert second.get_num_requested(refined) == 1
+
+
+def test_missing_snapshot_fails_and_is_never_written_under_ci(tmp_path, monkeypatch):
+    import hotpass_assets_tests.defs.test_definitions as this
+
+    committed, missing = this.SNAPSHOT, tmp_path / "asset_specs.snapshot.json"
+    monkeypatch.setattr(this, "SNAPSHOT", missing)
+    monkeypatch.delenv("HOTPASS_UPDATE_SNAPSHOTS", raising=False)
+    with pytest.raises(AssertionError, match="is missing"):
+        this.test_asset_specs_match_snapshot()
+    monkeypatch.setenv("HOTPASS_UPDATE_SNAPSHOTS", "1")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(AssertionError, match="is missing"):
+        this.test_asset_specs_match_snapshot()
+    assert not missing.exists()
+    monkeypatch.delenv("CI")
+    this.test_asset_specs_match_snapshot()  # asked for, outside CI: written, then equal
+    assert json.loads(missing.read_text()) == json.loads(committed.read_text())
