@@ -26,7 +26,8 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: help install instance run dev test lint format bench contracts clean
+.PHONY: help install instance run dev test gates lint typecheck secrets defs-check format bench \
+	contracts clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -52,16 +53,28 @@ run: instance ## Generate demo workbooks, drop them and materialise every asset 
 dev: instance ## Start the Dagster webserver and daemon on $(HOST):$(PORT)
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
-lint: install ## Ruff lint and format check
+lint: install ## Ruff lint (with its security rules) and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install ## mypy on the package (strict on lib/ and settings)
+	$(BIN)/mypy
+
+secrets: install ## Secret scan of the tracked files against .secrets.baseline
+	git ls-files -z | grep -zv '^uv\.lock$$' \
+		| xargs -0 $(BIN)/detect-secrets-hook --baseline .secrets.baseline
+
+defs-check: instance ## `dg check defs`: the code location loads ([tool.dg] in pyproject.toml)
+	VIRTUAL_ENV=$(VENV) $(BIN)/dg check defs
+
+gates: lint typecheck secrets defs-check ## Every gate but the tests
 
 format: install ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint ## Lint, then run the whole test suite
-	$(BIN)/pytest $(PYTEST_ARGS)
+test: gates ## The gates, then the whole suite with coverage (floor: fail_under in pyproject.toml)
+	$(BIN)/pytest --cov=hotpass_assets --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 contracts: install ## Regenerate schemas/ and docs/reference/schemas.md from the contracts
 	$(BIN)/hotpass contracts export
