@@ -3,7 +3,9 @@
 With no environment at all, everything lives under one local directory (``HOTPASS_HOME``, default
 ``./.hotpass``): landing folder, archive, Parquet warehouse, DuckDB file, Dagster's SQLite instance
 and MLflow's SQLite store. Production overrides each location by environment variable (see
-``infra/production.env.example``); no code changes.
+``infra/production.env.example``); no code changes. The archive and the warehouse may be
+object-storage URLs (``s3://bucket/hotpass/warehouse``, ``gs://…``, ``memory://…``, ``file://…``):
+they are then ``UPath`` objects over fsspec, used through the same path API.
 
 This module is pure (no Dagster imports) so the CLI and the library can use it too.
 """
@@ -12,11 +14,32 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from upath import UPath
+
+#: A local path, or a ``UPath`` for an fsspec URL (object storage).
+Location: TypeAlias = "Path | UPath"
 
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
     value = env.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def is_url(value: str) -> bool:
+    return "://" in value
+
+
+def _location(env: dict[str, str], name: str, default: Path) -> "Location":
+    """A local directory, or an fsspec URL (``s3://``, ``gs://``, ``memory://``, ``file://``)."""
+    value = env.get(name)
+    if value and is_url(value):
+        from upath import UPath
+
+        return UPath(value)
+    return _path(env, name, default)
 
 
 @dataclass(frozen=True)
@@ -25,8 +48,8 @@ class Settings:
 
     home: Path
     landing_dir: Path
-    archive_dir: Path
-    warehouse_dir: Path
+    archive_dir: "Location"
+    warehouse_dir: "Location"
     duckdb_path: Path
     drops_dir: Path
     quarantine_dir: Path
@@ -52,15 +75,17 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
         home = _path(env, "HOTPASS_HOME", Path.cwd() / ".hotpass")
-        warehouse = _path(env, "HOTPASS_WAREHOUSE_DIR", home / "warehouse")
+        warehouse = _location(env, "HOTPASS_WAREHOUSE_DIR", home / "warehouse")
+        # DuckDB needs a local file: beside the warehouse when that is local, else in the home.
+        duckdb_default = warehouse if isinstance(warehouse, Path) else home / "warehouse"
         mlflow_dir = home / "mlflow"
         tracking = env.get("MLFLOW_TRACKING_URI") or f"sqlite:///{mlflow_dir / 'mlflow.db'}"
         return cls(
             home=home,
             landing_dir=_path(env, "HOTPASS_LANDING_DIR", home / "landing"),
-            archive_dir=_path(env, "HOTPASS_ARCHIVE_DIR", home / "archive"),
+            archive_dir=_location(env, "HOTPASS_ARCHIVE_DIR", home / "archive"),
             warehouse_dir=warehouse,
-            duckdb_path=_path(env, "HOTPASS_DUCKDB_PATH", warehouse / "hotpass.duckdb"),
+            duckdb_path=_path(env, "HOTPASS_DUCKDB_PATH", duckdb_default / "hotpass.duckdb"),
             drops_dir=_path(env, "HOTPASS_DROPS_DIR", home / "drops"),
             quarantine_dir=_path(env, "HOTPASS_QUARANTINE_DIR", home / "quarantine"),
             review_dir=_path(env, "HOTPASS_REVIEW_DIR", home / "review"),
@@ -83,15 +108,15 @@ class Settings:
         )
 
     # --- warehouse layout -------------------------------------------------------------------
-    def capture_path(self, table: str, partition_key: str) -> Path:
+    def capture_path(self, table: str, partition_key: str) -> "Location":
         """Parquet file of one capture table (organisations, contacts, rejects) for a drop."""
         return self.warehouse_dir / "capture" / table / f"drop={partition_key}" / "data.parquet"
 
-    def refined_path(self, table: str, snapshot: str) -> Path:
+    def refined_path(self, table: str, snapshot: str) -> "Location":
         """Parquet file of one refined table for a snapshot date (``YYYY-MM-DD``)."""
         return self.warehouse_dir / "refined" / table / f"snapshot_date={snapshot}" / "data.parquet"
 
-    def scoring_path(self, table: str, snapshot: str, suffix: str = "parquet") -> Path:
+    def scoring_path(self, table: str, snapshot: str, suffix: str = "parquet") -> "Location":
         return (
             self.warehouse_dir / "scoring" / table / f"snapshot_date={snapshot}" / f"data.{suffix}"
         )

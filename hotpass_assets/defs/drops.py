@@ -17,14 +17,20 @@ from hotpass_assets.defs.common import (
 from hotpass_assets.defs.partitions import DROPS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib import contracts
-from hotpass_assets.lib.drops import Archive, DropRegister, content_hash, parse_partition_key
+from hotpass_assets.lib.drops import (
+    Archive,
+    DropRegister,
+    content_hash,
+    local_file,
+    parse_partition_key,
+)
 from hotpass_assets.lib.records import (
     CAPTURE_CONTACT_COLUMNS,
     CAPTURE_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
 from hotpass_assets.lib.warehouse import write_tables
-from hotpass_assets.settings import Settings
+from hotpass_assets.settings import Location, Settings
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
 CAPTURE_TABLES = {
@@ -34,7 +40,7 @@ CAPTURE_TABLES = {
 }
 
 
-def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]:
+def locate_drop(settings: Settings, partition_key: str) -> tuple[Location, str, str]:
     """Archived path, full sha256 and original file name of a drop; archives it on first use."""
     parsed = parse_partition_key(partition_key)
     manifest = DropRegister(settings.drops_dir).get(partition_key)
@@ -107,19 +113,20 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     path, sha, file_name = locate_drop(settings, key)
     inventory: list[dict] = []
     read_error: str | None = None
-    try:
-        inventory = sheet_inventory(path)
-    except WorkbookReadError as exc:
-        read_error = str(exc)
-    ctx = contracts.ContractContext(
-        partition_key=key,
-        source_file=file_name,
-        previous=previous_partition_stats(
-            context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
-        ),
-        extra={"inventory": inventory, "path": str(path), "read_error": read_error},
-    )
-    outcomes = contracts.evaluate("raw_workbook", {}, ctx)
+    with local_file(path) as local:  # the readers and the source contracts need a local file
+        try:
+            inventory = sheet_inventory(local)
+        except WorkbookReadError as exc:
+            read_error = str(exc)
+        ctx = contracts.ContractContext(
+            partition_key=key,
+            source_file=file_name,
+            previous=previous_partition_stats(
+                context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
+            ),
+            extra={"inventory": inventory, "path": str(local), "read_error": read_error},
+        )
+        outcomes = contracts.evaluate("raw_workbook", {}, ctx)
     results = check_results("raw_workbook", outcomes)
     if any(o.blocks for o in outcomes):
         yield from results
@@ -176,9 +183,14 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
-    result = capture_workbook(
-        path, partition_key=key, content_hash=sha, source_file=file_name, profile=settings.profile
-    )
+    with local_file(path) as local:
+        result = capture_workbook(
+            local,
+            partition_key=key,
+            content_hash=sha,
+            source_file=file_name,
+            profile=settings.profile,
+        )
     frames = {
         "organisations": result.organisations,
         "contacts": result.contacts,

@@ -6,7 +6,8 @@ same bytes dropped again (under any name) are the same drop; changed bytes are a
 
 The register (one small JSON manifest per partition key) remembers where the file landed and its
 original name; the archive keeps the bytes under their full hash, so a later backfill works even
-when the landing file is gone.
+when the landing file is gone. The archive may be on object storage (a ``UPath``): a file is then
+stored in one put of its verified bytes, and read through a local temporary copy.
 """
 
 import hashlib
@@ -16,9 +17,13 @@ import re
 import shutil
 import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from hotpass_assets.settings import Location
 
 HASH_PREFIX_LEN = 10
 _KEY_RE = re.compile(
@@ -162,37 +167,57 @@ class DropRegister:
 class Archive:
     """Content-addressed copy of every drop: ``<archive>/<aa>/<sha256><suffix>``."""
 
-    def __init__(self, archive_dir: Path):
+    def __init__(self, archive_dir: Location):
         self.archive_dir = archive_dir
 
-    def path_for(self, sha256: str, suffix: str) -> Path:
+    def path_for(self, sha256: str, suffix: str) -> Location:
         return self.archive_dir / sha256[:2] / f"{sha256}{suffix.lower()}"
 
-    def store(self, source: Path, sha256: str) -> tuple[Path, bool]:
+    def store(self, source: Path, sha256: str) -> tuple[Location, bool]:
         """Copy ``source`` into the archive (atomically); returns (path, newly stored)."""
         target = self.path_for(sha256, source.suffix)
         if target.exists():
             return target, False
         target.parent.mkdir(parents=True, exist_ok=True)
+        if not isinstance(target, Path):  # object storage: one put of the verified bytes
+            data = source.read_bytes()
+            _verify(source, sha256, hashlib.sha256(data).hexdigest())
+            target.write_bytes(data)
+            return target, True
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming.", suffix=".tmp")
         os.close(fd)
         try:
             shutil.copyfile(source, tmp)
-            actual = content_hash(Path(tmp))
-            if actual != sha256:
-                raise ValueError(
-                    f"{source.name}: content changed while archiving "
-                    f"(expected sha256 {sha256[:12]}, got {actual[:12]})"
-                )
+            _verify(source, sha256, content_hash(Path(tmp)))
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target, True
 
-    def find(self, hash_prefix: str) -> Path | None:
+    def find(self, hash_prefix: str) -> "Location | None":
         shard = self.archive_dir / hash_prefix[:2]
         if not shard.exists():
             return None
         matches = sorted(p for p in shard.iterdir() if p.name.startswith(hash_prefix))
         return matches[0] if matches else None
+
+
+def _verify(source: Path, expected: str, actual: str) -> None:
+    if actual != expected:
+        raise ValueError(
+            f"{source.name}: content changed while archiving "
+            f"(expected sha256 {expected[:12]}, got {actual[:12]})"
+        )
+
+
+@contextmanager
+def local_file(path: Location) -> Iterator[Path]:
+    """``path`` itself when local; else a temporary local copy (workbook readers need a file)."""
+    if isinstance(path, Path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="hotpass-archive-") as tmp:
+        local = Path(tmp) / path.name
+        local.write_bytes(path.read_bytes())
+        yield local

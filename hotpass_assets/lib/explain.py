@@ -5,17 +5,16 @@ names, e-mails or phones; ``show_values`` adds the survivor values for a user wh
 """
 
 import json
-from pathlib import Path
 
 import pandas as pd
 
 from hotpass_assets.lib.warehouse import read_table
-from hotpass_assets.settings import Settings
+from hotpass_assets.settings import Location, Settings
 
 _VALUE_FIELDS = ("organisation_name", "province", "website", "address", "category", "org_type")
 
 
-def _snapshot_dir(settings: Settings, table: str, snapshot: str | None) -> Path | None:
+def _snapshot_dir(settings: Settings, table: str, snapshot: str | None) -> "Location | None":
     root = settings.warehouse_dir / "refined" / table
     days = sorted(p.parent.name.split("=", 1)[1] for p in root.glob("snapshot_date=*/data.parquet"))
     if not days:

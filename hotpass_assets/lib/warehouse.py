@@ -4,6 +4,9 @@ Every dataset partition is one Parquet file written through a temporary file and
 so a failed write leaves the previous version intact and readers never see half a file. Writes are
 deterministic: the same frame gives the same bytes (no timestamps in the file, fixed writer
 options), which makes re-materialisation idempotent and easy to verify.
+
+The warehouse may live on object storage: a target that is not a local ``Path`` (a ``UPath`` over
+an fsspec URL) is written in one put of the finished bytes, which object stores make atomic.
 """
 
 import hashlib
@@ -19,6 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hotpass_assets.lib.records import LIST_COLUMNS
+from hotpass_assets.settings import Location
 
 _WRITE_OPTIONS = {
     "compression": "zstd",
@@ -92,11 +96,17 @@ def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Ta
 
 
 def write_table(
-    frame: pd.DataFrame | pa.Table, target: Path, columns: Iterable[str] | None = None
+    frame: pd.DataFrame | pa.Table, target: "Location", columns: Iterable[str] | None = None
 ) -> str:
     """Atomically write ``frame`` to ``target``; returns the SHA-256 of the bytes written."""
     table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
     target.parent.mkdir(parents=True, exist_ok=True)
+    if not isinstance(target, Path):  # object storage: one put of the finished file
+        sink = pa.BufferOutputStream()
+        pq.write_table(table, sink, **_WRITE_OPTIONS)
+        data = sink.getvalue().to_pybytes()
+        target.write_bytes(data)
+        return hashlib.sha256(data).hexdigest()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -110,7 +120,7 @@ def write_table(
 
 
 def write_tables(
-    items: Iterable[tuple[pd.DataFrame | pa.Table, Path, Iterable[str] | None]],
+    items: Iterable[tuple[pd.DataFrame | pa.Table, "Location", Iterable[str] | None]],
 ) -> list[str]:
     """:func:`write_table` for several tables; returns their SHA-256 digests in order.
 
@@ -136,15 +146,22 @@ _INT_TYPES = {
 }
 
 
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: "Location") -> pd.DataFrame:
     """Read a warehouse Parquet file back to pandas with list columns as Python lists."""
     return read_tables([path])
 
 
-def read_tables(paths: list[Path]) -> pd.DataFrame:
+def _read_parquet(path: "Location") -> pa.Table:
+    if isinstance(path, Path):
+        return pq.read_table(path)
+    with path.open("rb") as handle:
+        return pq.read_table(handle)
+
+
+def read_tables(paths: "list[Location]") -> pd.DataFrame:
     """Read several Parquet files of one table as one frame (Arrow concatenates them on their
     schema, so an all-null column in one file does not change the column's type)."""
-    tables = [pq.read_table(p) for p in paths]
+    tables = [_read_parquet(p) for p in paths]
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
     frame = table.to_pandas(types_mapper=_INT_TYPES.get)
@@ -153,7 +170,7 @@ def read_tables(paths: list[Path]) -> pd.DataFrame:
     return frame
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: "Location") -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -173,16 +190,20 @@ VIEWS: dict[str, str] = {
 }
 
 
-def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: Path) -> list[str]:
+def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: "Location") -> list[str]:
     """(Re)create one view per dataset (all partitions, hive columns) plus ``latest_*`` views.
 
     Views over globs that match no file yet are skipped. Returns the names of the views created.
+    A warehouse on object storage is read through its fsspec filesystem, registered with DuckDB
+    (a process opening the file later registers it again, or uses DuckDB's own httpfs for s3).
     """
     import duckdb
 
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     created: list[str] = []
     con = duckdb.connect(str(duckdb_path))
+    if not isinstance(warehouse_dir, Path):
+        con.register_filesystem(warehouse_dir.fs)
     try:
         for view, pattern in VIEWS.items():
             if not any(warehouse_dir.glob(pattern)):
