@@ -67,6 +67,16 @@ def test_each_drop_is_a_partition_with_a_successful_run_and_passing_checks(dagst
         assert [e for e in evaluations if not e["success"]] == [], key
 
 
+def test_snapshot_partitions_start_at_the_first_drop(scenario):
+    """No snapshot day before the user's first drop: before any drop only today exists; after
+    the back-dated drops and a reload, the days run from the first drop's date to today."""
+    first = min(k.split("_", 1)[0] for k in scenario.keys)
+    assert scenario.snapshot_keys_at_start == [scenario.today]
+    assert scenario.snapshot_keys[0] == first == scenario.days[0]
+    assert scenario.snapshot_keys[-1] == scenario.today
+    assert len(scenario.snapshot_keys) == len(scenario.days) + 1
+
+
 def test_backfills_complete_with_every_run_successful(dagster_ui, scenario, backfills_done):
     gql = dagster_ui.graphql
     capture, refined = backfills_done["capture"], backfills_done["refined"]
