@@ -18,7 +18,7 @@ HOST ?= 127.0.0.1
 PORT ?= 3000
 PYTEST_ARGS ?=
 
-.PHONY: help install instance run dev test lint format bench contracts clean
+.PHONY: help install instance run dev test lint format bench contracts docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -56,6 +56,9 @@ test: lint ## Lint, then run the whole test suite
 
 contracts: install ## Regenerate schemas/ and docs/reference/schemas.md from the contracts
 	$(BIN)/hotpass contracts export
+
+docs: install ## Build the documentation site into build/site (strict: any warning fails)
+	$(BIN)/mkdocs build --strict
 
 bench: install ## Run the benchmarks (medians of several runs)
 	$(BIN)/python benchmarks/bench_ingest.py
