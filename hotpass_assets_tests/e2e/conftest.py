@@ -7,7 +7,8 @@ receiving the alerts; its finalizer stops the whole process group, and fails the
 process is left.
 
 ``scenario`` then does what a user does: drops two demo workbooks into the landing folder and
-waits for the drop sensor's runs; launches a backfill re-capturing every drop and one rebuilding
+waits for the drop sensor's runs; reloads the code location so the snapshot days reach back to the
+back-dated drops; launches a backfill re-capturing every drop and one rebuilding
 three past snapshot days; turns automation on (the toggle on the Automation page); drops a third
 workbook and a broken one. The tests check the outcomes while the daemon works through them; the
 screenshot test runs last. Automation works on today's snapshot only and the snapshot backfill on

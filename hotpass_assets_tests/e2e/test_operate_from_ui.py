@@ -1,5 +1,6 @@
 """Operating Hotpass as a user does, against the real webserver and daemon (see conftest's
-``scenario``): drops become partitions with passing checks, both backfills complete with every
+``scenario``): drops become partitions with passing checks, snapshot days start at the first
+drop (after a code-location reload for back-dated drops), both backfills complete with every
 run successful, a range rebuilt from the rebuild_snapshots job page runs day by day in order,
 and the broken drop fails its own run and is alerted exactly once, in the alerts
 file and on the webhook, with a link to the run. With automation turned on (the toggle on the UI's
