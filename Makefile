@@ -27,7 +27,7 @@ PORT ?= 3000
 PYTEST_ARGS ?=
 
 .PHONY: help install instance run dev test gates lint typecheck secrets defs-check format bench \
-	contracts clean
+	contracts docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -78,6 +78,9 @@ test: gates ## The gates, then the whole suite with coverage (floor: fail_under 
 
 contracts: install ## Regenerate schemas/ and docs/reference/schemas.md from the contracts
 	$(BIN)/hotpass contracts export
+
+docs: install ## Build the documentation site into build/site (strict: any warning fails)
+	$(BIN)/mkdocs build --strict
 
 bench: install ## Run the benchmarks (medians of several runs)
 	$(BIN)/python benchmarks/bench_ingest.py

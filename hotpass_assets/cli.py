@@ -47,6 +47,8 @@ def _print_report(report) -> None:
         print(f"    check {b['asset']}.{b['check']} failed: {b['explanation']}")
     if report.snapshot_error and not report.snapshot_success:
         print(f"    {report.snapshot_error}")
+    if report.scoring_note:
+        print(f"  lead-score model {report.scoring_note}")
 
 
 def _exit_code(report) -> int:

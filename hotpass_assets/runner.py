@@ -49,6 +49,9 @@ class PipelineReport:
     snapshot_blocked: list[dict] = field(default_factory=list)
     snapshot_error: str | None = None
     run_ids: list[str] = field(default_factory=list)
+    #: "not trained: <reason>; scores ranked by ..." when the snapshot had too few labels to
+    #: train a model (a warning: the snapshot, scores and call list still published).
+    scoring_note: str | None = None
 
     @property
     def blocked(self) -> bool:
@@ -82,6 +85,18 @@ def _failures(result) -> tuple[list[dict], str | None]:
                 error = ufd.description
             break
     return blocked, error
+
+
+def _scoring_note(result) -> str | None:
+    """The model step's "not trained" warning and what ranked the scores instead, if any."""
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() != "lead_score_model":
+            continue
+        meta = event.materialization.metadata
+        if "trained" in meta and meta["trained"].value is False:
+            reason = meta["not_trained_reason"].value
+            return f"not trained: {reason}; scores ranked by {meta['scores_ranked_by'].value}"
+    return None
 
 
 def workbook_files(input_dir: Path) -> list[Path]:
@@ -146,4 +161,5 @@ def run_pipeline(
         snapshot_blocked=blocked,
         snapshot_error=error,
         run_ids=run_ids,
+        scoring_note=_scoring_note(result),
     )

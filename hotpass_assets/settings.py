@@ -61,7 +61,8 @@ class Settings:
     mlflow_experiment: str
     model_name: str
     profile: str | None
-    snapshot_start: date
+    #: first snapshot day; ``None``: the first drop's date (today before any drop)
+    snapshot_start: date | None
     call_list_size: int
     landing_recursive: bool
     sensor_batch_size: int
@@ -96,7 +97,9 @@ class Settings:
             mlflow_experiment=env.get("HOTPASS_MLFLOW_EXPERIMENT", "hotpass-lead-score"),
             model_name=env.get("HOTPASS_MODEL_NAME", "hotpass-lead-score"),
             profile=env.get("HOTPASS_PROFILE") or None,
-            snapshot_start=date.fromisoformat(env.get("HOTPASS_SNAPSHOT_START", "2025-01-01")),
+            snapshot_start=date.fromisoformat(env["HOTPASS_SNAPSHOT_START"])
+            if env.get("HOTPASS_SNAPSHOT_START", "").strip()
+            else None,
             call_list_size=int(env.get("HOTPASS_CALL_LIST_SIZE", "50")),
             landing_recursive=env.get("HOTPASS_LANDING_RECURSIVE", "0").lower()
             in ("1", "true", "yes"),

@@ -12,6 +12,11 @@ from hotpass_assets_tests.needs import in_ci, real_workbook_paths
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+# Snapshot days start at the first drop of the data directory the code location loads with (see
+# hotpass_assets/defs/partitions.py); tests use one data directory each and fixed days, so the
+# test process pins the start. test_partitions.py covers the default; the end-to-end session
+# (its own process) runs with it.
+os.environ["HOTPASS_SNAPSHOT_START"] = "2026-01-01"
 
 
 @pytest.fixture

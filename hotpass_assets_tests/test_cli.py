@@ -90,3 +90,27 @@ def test_explain_shows_sources_pairs_and_no_values_by_default(home, demo_dir, tm
     assert main(["explain", entity["entity_id"], "--values"]) == 0
     assert entity["organisation_name"] in capsys.readouterr().out
     assert main(["explain", "org_does_not_exist"]) == 1
+
+
+def test_refine_without_order_history_exits_0_with_refined_table_and_call_list(
+    home, demo_dir, tmp_path, capsys
+):
+    """A first workbook usually has no order history: nothing to train on, and that is fine."""
+    from hotpass_assets.settings import Settings
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for path in demo_dir.glob("*.xlsx"):
+        if "contact_database" not in path.name:
+            shutil.copy(path, folder)
+    out = tmp_path / "refined.parquet"
+    assert main(["refine", "--input-dir", str(folder), "--output", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "lead-score model not trained: " in printed and "fixed formula" in printed
+    assert len(pd.read_parquet(out)) > 0
+    settings = Settings.from_env({"HOTPASS_HOME": str(home)})
+    snapshot = next(
+        line.split()[1].rstrip(":") for line in printed.splitlines() if "snapshot" in line
+    )
+    calls = pd.read_csv(settings.scoring_path("call_list", snapshot, "csv"))
+    assert len(calls) > 0 and set(calls["model_version"]) == {"baseline"}

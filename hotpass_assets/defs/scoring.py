@@ -26,6 +26,13 @@ from hotpass_assets.settings import Settings
 
 CHAMPION = "champion"
 MODEL_ARTIFACT = "lead_model"
+TRAINED_CHECK = CheckSpec(
+    "model_trained",
+    "WARN",
+    "A model was trained on the snapshot. When there are too few labels (customers and "
+    "unlabelled organisations) it reports 'not trained: <reason>' and the snapshot still "
+    "publishes: scores and the call list come from the champion, else from the fixed formula.",
+)
 GATE_CHECK = CheckSpec(
     "promotion_gate",
     "WARN",
@@ -97,9 +104,10 @@ def _snapshot(settings: Settings, key: str) -> pd.DataFrame:
     description="Lead-score model trained on the snapshot's labelled organisations "
     "(positive-unlabelled: customers = organisations with orders), evaluated on a stratified "
     "held-out set against the earlier fixed formula, logged and registered in MLflow; promoted "
-    "to the `champion` alias only through the gate.",
+    "to the `champion` alias only through the gate. With too few labels nothing is trained "
+    "(the model_trained check warns why) and the snapshot still publishes.",
     required_resource_keys={"mlflow", "hotpass"},
-    check_specs=check_specs_for("lead_score_model", [GATE_CHECK, BASELINE_CHECK]),
+    check_specs=check_specs_for("lead_score_model", [TRAINED_CHECK, GATE_CHECK, BASELINE_CHECK]),
     # One registration at a time: model versions and the champion alias are read-modify-write.
     pool="mlflow_registry",
     **_COMMON,
@@ -113,19 +121,14 @@ def lead_score_model(context: dg.AssetExecutionContext):
     mlflow = context.resources.mlflow
     key = context.partition_key
     frame = _snapshot(settings, key)
-    if frame.empty:
-        mlflow.end_run(status="FAILED")
-        raise dg.Failure(
-            description=f"snapshot {key}: no organisations yet; drop a workbook (or backfill "
-            "contact_capture) and rebuild the snapshot before training",
-            allow_retries=False,
-        )
     with tempfile.TemporaryDirectory() as tmp:
         try:
+            if frame.empty:
+                raise InsufficientLabelsError("the snapshot has no organisations yet")
             result = train(frame, artifacts_dir=Path(tmp) / "artifacts")
         except InsufficientLabelsError as exc:
-            mlflow.end_run(status="FAILED")
-            raise dg.Failure(description=f"snapshot {key}: cannot train: {exc}") from exc
+            yield _not_trained(context, settings, str(exc))
+            return
         champion, champion_version = load_champion(settings)
         champion_metrics = (
             evaluate_model(champion, frame, result.evaluation_ids) if champion else None
@@ -184,6 +187,12 @@ def lead_score_model(context: dg.AssetExecutionContext):
             client.set_registered_model_alias(settings.model_name, CHAMPION, version.version)
         mlflow.set_tags({"hotpass.promoted": str(gate.promote), "hotpass.version": version.version})
         mlflow.end_run()
+    trained_outcome = outcome(
+        TRAINED_CHECK,
+        rows_checked=len(frame),
+        passed=True,
+        message=f"trained version {version.version} on snapshot {key}",
+    )
     gate_outcome = outcome(
         GATE_CHECK,
         rows_checked=int(result.label_counts.get("test", 0) or 0),
@@ -213,6 +222,7 @@ def lead_score_model(context: dg.AssetExecutionContext):
             ),
             "mlflow_ui_command": f"mlflow ui --backend-store-uri {tracking}",
             "model_name": settings.model_name,
+            "trained": True,
             "model_version": str(version.version),
             "promoted_to_champion": gate.promote,
             "gate_reasons": dg.MetadataValue.json(gate.reasons),
@@ -226,15 +236,60 @@ def lead_score_model(context: dg.AssetExecutionContext):
             ),
             "model_card": dg.MetadataValue.md(card),
         },
-        check_results=check_results("lead_score_model", [gate_outcome, base_outcome]),
+        check_results=check_results(
+            "lead_score_model", [trained_outcome, gate_outcome, base_outcome]
+        ),
+    )
+
+
+def _not_trained(
+    context: dg.AssetExecutionContext, settings: Settings, reason: str
+) -> dg.MaterializeResult:
+    """The model step's result when there is nothing to learn from yet: no model version, a
+    warning that says why, and what the scores will be ranked by instead."""
+    mlflow = context.resources.mlflow
+    key = context.partition_key
+    _, champion_version = load_champion(settings)
+    ranked_by = (
+        f"champion version {champion_version.version}"
+        if champion_version
+        else "the fixed formula (lib/scoring/baseline.py)"
+    )
+    mlflow.set_tags(
+        {
+            "dagster.run_id": context.run_id,
+            "dagster.partition": key,
+            "dagster.asset": "lead_score_model",
+            "hotpass.trained": "false",
+            "hotpass.not_trained_reason": reason[:500],
+        }
+    )
+    mlflow.end_run()
+    message = f"not trained: {reason}"
+    context.log.warning(f"snapshot {key}: {message}; scores ranked by {ranked_by}")
+    outcomes = [
+        outcome(TRAINED_CHECK, rows_checked=0, passed=False, message=message),
+        outcome(GATE_CHECK, rows_checked=0, passed=False, message=f"{message}; nothing to promote"),
+        outcome(BASELINE_CHECK, rows_checked=0, passed=False, message=message),
+    ]
+    return dg.MaterializeResult(
+        metadata={
+            "trained": False,
+            "not_trained_reason": reason,
+            "scores_ranked_by": ranked_by,
+            "champion_version": str(champion_version.version) if champion_version else "none",
+            "model_name": settings.model_name,
+        },
+        check_results=check_results("lead_score_model", outcomes),
     )
 
 
 @dg.asset(
     deps=[lead_score_model, "refined_organisations"],
     kinds={"parquet"},
-    description="Every refined organisation scored by the champion model, with its rank, the "
-    "model version and the top contributing features per row.",
+    description="Every refined organisation scored by the champion model (by the documented "
+    "fixed formula while there is no champion yet), with its rank, the model version "
+    "(`baseline` for the formula) and the top contributing features per row.",
     check_specs=check_specs_for("lead_scores", contracts.check_specs("lead_scores")),
     freshness_policy=USER_FACING_FRESHNESS,
     pool="duckdb_writer",
@@ -244,6 +299,7 @@ def lead_score_model(context: dg.AssetExecutionContext):
     **_COMMON,
 )
 def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+    from hotpass_assets.lib.scoring.baseline import BASELINE_VERSION, score_baseline
     from hotpass_assets.lib.scoring.model import score
 
     settings = hotpass.settings()
@@ -251,12 +307,14 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     frame = _snapshot(settings, key)
     model, version = load_champion(settings)
     if model is None:
-        raise dg.Failure(
-            description=f"snapshot {key}: no champion model yet; materialise lead_score_model "
-            "and let a candidate pass the promotion gate"
-        )
-    scores = score(model, frame, as_of=date.fromisoformat(key))
-    scores["model_version"] = str(version.version)
+        # No model has passed the gate yet (too few customers to learn from): rank by the
+        # fixed formula so the call list still publishes.
+        scores = score_baseline(frame)
+        model_version = BASELINE_VERSION
+    else:
+        scores = score(model, frame, as_of=date.fromisoformat(key))
+        model_version = str(version.version)
+    scores["model_version"] = model_version
     scores["snapshot_date"] = key
     ctx = contracts.ContractContext(
         partition_key=key,
@@ -272,7 +330,8 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(scores),
-            "model_version": str(version.version),
+            "model_version": model_version,
+            "scored_by": "fixed formula" if model is None else "champion model",
             "score_quantiles": dg.MetadataValue.json(
                 {str(q): round(float(scores["lead_score"].quantile(q)), 4) for q in (0.1, 0.5, 0.9)}
                 if len(scores)

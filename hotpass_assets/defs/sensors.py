@@ -11,7 +11,7 @@ import os
 import dagster as dg
 
 from hotpass_assets.defs.jobs import ingest_drop_job
-from hotpass_assets.defs.partitions import DROPS
+from hotpass_assets.defs.partitions import DROPS, SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib.drops import DropRegister
 from hotpass_assets.lib.landing import scan_landing
@@ -64,6 +64,14 @@ def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassCo
     context.log.info(
         f"{len(keys)} new drop(s); {scan.deferred} deferred to the next tick by the batch limit"
     )
+    first_day = SNAPSHOTS.start.date().isoformat()
+    earlier = sorted(m.drop_date for m in scan.new_drops if m.drop_date < first_day)
+    if earlier:
+        context.log.info(
+            f"{len(earlier)} new drop(s) dated from {earlier[0]}, before the first snapshot day "
+            f"{first_day}: today's snapshot includes them; reload the code location "
+            "(Deployment → Reload) to backfill the days from their date"
+        )
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(partition_key=k, run_key=k, tags={"hotpass/trigger": "drop_sensor"})

@@ -126,6 +126,20 @@ def atomic_write_bytes(target: Path, data: bytes) -> None:
         raise
 
 
+def first_drop_date(drops_dir: Path) -> date | None:
+    """The earliest drop date in the register, from the manifests' names alone (partition keys
+    begin with the drop date), or ``None`` when nothing has been registered."""
+    if not drops_dir.is_dir():
+        return None
+    days = []
+    for path in drops_dir.glob("*.json"):
+        try:
+            days.append(date.fromisoformat(path.name[:10]))
+        except ValueError:
+            continue  # bookkeeping files (``_index.json``) and foreign names
+    return min(days, default=None)
+
+
 class DropRegister:
     """One JSON manifest per drop partition under ``drops_dir``; the hash index is derived."""
 

@@ -215,9 +215,14 @@ def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: "Location") -> list[s
             )
             created.append(view)
             if "snapshot_date=" in next(iter(warehouse_dir.glob(pattern))).parent.name:
+                # Not ``max(snapshot_date)``: DuckDB 2.0 answers it from the files' statistics,
+                # and over a single file, whose own ``snapshot_date`` column shadows the hive
+                # one, fails with "Max() called on statistics that does not have max". A top-1
+                # sort reads the values.
                 con.execute(
                     f"create or replace view latest_{view} as select * from {view} "
-                    f"where snapshot_date = (select max(snapshot_date) from {view})"
+                    f"where snapshot_date = (select snapshot_date from {view} "
+                    "order by snapshot_date desc limit 1)"
                 )
                 created.append(f"latest_{view}")
     finally:

@@ -15,7 +15,6 @@ from hotpass_assets_tests.defs.helpers import (
     register,
     run_job,
     settings_for,
-    step_failure,
 )
 
 TODAY = datetime.now(tz=UTC).date().isoformat()
@@ -172,22 +171,3 @@ def test_drifting_drop_warns_without_blocking_and_metadata_has_no_personal_value
     )
     leaked = [v for v in values if v in blob or v.lstrip("+") in blob]
     assert not leaked, f"{len(leaked)} personal values in metadata"
-
-
-def test_model_on_an_empty_snapshot_fails_with_a_reason(home, instance):
-    """Retraining a day that has no drops fails the model step (nothing registered), explained."""
-    refined = run_job(instance, home, "refine_snapshot", "2026-01-05")
-    assert refined.success
-    assert read_table(settings_for(home).refined_path("organisations", "2026-01-05")).empty
-    result = run_job(instance, home, "retrain_and_promote", "2026-01-05")
-    assert not result.success
-    failure = step_failure(result)
-    assert failure.step_key == "lead_score_model"
-    assert "no organisations yet" in failure.step_failure_data.user_failure_data.description
-    assert not result.get_asset_materialization_events()
-    import mlflow
-
-    client = mlflow.tracking.MlflowClient(settings_for(home).mlflow_tracking_uri)
-    experiments = [e.experiment_id for e in client.search_experiments()]
-    runs = client.search_runs(experiments) if experiments else []
-    assert all(r.info.status == "FAILED" for r in runs)

@@ -151,3 +151,22 @@ def test_recursive_subfolders_when_enabled(instance, home, monkeypatch):
     monkeypatch.setenv("HOTPASS_LANDING_RECURSIVE", "1")
     result, _ = _tick(instance, home)
     assert isinstance(result, dg.SensorResult) and len(result.run_requests) == 1
+
+
+def test_drop_dated_before_the_first_snapshot_day_says_to_reload(instance, home, capfd):
+    from datetime import UTC, datetime
+
+    from hotpass_assets.defs.partitions import SNAPSHOTS
+
+    before = SNAPSHOTS.start.astimezone(UTC).timestamp() - 40 * 86_400
+    _put(_landing(home), "Old Contacts.xlsx", b"old bytes", mtime=before)
+    result, _ = _tick(instance, home)
+    assert isinstance(result, dg.SensorResult)
+    day = datetime.fromtimestamp(before, tz=UTC).date().isoformat()
+    logged = capfd.readouterr().err.splitlines()
+    hints = [line for line in logged if "reload the code location" in line]
+    assert len(hints) == 1 and f"dated from {day}" in hints[0], logged
+    # A drop dated on or after the first day needs no reload.
+    _put(_landing(home), "New Contacts.xlsx", b"new bytes", mtime=time.time())
+    _tick(instance, home)
+    assert "reload the code location" not in capfd.readouterr().err

@@ -7,7 +7,8 @@ receiving the alerts; its finalizer stops the whole process group, and fails the
 process is left.
 
 ``scenario`` then does what a user does: drops two demo workbooks into the landing folder and
-waits for the drop sensor's runs; launches a backfill re-capturing every drop and one rebuilding
+waits for the drop sensor's runs; reloads the code location so the snapshot days reach back to the
+back-dated drops; launches a backfill re-capturing every drop and one rebuilding
 three past snapshot days; turns automation on (the toggle on the Automation page); drops a third
 workbook and a broken one. The tests check the outcomes while the daemon works through them; the
 screenshot test runs last. Automation works on today's snapshot only and the snapshot backfill on
@@ -37,6 +38,7 @@ from hotpass_assets_tests.e2e.ui_api import (
     finished_backfill,
     finished_ticks,
     launch_backfill,
+    reload_location,
     sensor_runs,
     start_sensor,
     tags_of,
@@ -121,6 +123,8 @@ class Scenario:
     refined_backfill: str
     third_key: str  # the drop landed with automation on
     broken_key: str  # the broken workbook's partition key
+    snapshot_keys_at_start: list[str]  # snapshot partitions before any drop
+    snapshot_keys: list[str]  # snapshot partitions after the reload
 
 
 def _mark(dev: DagsterDev, timings: dict, name: str) -> None:
@@ -152,16 +156,30 @@ def scenario(dagster_ui, demo_dir, tmp_path_factory, timings) -> Scenario:
         fail_with_log(dagster_ui, str(exc))
     _mark(dagster_ui, timings, "drop_runs_done_s")
 
-    # 2. Backfills, as "Materialize" -> "Launch backfill" in the UI: every drop's capture, and
-    #    three snapshot days of the refined multi-asset (all five of its assets).
-    drops = asset(gql, "contact_capture")["partitionKeys"]
+    # 2. Snapshot days start at the first drop's date. The code location loaded before any drop
+    #    (only today existed); the back-dated drops' days appear once it reloads, as after the
+    #    drop sensor's hint "reload the code location" (Deployment → Reload in the UI).
     today = datetime.fromtimestamp(now, tz=UTC).date()
     days = [(today - timedelta(days=n)).isoformat() for n in BACKFILL_DAYS_AGO]
+    snapshot_keys_at_start = asset(gql, "refined_organisations")["partitionKeys"]
+    reload_location(gql)
+    snapshot_keys = wait_for(
+        lambda: (
+            (k := asset(gql, "refined_organisations")["partitionKeys"]) and k[0] == days[0] and k
+        ),
+        timeout=60,
+        what="the snapshot partitions to start at the first drop",
+    )
+    _mark(dagster_ui, timings, "reloaded_s")
+
+    # 3. Backfills, as "Materialize" -> "Launch backfill" in the UI: every drop's capture, and
+    #    three snapshot days of the refined multi-asset (all five of its assets).
+    drops = asset(gql, "contact_capture")["partitionKeys"]
     refined_id = launch_backfill(gql, REFINED_ASSETS, days, "e2e: rebuild three snapshot days")
     capture_id = launch_backfill(gql, ["contact_capture"], drops, "e2e: re-capture every drop")
     _mark(dagster_ui, timings, "backfills_launched_s")
 
-    # 3. Automation on (the toggle on the Automation page). Its first evaluation only takes
+    # 4. Automation on (the toggle on the Automation page). Its first evaluation only takes
     #    stock; what changes after it is what it reacts to.
     started = time.time()
     assert start_sensor(gql, "hotpass_automation") == "RUNNING"
@@ -174,7 +192,7 @@ def scenario(dagster_ui, demo_dir, tmp_path_factory, timings) -> Scenario:
     except TimeoutError as exc:
         fail_with_log(dagster_ui, str(exc))
 
-    # 4. Meanwhile a third workbook lands today, and one missing its organisation column.
+    # 5. Meanwhile a third workbook lands today, and one missing its organisation column.
     third = land(demo_dir / THIRD_DROP, dagster_ui.landing, mtime=time.time() - 60)
     broken = tmp_path_factory.mktemp("broken") / "sacaa_flight_schools_broken.xlsx"
     write_broken_workbook(broken, "missing_column")
@@ -190,6 +208,8 @@ def scenario(dagster_ui, demo_dir, tmp_path_factory, timings) -> Scenario:
         refined_backfill=refined_id,
         third_key=manifest_for(third).partition_key,
         broken_key=manifest_for(landed).partition_key,
+        snapshot_keys_at_start=snapshot_keys_at_start,
+        snapshot_keys=snapshot_keys,
     )
 
 

@@ -1,5 +1,6 @@
 """Operating Hotpass as a user does, against the real webserver and daemon (see conftest's
-``scenario``): drops become partitions with passing checks, both backfills complete with every
+``scenario``): drops become partitions with passing checks, snapshot days start at the first
+drop (after a code-location reload for back-dated drops), both backfills complete with every
 run successful, a range rebuilt from the rebuild_snapshots job page runs day by day in order,
 and the broken drop fails its own run and is alerted exactly once, in the alerts
 file and on the webhook, with a link to the run. With automation turned on (the toggle on the UI's
@@ -65,6 +66,16 @@ def test_each_drop_is_a_partition_with_a_successful_run_and_passing_checks(dagst
         evaluations = run_check_evaluations(gql, run["id"])
         assert {(e["asset"], e["check"]) for e in evaluations} == declared, key
         assert [e for e in evaluations if not e["success"]] == [], key
+
+
+def test_snapshot_partitions_start_at_the_first_drop(scenario):
+    """No snapshot day before the user's first drop: before any drop only today exists; after
+    the back-dated drops and a reload, the days run from the first drop's date to today."""
+    first = min(k.split("_", 1)[0] for k in scenario.keys)
+    assert scenario.snapshot_keys_at_start == [scenario.today]
+    assert scenario.snapshot_keys[0] == first == scenario.days[0]
+    assert scenario.snapshot_keys[-1] == scenario.today
+    assert len(scenario.snapshot_keys) == len(scenario.days) + 1
 
 
 def test_backfills_complete_with_every_run_successful(dagster_ui, scenario, backfills_done):

@@ -100,6 +100,22 @@ mutation Start($selector: SensorSelector!) {
 }"""
 
 
+_RELOAD = """
+mutation Reload($name: String!) {
+  reloadRepositoryLocation(repositoryLocationName: $name) {
+    __typename
+    ... on WorkspaceLocationEntry {
+      name
+      locationOrLoadError { __typename ... on PythonError { message } }
+    }
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+    ... on ReloadNotSupported { message }
+    ... on RepositoryLocationNotFound { message }
+  }
+}"""
+
+
 _SENSOR_TICKS = """
 query Ticks($selector: SensorSelector!, $after: Float) {
   sensorOrError(sensorSelector: $selector) {
@@ -238,3 +254,13 @@ def latest_materialization(gql: GraphQL, key: str, partition: str) -> dict | Non
             if "jsonString" in e
         },
     }
+
+
+def reload_location(gql: GraphQL, location: str = "hotpass") -> None:
+    """Deployment → Code locations → Reload: the code location loads its definitions again."""
+    entry = gql(_RELOAD, name=location)["reloadRepositoryLocation"]
+    if entry["__typename"] != "WorkspaceLocationEntry":
+        raise AssertionError(f"reload failed: {entry}")
+    loaded = entry["locationOrLoadError"] or {}
+    if loaded.get("__typename") == "PythonError":
+        raise AssertionError(f"reload failed: {loaded['message']}")

@@ -168,18 +168,28 @@ def test_write_tables_raises_after_the_other_writes_end(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_duckdb_views_cover_all_partitions_and_latest(tmp_path):
+@pytest.mark.parametrize("days", [["2026-01-01"], ["2026-01-01", "2026-01-02"]])
+def test_every_latest_view_answers_with_one_snapshot_or_many(tmp_path, days):
+    """Files carry their own ``snapshot_date`` column next to the hive one; DuckDB 2.0 answered
+    ``max(snapshot_date)`` over a single such file with an internal statistics error."""
+    from hotpass_assets.lib.warehouse import VIEWS
+
     wh = tmp_path / "wh"
-    for day in ("2026-01-01", "2026-01-02"):
-        write_table(
-            _frame().assign(snapshot_date=day),
-            wh / "refined" / "organisations" / f"snapshot_date={day}" / "data.parquet",
-        )
+    snapshot_views = {v: g for v, g in VIEWS.items() if not g.startswith("capture/")}
+    for day in days:
+        for pattern in snapshot_views.values():
+            folder = wh / pattern.replace("*", f"snapshot_date={day}")
+            write_table(_frame().assign(snapshot_date=day), folder)
     views = refresh_duckdb_views(tmp_path / "h.duckdb", wh)
-    assert "refined_organisations" in views and "latest_refined_organisations" in views
+    assert sorted(views) == sorted([*snapshot_views, *(f"latest_{v}" for v in snapshot_views)])
     con = duckdb.connect(str(tmp_path / "h.duckdb"))
-    assert con.execute("select count(*) from refined_organisations").fetchone()[0] == 4
-    assert con.execute("select count(*) from latest_refined_organisations").fetchone()[0] == 2
+    rows = len(_frame())
+    for view in snapshot_views:
+        assert con.execute(f"select count(*) from {view}").fetchall() == [(rows * len(days),)]
+        latest = con.execute(f"select distinct snapshot_date::varchar from latest_{view}")
+        assert latest.fetchall() == [(days[-1],)], view
+        count = con.execute(f"select count(*) from latest_{view}").fetchall()
+        assert count == [(rows,)], view
 
 
 def test_select_drops_supersedes_older_versions_of_the_same_workbook():

@@ -585,7 +585,10 @@ class LeadScores(pa.DataFrameModel):
         "Up to three features that raise the row's score most, separated by `; `."
     )
     model_version: Series[str] = text(
-        "Registered model version that produced the score.", nullable=False, required=False
+        "Registered model version that produced the score; `baseline` while no model has "
+        "been trained (the fixed formula).",
+        nullable=False,
+        required=False,
     )
     snapshot_date: Series[object] = pa.Field(
         description="Snapshot day the scores belong to.",
@@ -619,7 +622,9 @@ class CallList(pa.DataFrameModel):
     primary_contact_phone: Series[str] = text("Their phone, E.164 (personal data).")
     primary_contact_email: Series[str] = text("Their e-mail address (personal data).")
     lead_score: Series[float] = number("Model score (0-1).")
-    model_version: Series[str] = text("Model version that scored the list.")
+    model_version: Series[str] = text(
+        "Model version that scored the list (`baseline`: the fixed formula)."
+    )
     top_features: Series[str] = text("Features that raise the score most.")
 
     class Config:

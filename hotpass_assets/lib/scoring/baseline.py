@@ -123,3 +123,38 @@ def baseline_score(df: pd.DataFrame) -> pd.Series:
     total = sum(WEIGHTS.values())
     weighted = sum(parts[name] * weight for name, weight in WEIGHTS.items()) / total
     return weighted.map(logistic_scale).rename("baseline_score")
+
+
+#: ``model_version`` of scores that come from the fixed formula rather than a registered model.
+BASELINE_VERSION = "baseline"
+
+
+def score_baseline(df: pd.DataFrame) -> pd.DataFrame:
+    """Score every organisation with the fixed formula, in the model's score layout:
+    ``entity_id, lead_score, rank, top_features`` (rank 1 = best, ties by entity id).
+
+    Used to rank the call list while no model has been trained (too few customers to learn
+    from). ``top_features`` names up to three components with the largest weighted
+    contribution, separated by ``"; "``.
+    """
+    columns = ["entity_id", "lead_score", "rank", "top_features"]
+    if df.empty:
+        return pd.DataFrame(columns=columns)
+    parts = baseline_components(df).clip(0.0, 1.0)
+    weighted = parts * pd.Series(WEIGHTS)
+    top = [
+        "; ".join(
+            [n for n, v in row.sort_values(ascending=False, kind="mergesort").items() if v > 0][:3]
+        )
+        for _, row in weighted.iterrows()
+    ]
+    out = pd.DataFrame(
+        {
+            "entity_id": list(parts.index),
+            "lead_score": baseline_score(df).to_numpy(),
+            "top_features": top,
+        }
+    )
+    out = out.sort_values(["lead_score", "entity_id"], ascending=[False, True], kind="mergesort")
+    out["rank"] = range(1, len(out) + 1)
+    return out[columns].reset_index(drop=True)
