@@ -102,13 +102,14 @@ def snapshot_option(func: Callable) -> Callable:
 class Progress:
     """Step progress for long work, drawn only when stdout is a terminal (else silent)."""
 
-    def __init__(self, description: str):
+    def __init__(self, description: str, out=None):
         self.description = description
+        self._out = out
         self._bar = None
         self._task = None
 
     def __enter__(self) -> "Progress":
-        out = console()
+        out = self._out or console()
         if out.is_terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
