@@ -6,7 +6,6 @@ import json
 import re
 
 import click
-import pytest
 from rich.console import Console
 
 from hotpass_assets.cli import cli, main

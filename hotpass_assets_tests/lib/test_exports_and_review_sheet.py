@@ -188,7 +188,7 @@ def test_malformed_review_sheets_name_sheet_row_and_column(tmp_path):
     with pytest.raises(ReviewSheetError, match="no sheet 'review'"):
         read_review_sheet(path)
     (tmp_path / "x.xlsx").write_text("not a workbook")
-    with pytest.raises(ReviewSheetError, match="x.xlsx: cannot open as a workbook"):
+    with pytest.raises(ReviewSheetError, match=r"x\.xlsx: cannot open as a workbook"):
         read_review_sheet(tmp_path / "x.xlsx")
 
 
