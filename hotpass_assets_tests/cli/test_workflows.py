@@ -260,3 +260,45 @@ def test_refine_output_holds_the_input_folder_or_the_whole_snapshot(scored, tmp_
     assert whole["scope"] == "snapshot" and whole["rows"] > written["rows"] + 50
     assert len(pd.read_parquet(everything)) == whole["rows"]
     shutil.rmtree(folder)
+
+
+def test_demo_json_names_where_everything_is(home):
+    code, out, err = run(["demo", "--json"])
+    doc = json.loads(out)
+    assert code == doc["exit_code"]
+    assert len(doc["drops"]) == 3 and {d["status"] for d in doc["drops"]} == {"ok"}
+    assert set(doc["paths"]) >= {"refined organisations", "call list", "DuckDB (SQL views)"}
+    assert (home / "landing").is_dir() and len(list((home / "landing").glob("*.xlsx"))) == 3
+    assert not NOISE.search(out + err)
+
+
+def test_refine_json_reports_a_blocked_drop_with_exit_2(home, tmp_path):
+    from hotpass_assets.lib.demo import write_broken_workbook
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_broken_workbook(folder / "sacaa_flight_schools_broken.xlsx", "missing_column")
+    code, out, err = run(
+        [
+            "refine",
+            "--input-dir",
+            str(folder),
+            "--output",
+            str(tmp_path / "o.csv"),
+            "--no-score",
+            "--json",
+        ]
+    )
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["exit_code"] == 2 and doc["drops"][0]["status"] == "BLOCKED"
+    assert doc["drops"][0]["file_name"] == "sacaa_flight_schools_broken.xlsx"
+    assert doc["drops"][0]["blocked_checks"][0]["check"]
+    assert "blocking contract check failed" in err
+
+
+def test_contracts_export_check(tmp_path):
+    code, out, _ = run(["contracts", "export", "--check"])
+    assert code == 0 and "up to date" in out
+    code, out, _ = run(["contracts", "export", "--check", "--schemas-dir", str(tmp_path / "none")])
+    assert code == 1 and "differ" in out
