@@ -5,7 +5,7 @@ from pathlib import Path
 import click
 
 
-@click.group()
+@click.group(short_help="Data-contract tools.")
 def contracts() -> None:
     """Data-contract tools (the Pandera/Great Expectations contracts of every dataset)."""
 

@@ -162,7 +162,7 @@ def export(
     return EXIT_OK
 
 
-@click.command()
+@click.command(short_help="Why records were merged into an entity.")
 @click.argument("entity_id")
 @snapshot_option
 @click.option("--values", is_flag=True, help="Also show the chosen field values (personal data).")

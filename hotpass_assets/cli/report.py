@@ -71,7 +71,7 @@ def recorded_checks(settings, partitions: set[str]) -> list[dict]:
     return rows
 
 
-@click.command()
+@click.command(short_help="An HTML report of a snapshot (aggregates and charts).")
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -16,7 +16,7 @@ from hotpass_assets.cli._common import (
 )
 
 
-@click.group()
+@click.group(short_help="Work the match review queue in a workbook.")
 def review() -> None:
     """The match review queue as a workbook: export it, decide pairs, import the decisions."""
 

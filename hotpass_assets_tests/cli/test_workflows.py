@@ -167,6 +167,22 @@ def test_query_answers_from_the_package(scored):
     assert code == 0 and len(out.splitlines()) == orgs + 1
 
 
+def test_doctor_is_green_after_a_run(scored):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, out, err = run(["doctor", "--port", str(port), "--json"])
+    doc = json.loads(out)
+    assert code == 0, err
+    bad = [f for f in doc["findings"] if f["status"] != "ok"]
+    assert not bad, bad
+    assert any(
+        f["check"] == "dir:Dagster home" and "writable" in f["detail"] for f in doc["findings"]
+    )
+
+
 def _disjoint_pairs(frame: pd.DataFrame) -> tuple[int, int]:
     first = frame.iloc[0]
     used = {first["record_id_a"], first["record_id_b"]}
