@@ -23,9 +23,7 @@ def recorded_checks(settings, partitions: set[str]) -> list[dict]:
     severities only, never the check's explanation text (it may quote a value).
     """
     import dagster as dg
-    from dagster._core.definitions.asset_checks.asset_check_evaluation import (
-        AssetCheckEvaluation,
-    )
+    from dagster import AssetCheckEvaluation
 
     from hotpass_assets.definitions import build_definitions
     from hotpass_assets.runner import ensure_instance_home

@@ -54,6 +54,13 @@ def test_usage_errors_exit_2_with_the_problem(capsys):
     assert "Missing option '--input-dir'" in capsys.readouterr().err
     assert main(["no-such-command"]) == 2
     assert main(["export", "--table", "people", "--output", "x.csv"]) == 2
+    assert main(["demo", "--organisations", "3"]) == 2
+    assert "3 is not in the range x>=8" in capsys.readouterr().err
+
+
+def test_explain_unknown_entity_is_exit_1(home, capsys):
+    assert main(["explain", "org_does_not_exist"]) == 1
+    assert "error: entity org_does_not_exist not found" in capsys.readouterr().err
 
 
 def test_dedupe_keeps_its_argument_surface(tmp_path, capsys):
