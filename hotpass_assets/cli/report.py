@@ -101,9 +101,14 @@ def report(
         raise CliError(str(exc)) from exc
     target = output or settings.reports_dir / f"report-{day}.html"
     with quiet_libraries(ctx):
-        checks = (
-            [] if no_checks else recorded_checks(settings, {day, *snapshot_drops(settings, day)})
-        )
+        checks = []
+        if not no_checks:
+            try:
+                checks = recorded_checks(settings, {day, *snapshot_drops(settings, day)})
+            except Exception as exc:  # the instance is optional for the rest of the report
+                click.echo(
+                    f"warning: check results left out ({type(exc).__name__}: {exc})", err=True
+                )
         data = gather(settings, day, checks=checks)
         page = render(data)
     target.parent.mkdir(parents=True, exist_ok=True)
