@@ -7,7 +7,6 @@ document on stdout and nothing else there. Colours and progress bars appear only
 
 import json
 import os
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -154,7 +153,3 @@ def quiet_libraries(ctx: click.Context) -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
-
-
-def is_terminal() -> bool:
-    return sys.stdout.isatty()

@@ -4,8 +4,6 @@ Used by the command line (``hotpass export``, ``report``, ``review``, ``refine -
 snapshot is a day with a refined organisations table; "latest" is the newest such day.
 """
 
-from pathlib import Path
-
 import pandas as pd
 
 from hotpass_assets.lib.warehouse import read_table, read_tables
@@ -82,8 +80,3 @@ def organisations_of_records(orgs: pd.DataFrame, record_ids: set[str]) -> pd.Dat
         return orgs.iloc[0:0]
     mask = orgs["source_record_ids"].map(lambda ids: bool(ids) and not record_ids.isdisjoint(ids))
     return orgs[mask.astype(bool)].reset_index(drop=True)
-
-
-def latest_path(paths: list[Path]) -> Path | None:
-    existing = sorted(p for p in paths if p.exists())
-    return existing[-1] if existing else None

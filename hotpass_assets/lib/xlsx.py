@@ -196,8 +196,3 @@ def write_workbook(path: Path, sheets: Sequence[Sheet]) -> None:
             _write_sheet(book, spec, formats)
     finally:
         book.close()
-
-
-def table_with_summary(frame: pd.DataFrame, name: str) -> list[Sheet]:
-    """The data sheet plus a ``summary`` sheet with the completeness of each column."""
-    return [Sheet(name, frame), Sheet("summary", completeness(frame))]
