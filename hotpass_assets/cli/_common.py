@@ -61,7 +61,9 @@ def verbose(ctx: click.Context) -> bool:
 
 
 def log_level(ctx: click.Context) -> str:
-    return "DEBUG" if verbose(ctx) else "WARNING"
+    """Dagster's console log: everything with ``--verbose``, else nothing (the command prints
+    one line per drop and snapshot, with the failed check or error, instead of stack traces)."""
+    return "DEBUG" if verbose(ctx) else "CRITICAL"
 
 
 def console(stderr: bool = False):

@@ -173,6 +173,8 @@ def refine(
     elif written:
         scope = "of the snapshot" if whole_snapshot else f"from {input_dir}"
         echo(f"wrote {written['rows']} refined organisations {scope} to {output}")
+    else:
+        click.echo(f"error: nothing written to {output}: the snapshot did not publish", err=True)
     if code == EXIT_REFUSED:
         click.echo("error: a blocking contract check failed (see above)", err=True)
     return code
