@@ -7,6 +7,7 @@ afterwards.
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -110,7 +111,12 @@ def run_pipeline(
     snapshot: date | None = None,
     include_scoring: bool = True,
     log_level: str = "WARNING",
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> PipelineReport:
+    """Materialise each drop of ``files``, then the snapshot of ``snapshot`` (default: today).
+
+    ``on_step(done, total, label)`` is called before each run (for a progress bar).
+    """
     import dagster as dg
 
     from hotpass_assets.definitions import build_definitions
@@ -132,7 +138,9 @@ def run_pipeline(
     ingest = defs.resolve_job_def("ingest_drop")
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     names = {m.partition_key: m.file_name for m in manifests}
-    for key in keys:
+    step = on_step or (lambda done, total, label: None)
+    for i, key in enumerate(keys):
+        step(i, len(keys) + 1, f"drop {names[key]}")
         result = ingest.execute_in_process(
             partition_key=key,
             instance=instance,
@@ -144,6 +152,7 @@ def run_pipeline(
         blocked, error = _failures(result)
         outcomes.append(DropOutcome(key, names[key], result.success, blocked, error))
     day = snapshot or datetime.now(tz=UTC).date()
+    step(len(keys), len(keys) + 1, f"snapshot {day.isoformat()}")
     job = defs.resolve_job_def("rebuild_snapshots" if include_scoring else "refine_snapshot")
     result = job.execute_in_process(
         partition_key=day.isoformat(),
@@ -153,6 +162,7 @@ def run_pipeline(
         tags={"hotpass/trigger": "cli"},
     )
     run_ids.append(result.run_id)
+    step(len(keys) + 1, len(keys) + 1, "done")
     blocked, error = _failures(result)
     return PipelineReport(
         drops=outcomes,

@@ -1,0 +1,5 @@
+import sys
+
+from hotpass_assets.cli import main
+
+sys.exit(main())

@@ -1,0 +1,118 @@
+"""``hotpass init``: scaffold a working folder that is also a Hotpass data directory.
+
+The folder gets a landing folder, ``hotpass.env`` (every setting, commented, with its default), a
+profile to copy and adapt (``profiles/my_source.yaml``) and a synthetic workbook with no order
+history (``examples/leads_example.xlsx``) to refine first. Existing files are kept unless
+``force``.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Every environment setting: (name, default shown, what it does). ``Settings.from_env`` reads
+#: these; a test keeps the two in step.
+SETTINGS: tuple[tuple[str, str, str], ...] = (
+    ("HOTPASS_HOME", "./.hotpass", "Data directory: everything below lives here by default."),
+    ("HOTPASS_LANDING_DIR", "$HOTPASS_HOME/landing", "Folder watched for new workbooks."),
+    ("HOTPASS_LANDING_RECURSIVE", "0", "1: also watch sub-folders of the landing folder."),
+    ("HOTPASS_ARCHIVE_DIR", "$HOTPASS_HOME/archive", "Copies of every registered workbook."),
+    ("HOTPASS_WAREHOUSE_DIR", "$HOTPASS_HOME/warehouse", "Parquet warehouse (capture, refined)."),
+    ("HOTPASS_DUCKDB_PATH", "$HOTPASS_WAREHOUSE_DIR/hotpass.duckdb", "DuckDB file of SQL views."),
+    ("HOTPASS_DROPS_DIR", "$HOTPASS_HOME/drops", "Register of drops (one manifest each)."),
+    ("HOTPASS_QUARANTINE_DIR", "$HOTPASS_HOME/quarantine", "Workbooks that could not be read."),
+    ("HOTPASS_REVIEW_DIR", "$HOTPASS_HOME/review", "Review decisions (review/decisions/)."),
+    ("HOTPASS_REPORTS_DIR", "$HOTPASS_HOME/reports", "Reports written by the pipeline."),
+    ("HOTPASS_ALERTS_PATH", "$HOTPASS_HOME/alerts/alerts.jsonl", "Alert log (JSON lines)."),
+    ("HOTPASS_ALERT_WEBHOOK_URL", "", "Also post alerts to this webhook."),
+    ("HOTPASS_PROFILE", "", "Force a capture profile (name, name:kind or YAML path)."),
+    ("HOTPASS_SNAPSHOT_START", "2025-01-01", "First day of the daily snapshot partitions."),
+    ("HOTPASS_CALL_LIST_SIZE", "50", "Organisations on the call list."),
+    ("HOTPASS_SENSOR_BATCH_SIZE", "25", "Drops the landing sensor registers per tick."),
+    ("HOTPASS_PREVIEW_ROWS", "5", "Rows in Dagster metadata previews (ids only)."),
+    ("HOTPASS_MLFLOW_EXPERIMENT", "hotpass-lead-score", "MLflow experiment of the lead model."),
+    ("HOTPASS_MODEL_NAME", "hotpass-lead-score", "Registered model name in MLflow."),
+    ("MLFLOW_TRACKING_URI", "sqlite:///$HOTPASS_HOME/mlflow/mlflow.db", "MLflow tracking store."),
+    ("MLFLOW_REGISTRY_URI", "$MLFLOW_TRACKING_URI", "MLflow model registry."),
+    ("OPENLINEAGE_URL", "", "Emit OpenLineage events to this endpoint (lineage on)."),
+    ("OPENLINEAGE_NAMESPACE", "default", "OpenLineage namespace."),
+    ("OTEL_EXPORTER_OTLP_ENDPOINT", "", "Send traces and metrics to this OTLP/HTTP endpoint."),
+    ("DAGSTER_HOME", "$HOTPASS_HOME/dagster", "Dagster instance (dagster.yaml, run history)."),
+)
+
+EXAMPLE_WORKBOOK = "examples/leads_example.xlsx"
+PROFILE_COPY = "profiles/my_source.yaml"
+
+
+@dataclass
+class Scaffold:
+    root: Path
+    created: list[str]
+    kept: list[str]
+
+
+def env_file(root: Path) -> str:
+    lines = [
+        "# Hotpass settings for this working folder. Load them into a shell with",
+        "#   set -a; . ./hotpass.env; set +a",
+        "# Every other setting is shown commented out with its default; uncomment to change.",
+        "",
+    ]
+    for name, default, what in SETTINGS:
+        lines.append(f"# {what}")
+        if name == "HOTPASS_HOME":
+            lines.append(f"HOTPASS_HOME={root}")
+        else:
+            lines.append(f"# {name}={default}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def profile_copy() -> str:
+    """The generic profile, renamed, as a starting point for a new kind of workbook."""
+    from hotpass_assets.lib.profiles import PROFILE_DIR
+
+    text = (PROFILE_DIR / "generic.yaml").read_text(encoding="utf-8")
+    header = (
+        "# A profile of your own, copied from the shipped generic profile. Adapt the synonyms\n"
+        "# (or write kinds, see docs/profiles.md), then use it with\n"
+        "#   hotpass refine --profile profiles/my_source.yaml ...  or HOTPASS_PROFILE=<this path>\n"
+        "# `hotpass doctor` validates every profile in this folder.\n"
+    )
+    text = re.sub(r"(?m)^name: generic$", "name: my_source", text, count=1)
+    text = re.sub(r"(?m)^description: .*$", "description: My workbooks.", text, count=1)
+    return header + text
+
+
+def scaffold(root: Path, *, force: bool = False) -> Scaffold:
+    from hotpass_assets.lib.demo import write_generic_workbook
+
+    root = root.resolve()
+    created: list[str] = []
+    kept: list[str] = []
+    for folder in ("landing", "profiles", "examples"):
+        (root / folder).mkdir(parents=True, exist_ok=True)
+    files = {
+        "hotpass.env": lambda p: p.write_text(env_file(root), encoding="utf-8"),
+        PROFILE_COPY: lambda p: p.write_text(profile_copy(), encoding="utf-8"),
+        EXAMPLE_WORKBOOK: lambda p: write_generic_workbook(p, seed=11, n_rows=12, header_row=1),
+    }
+    for name, write in files.items():
+        path = root / name
+        if path.exists() and not force:
+            kept.append(name)
+            continue
+        write(path)
+        created.append(name)
+    return Scaffold(root, created, kept)
+
+
+def next_steps(root: Path) -> list[str]:
+    return [
+        f"cd {root}",
+        "set -a; . ./hotpass.env; set +a      # this folder is now HOTPASS_HOME",
+        "hotpass doctor                       # check the installation",
+        "hotpass refine --input-dir examples --output refined.xlsx   # your first refined table",
+        "cp ~/my-workbook.xlsx landing/       # then `make dev` in the Hotpass clone picks it up",
+        'hotpass query "select count(*) from latest_refined_organisations"',
+    ]
