@@ -14,6 +14,7 @@ from hotpass_assets.defs.common import (
     raise_if_blocked,
     table_schema,
 )
+from hotpass_assets.defs.lineage import capture_lineage_metadata
 from hotpass_assets.defs.partitions import DROPS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib import contracts
@@ -222,13 +223,16 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         )
     )
     yield dg.MaterializeResult(
-        metadata=_capture_metadata(
-            result,
-            frames,
-            digests,
-            contracts.partition_stats("contact_capture", frames, ctx),
-            settings.capture_path("organisations", key),
-        ),
+        metadata={
+            **_capture_metadata(
+                result,
+                frames,
+                digests,
+                contracts.partition_stats("contact_capture", frames, ctx),
+                settings.capture_path("organisations", key),
+            ),
+            **capture_lineage_metadata(result.organisations, result.contacts, sha, result.sheets),
+        },
         check_results=results,
         data_version=dg.DataVersion(_combine(digests)),
     )
