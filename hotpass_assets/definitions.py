@@ -5,7 +5,16 @@ import warnings
 
 import dagster as dg
 
-from hotpass_assets.defs import alerts, drops, jobs, lineage, refined, scoring, sensors
+from hotpass_assets.defs import (
+    alerts,
+    drops,
+    jobs,
+    lineage,
+    refined,
+    scoring,
+    sensors,
+    telemetry,
+)
 from hotpass_assets.defs.common import OWNERS
 from hotpass_assets.defs.resources import build_resources
 
@@ -52,6 +61,7 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             *alerts.SENSORS,
             *scoring.SENSORS,
             *lineage.SENSORS,
+            *telemetry.SENSORS,
         ],
         resources=build_resources(home),
         executor=dg.in_process_executor,

@@ -17,6 +17,7 @@ from hotpass_assets.defs.common import (
 from hotpass_assets.defs.lineage import capture_lineage_metadata
 from hotpass_assets.defs.partitions import DROPS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.drops import Archive, DropRegister, content_hash, parse_partition_key
 from hotpass_assets.lib.records import (
@@ -146,6 +147,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "partition_stats": dg.MetadataValue.json(
                 contracts.partition_stats("raw_workbook", {}, ctx)
             ),
+            **trace_metadata(context),
         },
         check_results=results,
         data_version=dg.DataVersion(sha[:16]),
@@ -232,6 +234,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
                 settings.capture_path("organisations", key),
             ),
             **capture_lineage_metadata(result.organisations, result.contacts, sha, result.sheets),
+            **trace_metadata(context),
         },
         check_results=results,
         data_version=dg.DataVersion(_combine(digests)),

@@ -19,6 +19,7 @@ from hotpass_assets.defs.drops import contact_capture
 from hotpass_assets.defs.lineage import static_lineage_metadata
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.drops import DropRegister
 from hotpass_assets.lib.records import (
@@ -257,6 +258,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         "snapshot_dates": dg.MetadataValue.json(sorted(per_day)),
         "duckdb_views": dg.MetadataValue.json(views),
         "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
+        **trace_metadata(context),
     }
     yield dg.MaterializeResult(
         asset_key="refined_organisations",

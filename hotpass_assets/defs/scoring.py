@@ -19,6 +19,7 @@ from hotpass_assets.defs.common import (
 )
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.checks import CheckSpec, outcome
 from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
@@ -225,6 +226,7 @@ def lead_score_model(context: dg.AssetExecutionContext):
                 {k: int(v) for k, v in result.label_counts.items()}
             ),
             "model_card": dg.MetadataValue.md(card),
+            **trace_metadata(context),
         },
         check_results=check_results("lead_score_model", [gate_outcome, base_outcome]),
     )
@@ -283,6 +285,7 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "partition_stats": dg.MetadataValue.json(
                 contracts.partition_stats("lead_scores", {"scores": scores}, ctx)
             ),
+            **trace_metadata(context),
         },
         check_results=check_results("lead_scores", outcomes),
         data_version=dg.DataVersion(digest[:16]),
@@ -341,6 +344,7 @@ def call_list(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
                 if len(calls)
                 else {}
             ),
+            **trace_metadata(context),
         },
         check_results=check_results("call_list", outcomes),
     )

@@ -4,6 +4,7 @@ import json
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import dagster as dg
 import jsonschema
@@ -113,9 +114,9 @@ def test_file_transport_events_of_a_drop_and_a_snapshot(
     (people,) = _by(events, "contacts", "COMPLETE")
     lineage = _output(people, "contacts")["facets"]["columnLineage"]["fields"]
     assert set(lineage) == set(REFINED_CONTACT_LINEAGE)
-    assert {
-        (i["name"], i["field"]) for i in lineage["full_name"]["inputFields"]
-    } == {("contact_capture/contacts", "full_name")}
+    assert {(i["name"], i["field"]) for i in lineage["full_name"]["inputFields"]} == {
+        ("contact_capture/contacts", "full_name")
+    }
     for event in capture:
         org_lineage = _output(event, "contact_capture")["facets"]["columnLineage"]["fields"]
         sources = {i["name"] for i in org_lineage["organisation_name"]["inputFields"]}
@@ -131,7 +132,9 @@ def test_file_transport_events_of_a_drop_and_a_snapshot(
     assert all(a["success"] for a in assertions)
 
     # Asset runs are children of their Dagster run, with ids derived from it.
-    snapshot_run = next(r.dagster_run for r in runs if r.dagster_run.job_name == "rebuild_snapshots")
+    snapshot_run = next(
+        r.dagster_run for r in runs if r.dagster_run.job_name == "rebuild_snapshots"
+    )
     assert refined["run"]["runId"] == stable_run_id(snapshot_run.run_id, "refined_organisations")
     assert refined["run"]["facets"]["parent"]["run"]["runId"] == snapshot_run.run_id
 
@@ -139,7 +142,7 @@ def test_file_transport_events_of_a_drop_and_a_snapshot(
 class _Receiver(BaseHTTPRequestHandler):
     """The part of Marquez's API a producer talks to: POST /api/v1/lineage."""
 
-    events: list[dict] = []
+    events: ClassVar[list[dict]] = []
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
