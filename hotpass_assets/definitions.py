@@ -8,6 +8,7 @@ import dagster as dg
 from hotpass_assets.defs import (
     alerts,
     drops,
+    freshness,
     jobs,
     lineage,
     refined,
@@ -17,6 +18,7 @@ from hotpass_assets.defs import (
 )
 from hotpass_assets.defs.common import OWNERS
 from hotpass_assets.defs.resources import build_resources
+from hotpass_assets.settings import get_settings
 
 #: Tags and owners every asset carries; applied once here instead of in each module.
 GLOBAL_TAGS = {"product": "hotpass", "privacy": "popia-personal-data"}
@@ -33,10 +35,11 @@ warnings.filterwarnings(
 
 
 def _apply_global_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
-    return spec.replace_attributes(
+    spec = spec.replace_attributes(
         owners=list(spec.owners) or OWNERS,
         tags={**GLOBAL_TAGS, **spec.tags},
     )
+    return freshness.with_freshness(spec, get_settings())
 
 
 def build_definitions(home: str | None = None) -> dg.Definitions:
@@ -62,6 +65,7 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             *scoring.SENSORS,
             *lineage.SENSORS,
             *telemetry.SENSORS,
+            *freshness.SENSORS,
         ],
         resources=build_resources(home),
         executor=dg.in_process_executor,

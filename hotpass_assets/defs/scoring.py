@@ -38,9 +38,6 @@ BASELINE_CHECK = CheckSpec(
     "WARN",
     "The model's held-out average precision is at least the earlier fixed formula's.",
 )
-USER_FACING_FRESHNESS = dg.FreshnessPolicy.time_window(
-    fail_window=timedelta(days=8), warn_window=timedelta(days=2)
-)
 _COMMON = {
     "partitions_def": SNAPSHOTS,
     "group_name": "scoring",
@@ -238,7 +235,6 @@ def lead_score_model(context: dg.AssetExecutionContext):
     description="Every refined organisation scored by the champion model, with its rank, the "
     "model version and the top contributing features per row.",
     check_specs=check_specs_for("lead_scores", contracts.check_specs("lead_scores")),
-    freshness_policy=USER_FACING_FRESHNESS,
     pool="duckdb_writer",
     metadata={
         "dagster/column_schema": table_schema(contracts.column_schema("lead_scores", "scores"))
@@ -298,7 +294,6 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     description="The top N organisations (HOTPASS_CALL_LIST_SIZE) with a reachable primary "
     "contact, for the sales team: CSV and a formatted XLSX, safe against formula injection.",
     check_specs=check_specs_for("call_list", contracts.check_specs("call_list")),
-    freshness_policy=USER_FACING_FRESHNESS,
     **_COMMON,
 )
 def call_list(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
