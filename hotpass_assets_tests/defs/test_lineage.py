@@ -143,11 +143,14 @@ class _Receiver(BaseHTTPRequestHandler):
     """The part of Marquez's API a producer talks to: POST /api/v1/lineage."""
 
     events: ClassVar[list[dict]] = []
+    reject = False  # answer 400, as Marquez does for an event it cannot accept
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path != "/api/v1/lineage":
             self.send_response(404)
+        elif type(self).reject:
+            self.send_response(400)
         else:
             type(self).events.append(json.loads(body))
             self.send_response(201)
@@ -168,6 +171,9 @@ def test_http_transport_into_a_local_receiver_without_duplicated_runs(
     try:
         monkeypatch.delenv("OPENLINEAGE_CONFIG", raising=False)
         monkeypatch.setenv("OPENLINEAGE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+        _Receiver.reject = True
+        assert _tick(instance, home) == "0", "a refused delivery keeps the cursor"
+        _Receiver.reject = False
         cursor = _tick(instance, home)
         first = list(_Receiver.events)
         assert first and int(cursor) > 0
