@@ -85,6 +85,7 @@ docs: install ## Build the documentation site into build/site (strict: any warni
 bench: install ## Run the benchmarks (medians of several runs)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_dedupe.py
+	$(BIN)/python benchmarks/bench_telemetry.py
 
 clean: ## Remove the local data directory (landing, warehouse, instance, MLflow)
 	rm -rf "$(HOTPASS_HOME)"

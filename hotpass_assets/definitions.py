@@ -5,9 +5,20 @@ import warnings
 
 import dagster as dg
 
-from hotpass_assets.defs import alerts, drops, jobs, refined, scoring, sensors
+from hotpass_assets.defs import (
+    alerts,
+    drops,
+    freshness,
+    jobs,
+    lineage,
+    refined,
+    scoring,
+    sensors,
+    telemetry,
+)
 from hotpass_assets.defs.common import OWNERS
 from hotpass_assets.defs.resources import build_resources
+from hotpass_assets.settings import get_settings
 
 #: Tags and owners every asset carries; applied once here instead of in each module.
 GLOBAL_TAGS = {"product": "hotpass", "privacy": "popia-personal-data"}
@@ -24,10 +35,11 @@ warnings.filterwarnings(
 
 
 def _apply_global_policy(spec: dg.AssetSpec) -> dg.AssetSpec:
-    return spec.replace_attributes(
+    spec = spec.replace_attributes(
         owners=list(spec.owners) or OWNERS,
         tags={**GLOBAL_TAGS, **spec.tags},
     )
+    return freshness.with_freshness(spec, get_settings())
 
 
 def build_definitions(home: str | None = None) -> dg.Definitions:
@@ -51,6 +63,9 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             sensors.automation_sensor,
             *alerts.SENSORS,
             *scoring.SENSORS,
+            *lineage.SENSORS,
+            *telemetry.SENSORS,
+            *freshness.SENSORS,
         ],
         resources=build_resources(home),
         executor=dg.in_process_executor,

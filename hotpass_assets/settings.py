@@ -71,6 +71,11 @@ class Settings:
     lineage_url: str | None
     preview_rows: int
     extra: dict[str, str] = field(default_factory=dict)
+    #: Freshness windows (hours): drops are expected weekly, snapshots and scores daily.
+    freshness_drop_warn_hours: float = 168.0
+    freshness_drop_fail_hours: float = 336.0
+    freshness_snapshot_warn_hours: float = 48.0
+    freshness_snapshot_fail_hours: float = 192.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -108,6 +113,14 @@ class Settings:
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             lineage_url=env.get("OPENLINEAGE_URL") or None,
             preview_rows=int(env.get("HOTPASS_PREVIEW_ROWS", "5")),
+            freshness_drop_warn_hours=float(env.get("HOTPASS_FRESHNESS_DROP_WARN_HOURS", "168")),
+            freshness_drop_fail_hours=float(env.get("HOTPASS_FRESHNESS_DROP_FAIL_HOURS", "336")),
+            freshness_snapshot_warn_hours=float(
+                env.get("HOTPASS_FRESHNESS_SNAPSHOT_WARN_HOURS", "48")
+            ),
+            freshness_snapshot_fail_hours=float(
+                env.get("HOTPASS_FRESHNESS_SNAPSHOT_FAIL_HOURS", "192")
+            ),
         )
 
     # --- warehouse layout -------------------------------------------------------------------

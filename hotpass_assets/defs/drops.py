@@ -14,8 +14,10 @@ from hotpass_assets.defs.common import (
     raise_if_blocked,
     table_schema,
 )
+from hotpass_assets.defs.lineage import capture_lineage_metadata
 from hotpass_assets.defs.partitions import DROPS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.drops import (
     Archive,
@@ -152,6 +154,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "partition_stats": dg.MetadataValue.json(
                 contracts.partition_stats("raw_workbook", {}, ctx)
             ),
+            **trace_metadata(context),
         },
         check_results=results,
         data_version=dg.DataVersion(sha[:16]),
@@ -234,13 +237,17 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         )
     )
     yield dg.MaterializeResult(
-        metadata=_capture_metadata(
-            result,
-            frames,
-            digests,
-            contracts.partition_stats("contact_capture", frames, ctx),
-            settings.capture_path("organisations", key),
-        ),
+        metadata={
+            **_capture_metadata(
+                result,
+                frames,
+                digests,
+                contracts.partition_stats("contact_capture", frames, ctx),
+                settings.capture_path("organisations", key),
+            ),
+            **capture_lineage_metadata(result.organisations, result.contacts, sha, result.sheets),
+            **trace_metadata(context),
+        },
         check_results=results,
         data_version=dg.DataVersion(_combine(digests)),
     )

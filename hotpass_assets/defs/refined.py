@@ -16,8 +16,10 @@ from hotpass_assets.defs.common import (
     table_schema,
 )
 from hotpass_assets.defs.drops import contact_capture
+from hotpass_assets.defs.lineage import static_lineage_metadata
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.drops import DropRegister
 from hotpass_assets.lib.records import (
@@ -256,6 +258,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         "snapshot_dates": dg.MetadataValue.json(sorted(per_day)),
         "duckdb_views": dg.MetadataValue.json(views),
         "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
+        **trace_metadata(context),
     }
     yield dg.MaterializeResult(
         asset_key="refined_organisations",
@@ -280,6 +283,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "partition_stats": dg.MetadataValue.json(latest["partition_stats"]),
             "path": dg.MetadataValue.path(str(settings.refined_path("organisations", latest_key))),
             "parquet_sha256": latest["digests"]["organisations"],
+            **static_lineage_metadata("refined_organisations"),
         },
         check_results=check_results("refined_organisations", last_outcomes),
         data_version=dg.DataVersion(latest["digests"]["organisations"][:16]),
@@ -298,6 +302,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
                 "dagster/row_count": int(latest[count]) if count else len(read_table(path)),
                 "path": dg.MetadataValue.path(str(path)),
                 "parquet_sha256": latest["digests"][table],
+                **(static_lineage_metadata(asset) if asset == "contacts" else {}),
             },
             data_version=dg.DataVersion(latest["digests"][table][:16]),
         )

@@ -19,6 +19,7 @@ from hotpass_assets.defs.common import (
 )
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
+from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
 from hotpass_assets.lib.checks import CheckSpec, outcome
 from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
@@ -43,9 +44,6 @@ BASELINE_CHECK = CheckSpec(
     "beats_fixed_formula",
     "WARN",
     "The model's held-out average precision is at least the earlier fixed formula's.",
-)
-USER_FACING_FRESHNESS = dg.FreshnessPolicy.time_window(
-    fail_window=timedelta(days=8), warn_window=timedelta(days=2)
 )
 _COMMON = {
     "partitions_def": SNAPSHOTS,
@@ -235,6 +233,7 @@ def lead_score_model(context: dg.AssetExecutionContext):
                 {k: int(v) for k, v in result.label_counts.items()}
             ),
             "model_card": dg.MetadataValue.md(card),
+            **trace_metadata(context),
         },
         check_results=check_results(
             "lead_score_model", [trained_outcome, gate_outcome, base_outcome]
@@ -291,7 +290,6 @@ def _not_trained(
     "fixed formula while there is no champion yet), with its rank, the model version "
     "(`baseline` for the formula) and the top contributing features per row.",
     check_specs=check_specs_for("lead_scores", contracts.check_specs("lead_scores")),
-    freshness_policy=USER_FACING_FRESHNESS,
     pool="duckdb_writer",
     metadata={
         "dagster/column_schema": table_schema(contracts.column_schema("lead_scores", "scores"))
@@ -342,6 +340,7 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "partition_stats": dg.MetadataValue.json(
                 contracts.partition_stats("lead_scores", {"scores": scores}, ctx)
             ),
+            **trace_metadata(context),
         },
         check_results=check_results("lead_scores", outcomes),
         data_version=dg.DataVersion(digest[:16]),
@@ -354,7 +353,6 @@ def lead_scores(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     description="The top N organisations (HOTPASS_CALL_LIST_SIZE) with a reachable primary "
     "contact, for the sales team: CSV and a formatted XLSX, safe against formula injection.",
     check_specs=check_specs_for("call_list", contracts.check_specs("call_list")),
-    freshness_policy=USER_FACING_FRESHNESS,
     **_COMMON,
 )
 def call_list(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
@@ -400,6 +398,7 @@ def call_list(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
                 if len(calls)
                 else {}
             ),
+            **trace_metadata(context),
         },
         check_results=check_results("call_list", outcomes),
     )

@@ -31,7 +31,7 @@ DEFAULT_WEBHOOK_TIMEOUT_S = 3.0
 MAX_TEXT = 500  # characters kept of any one explanation or description
 MAX_CHECKS = 20  # checks listed in one alert
 
-AlertKind = Literal["run_failure", "check_failure"]
+AlertKind = Literal["run_failure", "check_failure", "freshness"]
 
 
 def clip(text: object, limit: int = MAX_TEXT) -> str:
@@ -91,6 +91,8 @@ class Alert:
         """Stable identity of what failed (the same failure reported twice has the same id)."""
         if self.kind == "run_failure":
             return f"run_failure:{self.run_id}"
+        if self.kind == "freshness":
+            return f"freshness:{','.join(self.assets)}:{self.severity}:{self.run_id}"
         check = self.checks[0] if self.checks else CheckFailure("", "", self.severity)
         return f"check_failure:{self.run_id}:{check.asset}:{check.check}:{check.partition or ''}"
 
@@ -123,6 +125,9 @@ class Alert:
                 f"  {'blocked by' if c.severity == 'ERROR' else 'also failed:'} {c.line()}"
                 for c in self.checks
             ]
+        elif self.kind == "freshness":
+            lines = [f"Hotpass data is stale: {', '.join(self.assets)} ({self.severity})"]
+            lines.append(f"  {self.error}")
         else:
             lines = [f"Hotpass check failed: {c.line()}" for c in self.checks]
         lines.append(f"  {self.link}")
@@ -195,6 +200,24 @@ def check_failure_alert(
         assets=(failure.asset,),
         trigger=trigger,
         backfill_id=backfill_id,
+    )
+
+
+def freshness_alert(
+    *, asset: str, severity: str, age_hours: float, limit_hours: float, run_id: str, ui_url: str
+) -> Alert:
+    """An asset not updated within its freshness policy's window (WARN or FAIL -> ERROR).
+
+    ``run_id`` is the run of the last materialisation (or "never"), which makes the alert's
+    identity: one alert per asset, state and last update.
+    """
+    return Alert(
+        kind="freshness",
+        severity=severity,
+        run_id=run_id,
+        link=f"{ui_url.rstrip('/')}/assets/{asset}",
+        error=f"last updated {age_hours:.1f} h ago; the policy allows {limit_hours:.1f} h",
+        assets=(asset,),
     )
 
 
