@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from hotpass_assets.lib.isolation import ReadBudget
+from hotpass_assets.lib.limits import ReadLimits
+
 
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
     value = env.get(name)
@@ -47,6 +50,14 @@ class Settings:
     lineage_url: str | None
     preview_rows: int
     extra: dict[str, str] = field(default_factory=dict)
+    # --- hostile input: reading limits, reading budget, landing-folder boundary ---------------
+    #: Size limits checked before a workbook's cells are read (``HOTPASS_MAX_*``, lib/limits.py).
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
+    #: Memory/time budget of the reading process (``HOTPASS_READ_*``, lib/isolation.py).
+    read_budget: ReadBudget = field(default_factory=ReadBudget)
+    #: ``HOTPASS_LANDING_FOLLOW_SYMLINKS=1``: accept symlinks to regular files in the landing
+    #: folder (refused by default, see lib/landing.py).
+    landing_follow_symlinks: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -80,6 +91,11 @@ class Settings:
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             lineage_url=env.get("OPENLINEAGE_URL") or None,
             preview_rows=int(env.get("HOTPASS_PREVIEW_ROWS", "5")),
+            # --- hostile input ---
+            read_limits=ReadLimits.from_env(env),
+            read_budget=ReadBudget.from_env(env),
+            landing_follow_symlinks=env.get("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0").lower()
+            in ("1", "true", "yes"),
         )
 
     # --- warehouse layout -------------------------------------------------------------------

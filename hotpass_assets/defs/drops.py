@@ -87,6 +87,19 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
     return [m.partition_key for m in earlier]
 
 
+def _read_raw(path: Path, file_name: str):
+    """Sheet inventory and source-sheet contract report of a workbook (runs isolated)."""
+    from hotpass_assets.lib.contracts.sources import check_workbook
+    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+
+    inventory = sheet_inventory(path)
+    try:
+        report = check_workbook(path, source_file=file_name)
+    except WorkbookReadError:
+        report = None
+    return inventory, report
+
+
 @dg.asset(
     partitions_def=DROPS,
     group_name="raw",
@@ -100,15 +113,24 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
     tags={"layer": "raw"},
 )
 def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
-    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+    from hotpass_assets.lib.isolation import run_isolated
+    from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
     inventory: list[dict] = []
     read_error: str | None = None
+    extra: dict = {}
     try:
-        inventory = sheet_inventory(path)
+        inventory, extra["source_report"] = run_isolated(
+            _read_raw,
+            path,
+            file_name,
+            name=file_name,
+            budget=settings.read_budget,
+            limits=settings.read_limits,
+        )
     except WorkbookReadError as exc:
         read_error = str(exc)
     ctx = contracts.ContractContext(
@@ -117,7 +139,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         previous=previous_partition_stats(
             context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
         ),
-        extra={"inventory": inventory, "path": str(path), "read_error": read_error},
+        extra={"inventory": inventory, "path": str(path), "read_error": read_error, **extra},
     )
     outcomes = contracts.evaluate("raw_workbook", {}, ctx)
     results = check_results("raw_workbook", outcomes)
@@ -172,13 +194,27 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
 )
 def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     from hotpass_assets.lib.capture import capture_workbook
+    from hotpass_assets.lib.isolation import run_isolated
+    from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
-    result = capture_workbook(
-        path, partition_key=key, content_hash=sha, source_file=file_name, profile=settings.profile
-    )
+    try:
+        result = run_isolated(
+            capture_workbook,
+            path,
+            name=file_name,
+            budget=settings.read_budget,
+            limits=settings.read_limits,
+            partition_key=key,
+            content_hash=sha,
+            source_file=file_name,
+            profile=settings.profile,
+        )
+    except WorkbookReadError as exc:
+        # The same bytes fail the same way: no retry.
+        raise dg.Failure(description=f"drop {key}: {exc}", allow_retries=False) from None
     frames = {
         "organisations": result.organisations,
         "contacts": result.contacts,

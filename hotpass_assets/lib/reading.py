@@ -75,6 +75,9 @@ class WorkbookReadError(Exception):
         where = repr(self.name) if self.name == stored else f"{self.name!r} (stored as {stored!r})"
         super().__init__(f"cannot read workbook {where}: {reason}")
 
+    def __reduce__(self):  # pickles (a reading process sends it to its parent)
+        return (type(self), (self.file, self.reason, self.name))
+
 
 # --- cell text ---------------------------------------------------------------------------------
 
@@ -434,6 +437,9 @@ class Workbook:
             _check_file(self.path)
         except WorkbookReadError as exc:
             raise WorkbookReadError(self.path, exc.reason, self.name) from None
+        from hotpass_assets.lib.isolation import check_limits
+
+        check_limits(self.path, self.name)  # before calamine sees a cell (lib/limits.py)
         reader = (reader or os.environ.get(READER_ENV, "fast")).strip().lower()
         if reader not in ("fast", "calamine"):
             raise ValueError(f"{READER_ENV} must be 'fast' or 'calamine', not {reader!r}")
