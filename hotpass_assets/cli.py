@@ -58,14 +58,17 @@ def _exit_code(report) -> int:
 def cmd_refine(args: argparse.Namespace) -> int:
     from hotpass_assets.lib.export import export_table
     from hotpass_assets.lib.warehouse import read_table
-    from hotpass_assets.runner import run_pipeline, workbook_files
+    from hotpass_assets.runner import run_pipeline, scan_input
 
     settings = _settings(args)
     input_dir = Path(args.input_dir)
     if not input_dir.is_dir():
         print(f"error: input directory {input_dir} does not exist", file=sys.stderr)
         return EXIT_ERROR
-    files = workbook_files(input_dir)
+    listing = scan_input(input_dir, settings)
+    files = listing.files
+    for refusal in listing.refused:
+        print(f"  refused {refusal}", file=sys.stderr)
     if not files:
         print(f"error: no workbooks (.xlsx, .xlsm, .xls, .ods) in {input_dir}", file=sys.stderr)
         return EXIT_ERROR
@@ -84,6 +87,8 @@ def cmd_refine(args: argparse.Namespace) -> int:
         export_table(frame, output)
         print(f"wrote {len(frame)} refined organisations to {output}")
     code = _exit_code(report)
+    if code == EXIT_OK and listing.refused:
+        code = EXIT_ERROR
     if code == EXIT_CONTRACT:
         print("error: a blocking contract check failed (see above)", file=sys.stderr)
     return code

@@ -17,7 +17,13 @@ from hotpass_assets.defs.common import (
 from hotpass_assets.defs.partitions import DROPS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib import contracts
-from hotpass_assets.lib.drops import Archive, DropRegister, content_hash, parse_partition_key
+from hotpass_assets.lib.drops import (
+    Archive,
+    DropRegister,
+    content_hash,
+    display_name,
+    parse_partition_key,
+)
 from hotpass_assets.lib.records import (
     CAPTURE_CONTACT_COLUMNS,
     CAPTURE_ORGANISATION_COLUMNS,
@@ -41,6 +47,7 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]
     archive = Archive(settings.archive_dir)
     archived = archive.find(parsed.hash_prefix)
     file_name = manifest.file_name if manifest else f"{parsed.stem_slug}.xlsx"
+    shown = display_name(file_name)
     if archived is not None:
         return archived, archived.stem, file_name
     if manifest is None:
@@ -51,13 +58,14 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]
     landing = Path(manifest.landing_path)
     if not landing.exists():
         raise dg.Failure(
-            description=f"drop {partition_key} ({file_name}): landing file {landing} is gone "
+            description=f"drop {partition_key} ({shown}): landing file "
+            f"{display_name(str(landing))} is gone "
             "and no archived copy exists"
         )
     sha = content_hash(landing)
     if sha != manifest.sha256:
         raise dg.Failure(
-            description=f"drop {partition_key} ({file_name}): the landing file changed since it "
+            description=f"drop {partition_key} ({shown}): the landing file changed since it "
             f"was registered (sha256 {manifest.sha256[:12]} → {sha[:12]}); the new content "
             "becomes a new drop"
         )
@@ -145,7 +153,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     results = check_results("raw_workbook", outcomes)
     if any(o.blocks for o in outcomes):
         yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
     rows = [
         {
             "sheet": s["sheet"],
@@ -157,7 +165,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     ]
     yield dg.MaterializeResult(
         metadata={
-            "file_name": file_name,
+            "file_name": display_name(file_name),
             "sha256": sha,
             "size_bytes": path.stat().st_size,
             "archive_path": dg.MetadataValue.path(str(path)),
@@ -246,7 +254,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             for table, frame in frames.items()
         )
         yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
     digests = dict(
         zip(
             frames,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import tempfile
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -96,9 +97,15 @@ def _data_bytes() -> int:
     return 0
 
 
-def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int) -> None:
+def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int, err_fd: int) -> None:
     import pickle
     import resource
+
+    # A native abort prints its own message (and a backtrace) on stderr: keep it for the
+    # parent's message instead of the terminal.
+    with contextlib.suppress(OSError):
+        os.dup2(err_fd, 2)
+    os.environ["RUST_BACKTRACE"] = "0"
 
     with contextlib.suppress(ValueError, OSError, AttributeError):
         limit = _data_bytes() + memory_bytes
@@ -117,6 +124,17 @@ def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int) -> 
         send.send_bytes(data)
     finally:
         send.close()
+
+
+def _first_line(err) -> str:
+    """First non-empty line the child wrote on stderr, shortened (no backtrace)."""
+    with contextlib.suppress(OSError, ValueError):
+        err.seek(0)
+        for raw in err.read(4096).decode("utf-8", "replace").splitlines():
+            line = raw.strip()
+            if line:
+                return line[:200]
+    return ""
 
 
 def _fork_context():
@@ -165,11 +183,12 @@ def run_isolated(
     if ctx is None:
         return fn(path, *args, **kwargs)
     recv, send = ctx.Pipe(duplex=False)
+    err = tempfile.TemporaryFile()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: see module doc
         proc = ctx.Process(
             target=_child,
-            args=(send, fn, (path, *args), kwargs, budget.memory_bytes),
+            args=(send, fn, (path, *args), kwargs, budget.memory_bytes, err.fileno()),
             daemon=True,
         )
         proc.start()
@@ -189,15 +208,18 @@ def run_isolated(
             status, value = pickle.loads(recv.recv_bytes())
         except (EOFError, OSError):
             proc.join(timeout=10)
+            said = _first_line(err)
             raise WorkbookReadError(
                 path,
-                f"the reading process {_describe_exit(proc.exitcode)} (the workbook needs more "
-                f"memory than the budget of {mb:,} MB, HOTPASS_READ_MEMORY_MB, or crashed the "
-                "reader)",
+                f"the reading process {_describe_exit(proc.exitcode)}"
+                + (f" ({said})" if said else "")
+                + f"; the workbook needs more memory than the budget of {mb:,} MB "
+                "(HOTPASS_READ_MEMORY_MB) or crashed the reader",
                 name,
             ) from None
     finally:
         recv.close()
+        err.close()
         proc.join(timeout=10)
         if proc.is_alive():
             proc.kill()

@@ -157,10 +157,13 @@ def _sacaa_rows(n: int, start: int = 2) -> Iterable[str]:
 # --- the cases -----------------------------------------------------------------------------------
 
 
-def good_workbook(folder: Path, name: str = "good_sacaa_flight_schools.xlsx") -> Path:
-    """A small valid SACAA-shaped workbook: the drop that must still be captured."""
+def good_workbook(
+    folder: Path, name: str = "good_sacaa_flight_schools.xlsx", seed: int = 11
+) -> Path:
+    """A small valid SACAA-shaped workbook (content differs by ``seed``): the drop that must
+    still be captured."""
     path = folder / name
-    write_large_sheet(path, n_rows=25, seed=11)
+    write_large_sheet(path, n_rows=25, seed=seed)
     return path
 
 
@@ -221,7 +224,7 @@ def symlink_outside(folder: Path) -> list[Path]:
     """A symbolic link to a valid workbook outside the folder."""
     outside = folder.parent / f"{folder.name}-outside"
     outside.mkdir(exist_ok=True)
-    target = good_workbook(outside, "outside_sacaa.xlsx")
+    target = good_workbook(outside, "outside_sacaa.xlsx", seed=24)
     link = folder / "linked_outside.xlsx"
     os.symlink(target, link)
     return [link]
@@ -229,17 +232,17 @@ def symlink_outside(folder: Path) -> list[Path]:
 
 def escape_code_name(folder: Path) -> list[Path]:
     """A valid workbook whose name holds terminal escape codes."""
-    return [good_workbook(folder, "\x1b[31mred\x1b[0m\x1b]0;title\x07_sacaa.xlsx")]
+    return [good_workbook(folder, "\x1b[31mred\x1b[0m\x1b]0;title\x07_sacaa.xlsx", 21)]
 
 
 def newline_name(folder: Path) -> list[Path]:
     """A valid workbook whose name holds a newline that forges a report line."""
-    return [good_workbook(folder, "x.xlsx): ok\n  drop 2099-01-01_fake_0000000000 (fake.xlsx")]
+    return [good_workbook(folder, "x.xlsx): ok\n  drop 2099-01-01_fake_0000000000 (fake.xlsx", 22)]
 
 
 def dotdot_name(folder: Path) -> list[Path]:
     """A valid workbook whose name starts with ``..``."""
-    return [good_workbook(folder, "..sacaa_dotdot.xlsx")]
+    return [good_workbook(folder, "..sacaa_dotdot.xlsx", 23)]
 
 
 def title_block(folder: Path) -> list[Path]:
@@ -283,7 +286,7 @@ def corrupt(folder: Path) -> list[Path]:
 
 
 def truncated(folder: Path) -> list[Path]:
-    source = good_workbook(folder, "source.tmp.xlsx")
+    source = good_workbook(folder, "source.tmp.xlsx", 25)
     data = source.read_bytes()
     source.unlink()
     path = folder / "truncated.xlsx"
