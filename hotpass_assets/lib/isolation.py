@@ -183,7 +183,7 @@ def run_isolated(
     if ctx is None:
         return fn(path, *args, **kwargs)
     recv, send = ctx.Pipe(duplex=False)
-    err = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: see module doc
         proc = ctx.Process(
