@@ -115,12 +115,15 @@ class WorkbookFigures:
 class LimitExceeded(Exception):
     """Raised by :func:`inspect_workbook`; ``reading`` turns it into a ``WorkbookReadError``."""
 
-    def __init__(self, limit: str, value: float, allowed: float, setting: str, sheet=None):
+    def __init__(
+        self, limit: str, value: float, allowed: float, setting: str, sheet=None, at_least=False
+    ):
         self.limit, self.value, self.allowed = limit, value, allowed
         self.setting, self.sheet = setting, sheet
         where = f"sheet {sheet!r}: " if sheet is not None else ""
+        bound = "at least " if at_least else ""
         super().__init__(
-            f"{where}{_LABELS[limit]} {_fmt(value, limit)} exceeds the limit of "
+            f"{where}{_LABELS[limit]} {bound}{_fmt(value, limit)} exceeds the limit of "
             f"{_fmt(allowed, limit)} ({setting})"
         )
 
@@ -177,6 +180,7 @@ class _TextRuns:
         self.limit = limit_chars
         self.cap = limit_chars * _MAX_BYTES_PER_CHAR + 1
         self.longest = 0
+        self.bound = False  # ``longest`` is a lower bound (a run too long to decode)
         self.open = False  # the previous chunk ended inside a text run
         self.carry = b""  # its first ``cap`` bytes
         self.carry_len = 0
@@ -187,8 +191,16 @@ class _TextRuns:
         if length <= self.limit:
             return length  # a character takes at least one byte
         if length >= self.cap:
+            self.bound = True
             return length // _MAX_BYTES_PER_CHAR + 1  # more than the limit, whatever it holds
         return len(html.unescape(run.decode("utf-8", "replace")))
+
+    def check(self, limits: ReadLimits, sheet: str | None) -> None:
+        if self.longest > self.limit:
+            name = "max_cell_chars"
+            raise LimitExceeded(
+                name, self.longest, self.limit, limits.setting(name), sheet, self.bound
+            )
 
     def feed(self, data: bytes) -> None:
         """Scan ``data``, which holds only whole tags."""
@@ -325,13 +337,13 @@ def _scan_sheet(book, member: str, sheet: str, limits: ReadLimits, figures: Work
                 _check(rows * cols, limits, "max_cells", sheet)
         scan.feed(data)
         text.feed(data)
-        _check(text.longest, limits, "max_cell_chars", sheet)
+        text.check(limits, sheet)
     if scan is not None:
         stats.update(rows=max(scan.max_row, scan.rows), columns=scan.max_col, cells=scan.cells)
     figures.longest_text_chars = max(figures.longest_text_chars, text.longest)
 
 
-_ROW_SPLIT = re.compile(rb"(<(?:\w+:)?row[\s>/][^>]*>)")
+_ROW_SPLIT = re.compile(rb"(<(?:\w+:)?row(?:\s[^>]*)?/?>)")
 _ROW_R = re.compile(rb"\br=\"([0-9]+)\"")
 
 
@@ -364,14 +376,7 @@ def _scan_shared_strings(book, member: str, limits: ReadLimits, figures: Workboo
         count += len(_SI.findall(data))
         text.feed(data)
         _check(count, limits, "max_shared_strings")
-        if text.longest > limits.max_cell_chars:
-            raise LimitExceeded(
-                "max_cell_chars",
-                text.longest,
-                limits.max_cell_chars,
-                limits.setting("max_cell_chars"),
-                None,
-            )
+        text.check(limits, "shared strings")
     figures.shared_strings = count
     figures.longest_text_chars = max(figures.longest_text_chars, text.longest)
 
