@@ -50,8 +50,8 @@ def display_name(name: str, max_len: int = 120) -> str:
         for ch in str(name)
     )
     if len(shown) > max_len:
-        keep = (max_len - 1) // 2
-        shown = f"{shown[:keep]}…{shown[-keep:]}"
+        head = (max_len - 1) // 2
+        shown = f"{shown[:head]}…{shown[len(shown) - (max_len - 1 - head) :]}"
     return shown
 
 

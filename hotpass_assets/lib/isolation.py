@@ -21,6 +21,7 @@ this process after the same limit checks.
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import os
 import signal
 import tempfile
@@ -106,6 +107,7 @@ def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int, err
     with contextlib.suppress(OSError):
         os.dup2(err_fd, 2)
     os.environ["RUST_BACKTRACE"] = "0"
+    faulthandler.disable()  # its dump (when a test runner enabled it) would go to the terminal
 
     with contextlib.suppress(ValueError, OSError, AttributeError):
         limit = _data_bytes() + memory_bytes

@@ -95,7 +95,8 @@ def test_file_size_uncompressed_size_and_ratio(tmp_path):
         inspect_workbook(path)
     # Past the ratio, the 3,000,000-character cell is what stops it.
     with pytest.raises(
-        LimitExceeded, match=r"text length .characters. at least [0-9,]+ exceeds the limit of 32,767"
+        LimitExceeded,
+        match=r"text length .characters. at least [0-9,]+ exceeds the limit of 32,767",
     ):
         inspect_workbook(path, ReadLimits(max_compression_ratio=1e9))
 
