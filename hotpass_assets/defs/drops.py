@@ -100,7 +100,7 @@ def _read_raw(path: Path, file_name: str):
     from hotpass_assets.lib.contracts.sources import check_workbook
     from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
 
-    inventory = sheet_inventory(path)
+    inventory = sheet_inventory(path, file_name)
     try:
         report = check_workbook(path, source_file=file_name)
     except WorkbookReadError:

@@ -760,10 +760,12 @@ def read_sheet(path: str | Path, sheet: str, **kwargs) -> SheetTable:
         return book.read_sheet(found, **kwargs)
 
 
-def sheet_inventory(path: str | Path) -> list[dict]:
-    """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``."""
+def sheet_inventory(path: str | Path, name: str | None = None) -> list[dict]:
+    """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``.
+
+    ``name``: the file name the workbook is known by (see :class:`Workbook`)."""
     out = []
-    with open_workbook(path) as book:
+    with open_workbook(path, name) as book:
         for name in book.sheet_names:
             grid = book._grid(name)
             out.append(
