@@ -289,6 +289,8 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
         {
             "sheet": str(s.get("sheet")),
             "role": str(s.get("role") or ""),
+            "header_row": int(s.get("header_row") or 0),
+            "header_method": str(s.get("header_method") or ""),
             "rows_read": int(s.get("rows_read") or 0),
             "captured": int(s.get("rows_captured") or 0),
             "records": int(s.get("records_captured") or 0),
@@ -322,6 +324,8 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
             [
                 "sheet",
                 "role",
+                "header_row",
+                "header_method",
                 "rows_read",
                 "captured",
                 "rejected_rows",
