@@ -54,8 +54,8 @@ class Run:
         found = re.search(rf"^  drop \S+ \({shown}\): (\w+)$", self.out, re.M)
         return found.group(1) if found else None
 
-    def captured(self, file_name: str) -> int | None:
-        """Organisations in the published capture of the drop of ``file_name``."""
+    def capture(self, file_name: str) -> pd.DataFrame | None:
+        """The published capture organisations of the drop of ``file_name``."""
         shown = re.escape(display_name(file_name))
         found = re.search(rf"^  drop (\S+) \({shown}\): ", self.out, re.M)
         if found is None:
@@ -68,7 +68,12 @@ class Run:
             / f"drop={found.group(1)}"
             / "data.parquet"
         )
-        return len(pd.read_parquet(path)) if path.exists() else None
+        return pd.read_parquet(path) if path.exists() else None
+
+    def captured(self, file_name: str) -> int | None:
+        """Organisations in the published capture of the drop of ``file_name``."""
+        frame = self.capture(file_name)
+        return None if frame is None else len(frame)
 
 
 def refine(folder: Path, tmp: Path, env_extra: dict | None = None) -> Run:
@@ -200,6 +205,12 @@ def test_hostile_names_are_read_and_shown_escaped(case, group_runs):
 def test_header_cases_are_captured(case, group_runs):
     run, files, good = group_runs["header"]
     (path,) = files[case]
+    assert run.code == 0, run.out + run.err
     assert run.status(path.name) == "ok", run.out + run.err
-    assert run.captured(path.name) == 12
+    frame = run.capture(path.name)
+    assert len(frame) == 12
+    if case == "title_block":  # header on row 4, data from row 5
+        assert sorted(frame["source_row"]) == list(range(5, 17))
+    else:  # both columns under the merged "Contact Number" header are phones
+        assert all(len(p) == 2 for p in frame["phones"])
     _assert_good_captured(run, good)
