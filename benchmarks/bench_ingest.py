@@ -116,8 +116,9 @@ def _bare_fastexcel(path: Path) -> int:
     return table.num_rows - 1
 
 
-def _capture(path: Path, out_dir: Path) -> tuple[int, dict]:
+def _capture(path: Path, out_dir: Path, isolated: bool = False) -> tuple[int, dict]:
     from hotpass_assets.lib.capture import capture_workbook
+    from hotpass_assets.lib.isolation import run_isolated
     from hotpass_assets.lib.records import (
         CAPTURE_CONTACT_COLUMNS,
         CAPTURE_ORGANISATION_COLUMNS,
@@ -126,7 +127,8 @@ def _capture(path: Path, out_dir: Path) -> tuple[int, dict]:
     from hotpass_assets.lib.warehouse import write_tables
 
     t0 = time.perf_counter()
-    result = capture_workbook(
+    result = (run_isolated if isolated else _direct)(
+        capture_workbook,
         path,
         partition_key="bench",
         content_hash="0" * 64,
@@ -163,6 +165,19 @@ def _capture(path: Path, out_dir: Path) -> tuple[int, dict]:
     }
 
 
+def _direct(fn, *args, **kwargs):
+    return fn(*args, **kwargs)
+
+
+def _limits(path: Path) -> float:
+    """Seconds to check the workbook against the reading limits (lib/limits.py), uncached."""
+    from hotpass_assets.lib.limits import inspect_workbook
+
+    t = time.perf_counter()
+    inspect_workbook(path)
+    return time.perf_counter() - t
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -194,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {book.name} with {source} in {time.perf_counter() - t:.1f}s")
 
     bare, fast, full, bare_cpu, full_cpu = [], [], [], [], []
+    isolated, limits = [], []
     phases: dict[str, list[float]] = {}
     info: dict = {}
     rows = n = 0
@@ -213,6 +229,11 @@ def main(argv: list[str] | None = None) -> int:
             full_cpu.append(time.process_time() - c)
         for key, value in info["phases"].items():
             phases.setdefault(key, []).append(value)
+        with tempfile.TemporaryDirectory() as out:
+            t = time.perf_counter()
+            _capture(book, Path(out), isolated=True)
+            isolated.append(time.perf_counter() - t)
+        limits.append(_limits(book))
     b, f, fx = _median(bare), _median(full), _median(fast)
     bc, fc = _median(bare_cpu), _median(full_cpu)
     mode = os.environ.get("HOTPASS_CAPTURE_PARALLEL", "auto")
@@ -227,9 +248,15 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"ratio capture/bare : {f / b:7.2f}x   (cpu {fc / bc:.2f}x); to bare fastexcel {f / fx:.2f}x"
     )
+    iso, lim = _median(isolated), _median(limits)
+    print(f"capture, isolated  : {iso:7.3f}s  {n / iso:>10,.0f} rows/s   "
+          f"({iso / f:.2f}x in-process: forked reading process, result pickled back)")  # fmt: skip
+    print(f"limit check        : {lim:7.3f}s  (zip inspected before reading; once per drop)")
     print(f"runs (s)           : bare {', '.join(f'{x:.2f}' for x in bare)}")
     print(f"                     fastexcel {', '.join(f'{x:.2f}' for x in fast)}")
     print(f"                     capture {', '.join(f'{x:.2f}' for x in full)}")
+    print(f"                     isolated {', '.join(f'{x:.2f}' for x in isolated)}")
+    print(f"                     limits {', '.join(f'{x:.2f}' for x in limits)}")
     print(
         f"records: organisations {info['organisations']}, contacts {info['contacts']}, "
         f"rejects {info['rejects']}"
@@ -248,6 +275,9 @@ def main(argv: list[str] | None = None) -> int:
                     "bare_s": bare,
                     "bare_fastexcel_s": fast,
                     "capture_s": full,
+                    "capture_isolated_s": isolated,
+                    "limit_check_s": limits,
+                    "ratio_isolated_to_in_process": iso / f,
                     "bare_cpu_s": bare_cpu,
                     "capture_cpu_s": full_cpu,
                     "phases_s": phases,

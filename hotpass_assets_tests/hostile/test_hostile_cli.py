@@ -4,7 +4,11 @@ Every case of :mod:`hotpass_assets_tests.hostile.generate` lands in a folder bes
 workbook; the command runs as a subprocess of a fresh helper process that reports the exit code,
 the output, the wall time and the peak resident memory of the whole command (the largest of the
 command and every process it started, ``RUSAGE_CHILDREN``). The size cases run one per command
-and must finish within 60 s and 2 GB; the other cases run in one command per group.
+and must stay under 2 GB and finish within 60 s. The machine running the suite may be busy
+enough for the command on the good workbook alone to take about that long, so the time limit is
+60 s or, when the baseline (the same command on the good workbook alone, measured in the same
+session) is slower, the baseline plus 30 s: the hostile file costs seconds, not minutes. The other
+cases run in one command per group.
 """
 
 import json
@@ -25,6 +29,8 @@ pytestmark = pytest.mark.slow
 HOTPASS = Path(sys.executable).parent / "hotpass"
 PEAK_RSS_LIMIT_KB = 2 * 1024 * 1024
 TIME_LIMIT_S = 60.0
+#: What a hostile file may add to the time of the same command on the good workbook alone.
+HOSTILE_EXTRA_S = 30.0
 
 _HELPER = """
 import json, resource, subprocess, sys, time
@@ -117,8 +123,19 @@ SIZE_REASONS = {
 }
 
 
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> Run:
+    """The same command on the good workbook alone."""
+    tmp = tmp_path_factory.mktemp("baseline")
+    good = good_workbook(tmp / "in" if (tmp / "in").mkdir() is None else tmp)
+    run = refine(good.parent, tmp)
+    assert run.code == 0, run.out + run.err
+    print(f"baseline: {run.seconds:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB")
+    return run
+
+
 @pytest.mark.parametrize("case", sorted(SIZE_REASONS))
-def test_size_case_blocks_its_own_drop_in_seconds_and_bounded_memory(case, tmp_path):
+def test_size_case_blocks_its_own_drop_in_seconds_and_bounded_memory(case, tmp_path, baseline):
     assert CASES[case][1] == "size"
     folder = tmp_path / "in"
     (bad,) = build(case, folder)
@@ -130,7 +147,9 @@ def test_size_case_blocks_its_own_drop_in_seconds_and_bounded_memory(case, tmp_p
     assert line in run.out
     assert re.search(SIZE_REASONS[case], run.out), run.out
     _assert_good_captured(run, good)
-    assert run.seconds < TIME_LIMIT_S, f"{case}: {run.seconds:.1f} s"
+    print(f"{case}: {run.seconds:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB")
+    limit = max(TIME_LIMIT_S, baseline.seconds + HOSTILE_EXTRA_S)
+    assert run.seconds < limit, f"{case}: {run.seconds:.1f} s (baseline {baseline.seconds:.1f} s)"
     assert run.peak_rss_kb < PEAK_RSS_LIMIT_KB, f"{case}: {run.peak_rss_kb / 1024:.0f} MB"
 
 
