@@ -127,8 +127,10 @@ SIZE_REASONS = {
 def baseline(tmp_path_factory) -> Run:
     """The same command on the good workbook alone."""
     tmp = tmp_path_factory.mktemp("baseline")
-    good = good_workbook(tmp / "in" if (tmp / "in").mkdir() is None else tmp)
-    run = refine(good.parent, tmp)
+    folder = tmp / "in"
+    folder.mkdir()
+    good_workbook(folder)
+    run = refine(folder, tmp)
     assert run.code == 0, run.out + run.err
     print(f"baseline: {run.seconds:.1f} s, peak RSS {run.peak_rss_kb / 1024:.0f} MB")
     return run
