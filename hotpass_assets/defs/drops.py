@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
 from hotpass_assets.defs.common import (
     OWNERS,
@@ -201,28 +200,55 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     },
 )
 def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
-    from hotpass_assets.lib.capture import capture_workbook
     from hotpass_assets.lib.isolation import run_isolated
     from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
+    previous = previous_partition_stats(
+        context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
+    )
     try:
-        result = run_isolated(
-            capture_workbook,
+        # Capture, its contracts and the Parquet writes run in the reading process; only the
+        # check outcomes and counts come back (no frames to copy between processes).
+        done = run_isolated(
+            _capture_checked,
             path,
             name=file_name,
             budget=settings.read_budget,
             limits=settings.read_limits,
-            partition_key=key,
-            content_hash=sha,
-            source_file=file_name,
-            profile=settings.profile,
+            settings=settings,
+            key=key,
+            sha=sha,
+            file_name=file_name,
+            previous=previous,
         )
     except WorkbookReadError as exc:
         # The same bytes fail the same way: no retry.
         raise dg.Failure(description=f"drop {key}: {exc}", allow_retries=False) from None
+    outcomes = done["outcomes"]
+    results = check_results("contact_capture", outcomes)
+    if done["blocked"]:
+        yield from results
+        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
+    yield dg.MaterializeResult(
+        metadata=_capture_metadata(done, settings.capture_path("organisations", key)),
+        check_results=results,
+        data_version=dg.DataVersion(_combine(done["digests"])),
+    )
+
+
+def _capture_checked(
+    path: Path, *, settings: Settings, key: str, sha: str, file_name: str, previous
+) -> dict:
+    """Capture a drop, evaluate its contracts and write its tables (published, or quarantined
+    when a blocking check failed); returns outcomes, digests and counts (runs isolated)."""
+    from hotpass_assets.lib.capture import capture_workbook
+
+    result = capture_workbook(
+        path, partition_key=key, content_hash=sha, source_file=file_name, profile=settings.profile
+    )
     frames = {
         "organisations": result.organisations,
         "contacts": result.contacts,
@@ -231,9 +257,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     ctx = contracts.ContractContext(
         partition_key=key,
         source_file=file_name,
-        previous=previous_partition_stats(
-            context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
-        ),
+        previous=previous,
         extra={
             "sheets": result.sheets,
             "structural_errors": result.structural_errors,
@@ -242,8 +266,8 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         },
     )
     outcomes = contracts.evaluate("contact_capture", frames, ctx)
-    results = check_results("contact_capture", outcomes)
-    if any(o.blocks for o in outcomes):
+    blocked = any(o.blocks for o in outcomes)
+    if blocked:
         # Quarantine: keep what was read for inspection, leave the published version untouched.
         write_tables(
             (
@@ -253,8 +277,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             )
             for table, frame in frames.items()
         )
-        yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
+        return {"outcomes": outcomes, "blocked": True}
     digests = dict(
         zip(
             frames,
@@ -265,17 +288,24 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             strict=True,
         )
     )
-    yield dg.MaterializeResult(
-        metadata=_capture_metadata(
-            result,
-            frames,
-            digests,
-            contracts.partition_stats("contact_capture", frames, ctx),
-            settings.capture_path("organisations", key),
-        ),
-        check_results=results,
-        data_version=dg.DataVersion(_combine(digests)),
+    rejects = frames["rejects"]
+    by_reason = (
+        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
+        if len(rejects)
+        else {}
     )
+    return {
+        "outcomes": outcomes,
+        "blocked": False,
+        "digests": digests,
+        "stats": contracts.partition_stats("contact_capture", frames, ctx),
+        "counts": {table: len(frame) for table, frame in frames.items()},
+        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+        "sheets": result.sheets,
+        "profile_name": result.profile_name,
+        "workbook_kind": result.workbook_kind,
+        "mapping": result.mapping,
+    }
 
 
 def _combine(digests: dict[str, str]) -> str:
@@ -284,7 +314,7 @@ def _combine(digests: dict[str, str]) -> str:
     return hashlib.sha256("".join(digests[k] for k in sorted(digests)).encode()).hexdigest()[:16]
 
 
-def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, path: Path) -> dict:
+def _capture_metadata(done: dict, path: Path) -> dict:
     sheets = [
         {
             "sheet": str(s.get("sheet")),
@@ -303,22 +333,17 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
             ),
             "reader": str(s.get("reader") or ""),
         }
-        for s in result.sheets
+        for s in done["sheets"]
     ]
-    rejects = frames["rejects"]
-    by_reason = (
-        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
-        if len(rejects)
-        else {}
-    )
+    counts = done["counts"]
     meta: dict[str, object] = {
-        "profile": result.profile_name,
-        "workbook_kind": str(result.workbook_kind),
-        "organisations": len(frames["organisations"]),
-        "contacts": len(frames["contacts"]),
-        "rejects": len(rejects),
-        "dagster/row_count": len(frames["organisations"]),
-        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+        "profile": done["profile_name"],
+        "workbook_kind": str(done["workbook_kind"]),
+        "organisations": counts["organisations"],
+        "contacts": counts["contacts"],
+        "rejects": counts["rejects"],
+        "dagster/row_count": counts["organisations"],
+        "rejects_by_reason": done["rejects_by_reason"],
         "sheets": counts_table(
             sheets,
             [
@@ -334,10 +359,10 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
                 "reader",
             ],
         ),
-        "parquet_sha256": digests,
+        "parquet_sha256": done["digests"],
         "organisations_path": dg.MetadataValue.path(str(path)),
-        "partition_stats": dg.MetadataValue.json(stats),
+        "partition_stats": dg.MetadataValue.json(done["stats"]),
     }
-    if result.mapping:
-        meta["generic_mapping"] = dg.MetadataValue.json(result.mapping)
+    if done["mapping"]:
+        meta["generic_mapping"] = dg.MetadataValue.json(done["mapping"])
     return meta
