@@ -163,6 +163,24 @@ def _capture(path: Path, out_dir: Path) -> tuple[int, dict]:
     }
 
 
+def _isolated(path: Path, out_dir: Path) -> tuple[int, dict]:
+    """:func:`_capture` the way ``contact_capture`` runs it: in the reading process
+    (:func:`hotpass_assets.lib.isolation.run_isolated`), which writes the Parquet files itself
+    and sends back only counts."""
+    from hotpass_assets.lib.isolation import run_isolated
+
+    return run_isolated(_capture, path, out_dir)
+
+
+def _limits(path: Path) -> float:
+    """Seconds to check the workbook against the reading limits (lib/limits.py), uncached."""
+    from hotpass_assets.lib.limits import inspect_workbook
+
+    t = time.perf_counter()
+    inspect_workbook(path)
+    return time.perf_counter() - t
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -194,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"generated {book.name} with {source} in {time.perf_counter() - t:.1f}s")
 
     bare, fast, full, bare_cpu, full_cpu = [], [], [], [], []
+    isolated, limits = [], []
     phases: dict[str, list[float]] = {}
     info: dict = {}
     rows = n = 0
@@ -213,6 +232,11 @@ def main(argv: list[str] | None = None) -> int:
             full_cpu.append(time.process_time() - c)
         for key, value in info["phases"].items():
             phases.setdefault(key, []).append(value)
+        with tempfile.TemporaryDirectory() as out:
+            t = time.perf_counter()
+            _isolated(book, Path(out))
+            isolated.append(time.perf_counter() - t)
+        limits.append(_limits(book))
     b, f, fx = _median(bare), _median(full), _median(fast)
     bc, fc = _median(bare_cpu), _median(full_cpu)
     mode = os.environ.get("HOTPASS_CAPTURE_PARALLEL", "auto")
@@ -227,9 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"ratio capture/bare : {f / b:7.2f}x   (cpu {fc / bc:.2f}x); to bare fastexcel {f / fx:.2f}x"
     )
+    iso, lim = _median(isolated), _median(limits)
+    print(f"capture, isolated  : {iso:7.3f}s  {n / iso:>10,.0f} rows/s   "
+          f"({iso / f:.2f}x in-process: forked reading process, counts sent back)")  # fmt: skip
+    print(f"limit check        : {lim:7.3f}s  (zip inspected before reading; once per drop)")
     print(f"runs (s)           : bare {', '.join(f'{x:.2f}' for x in bare)}")
     print(f"                     fastexcel {', '.join(f'{x:.2f}' for x in fast)}")
     print(f"                     capture {', '.join(f'{x:.2f}' for x in full)}")
+    print(f"                     isolated {', '.join(f'{x:.2f}' for x in isolated)}")
+    print(f"                     limits {', '.join(f'{x:.2f}' for x in limits)}")
     print(
         f"records: organisations {info['organisations']}, contacts {info['contacts']}, "
         f"rejects {info['rejects']}"
@@ -248,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
                     "bare_s": bare,
                     "bare_fastexcel_s": fast,
                     "capture_s": full,
+                    "capture_isolated_s": isolated,
+                    "limit_check_s": limits,
+                    "ratio_isolated_to_in_process": iso / f,
                     "bare_cpu_s": bare_cpu,
                     "capture_cpu_s": full_cpu,
                     "phases_s": phases,

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from hotpass_assets.lib.drops import DropRegister, is_candidate_file
-from hotpass_assets.lib.landing import register_file
+from hotpass_assets.lib.drops import DropRegister, display_name
+from hotpass_assets.lib.landing import Listing, list_workbooks, register_file
 from hotpass_assets.settings import Settings
 
 REPO_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
@@ -100,8 +100,14 @@ def _scoring_note(result) -> str | None:
     return None
 
 
-def workbook_files(input_dir: Path) -> list[Path]:
-    return sorted(p for p in input_dir.iterdir() if p.is_file() and is_candidate_file(p))
+def scan_input(input_dir: Path, settings: Settings | None = None) -> Listing:
+    """Workbooks of ``input_dir`` and the entries refused (same rules as the landing folder)."""
+    follow = settings.landing_follow_symlinks if settings is not None else False
+    return list_workbooks(input_dir, follow_symlinks=follow)
+
+
+def workbook_files(input_dir: Path, settings: Settings | None = None) -> list[Path]:
+    return scan_input(input_dir, settings).files
 
 
 def run_pipeline(
@@ -127,7 +133,8 @@ def run_pipeline(
     instance = dg.DagsterInstance.get()
     defs = build_definitions(str(settings.home))
     register = DropRegister(settings.drops_dir)
-    manifests = [register_file(p, register)[0] for p in files]
+    follow = settings.landing_follow_symlinks
+    manifests = [register_file(p, register, follow_symlinks=follow)[0] for p in files]
     keys = list(dict.fromkeys(m.partition_key for m in manifests))
     existing = set(instance.get_dynamic_partitions(DROPS.name))
     new = [k for k in keys if k not in existing]
@@ -137,7 +144,7 @@ def run_pipeline(
     run_ids: list[str] = []
     ingest = defs.resolve_job_def("ingest_drop")
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    names = {m.partition_key: m.file_name for m in manifests}
+    names = {m.partition_key: display_name(m.file_name) for m in manifests}
     step = on_step or (lambda done, total, label: None)
     for i, key in enumerate(keys):
         step(i, len(keys) + 1, f"drop {names[key]}")

@@ -16,6 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from hotpass_assets.lib.isolation import ReadBudget
+from hotpass_assets.lib.limits import ReadLimits
+
 if TYPE_CHECKING:
     from upath import UPath
 
@@ -76,6 +79,14 @@ class Settings:
     freshness_drop_fail_hours: float = 336.0
     freshness_snapshot_warn_hours: float = 48.0
     freshness_snapshot_fail_hours: float = 192.0
+    # --- hostile input: reading limits, reading budget, landing-folder boundary ---------------
+    #: Size limits checked before a workbook's cells are read (``HOTPASS_MAX_*``, lib/limits.py).
+    read_limits: ReadLimits = field(default_factory=ReadLimits)
+    #: Memory/time budget of the reading process (``HOTPASS_READ_*``, lib/isolation.py).
+    read_budget: ReadBudget = field(default_factory=ReadBudget)
+    #: ``HOTPASS_LANDING_FOLLOW_SYMLINKS=1``: accept symlinks to regular files in the landing
+    #: folder (refused by default, see lib/landing.py).
+    landing_follow_symlinks: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -121,6 +132,11 @@ class Settings:
             freshness_snapshot_fail_hours=float(
                 env.get("HOTPASS_FRESHNESS_SNAPSHOT_FAIL_HOURS", "192")
             ),
+            # --- hostile input ---
+            read_limits=ReadLimits.from_env(env),
+            read_budget=ReadBudget.from_env(env),
+            landing_follow_symlinks=env.get("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0").lower()
+            in ("1", "true", "yes"),
         )
 
     # --- warehouse layout -------------------------------------------------------------------

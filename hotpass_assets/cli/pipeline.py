@@ -156,12 +156,15 @@ def refine(
     Registers each workbook as a drop, materialises raw -> capture -> refined (and scoring) on
     the local Dagster instance (the runs show in the UI) and writes the refined organisations.
     """
-    from hotpass_assets.runner import workbook_files
+    from hotpass_assets.runner import scan_input
 
     settings = settings_for(ctx, profile)
     if not input_dir.is_dir():
         raise CliError(f"input directory {input_dir} does not exist")
-    files = workbook_files(input_dir)
+    listing = scan_input(input_dir, settings)
+    files = listing.files
+    for refusal in listing.refused:
+        click.echo(f"  refused {refusal}", err=True)
     if not files:
         raise CliError(f"no workbooks (.xlsx, .xlsm, .xls, .ods) in {input_dir}")
     if output.suffix.lower() not in OUTPUT_TYPES:
@@ -171,8 +174,17 @@ def refine(
     report = _run(ctx, settings, files, not no_score, show=not as_json)
     written = _write_output(settings, report, output, whole_snapshot)
     code = exit_code(report)
+    if code == EXIT_OK and listing.refused:
+        code = EXIT_ERROR
     if as_json:
-        emit_json({**report_document(report), "written": written, "exit_code": code})
+        emit_json(
+            {
+                **report_document(report),
+                "refused": [str(r) for r in listing.refused],
+                "written": written,
+                "exit_code": code,
+            }
+        )
     elif written:
         scope = "of the snapshot" if whole_snapshot else f"from {input_dir}"
         echo(f"wrote {written['rows']} refined organisations {scope} to {output}")

@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import dagster as dg
-import pandas as pd
 
 from hotpass_assets.defs.common import (
     OWNERS,
@@ -23,6 +22,7 @@ from hotpass_assets.lib.drops import (
     Archive,
     DropRegister,
     content_hash,
+    display_name,
     local_file,
     parse_partition_key,
 )
@@ -49,6 +49,7 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Location, str, 
     archive = Archive(settings.archive_dir)
     archived = archive.find(parsed.hash_prefix)
     file_name = manifest.file_name if manifest else f"{parsed.stem_slug}.xlsx"
+    shown = display_name(file_name)
     if archived is not None:
         return archived, archived.stem, file_name
     if manifest is None:
@@ -59,13 +60,14 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Location, str, 
     landing = Path(manifest.landing_path)
     if not landing.exists():
         raise dg.Failure(
-            description=f"drop {partition_key} ({file_name}): landing file {landing} is gone "
+            description=f"drop {partition_key} ({shown}): landing file "
+            f"{display_name(str(landing))} is gone "
             "and no archived copy exists"
         )
     sha = content_hash(landing)
     if sha != manifest.sha256:
         raise dg.Failure(
-            description=f"drop {partition_key} ({file_name}): the landing file changed since it "
+            description=f"drop {partition_key} ({shown}): the landing file changed since it "
             f"was registered (sha256 {manifest.sha256[:12]} → {sha[:12]}); the new content "
             "becomes a new drop"
         )
@@ -95,6 +97,19 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
     return [m.partition_key for m in earlier]
 
 
+def _read_raw(path: Path, file_name: str):
+    """Sheet inventory and source-sheet contract report of a workbook (runs isolated)."""
+    from hotpass_assets.lib.contracts.sources import check_workbook
+    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+
+    inventory = sheet_inventory(path, file_name)
+    try:
+        report = check_workbook(path, source_file=file_name)
+    except WorkbookReadError:
+        report = None
+    return inventory, report
+
+
 @dg.asset(
     partitions_def=DROPS,
     group_name="raw",
@@ -108,31 +123,41 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
     tags={"layer": "raw"},
 )
 def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
-    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+    from hotpass_assets.lib.isolation import run_isolated
+    from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
     inventory: list[dict] = []
     read_error: str | None = None
-    with local_file(path) as local:  # the readers and the source contracts need a local file
+    extra: dict = {}
+    # The readers and the source contracts need a local file (the archive may be object storage).
+    with local_file(path) as local:
         try:
-            inventory = sheet_inventory(local)
+            inventory, extra["source_report"] = run_isolated(
+                _read_raw,
+                local,
+                file_name,
+                name=file_name,
+                budget=settings.read_budget,
+                limits=settings.read_limits,
+            )
         except WorkbookReadError as exc:
             read_error = str(exc)
-        ctx = contracts.ContractContext(
-            partition_key=key,
-            source_file=file_name,
-            previous=previous_partition_stats(
-                context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
-            ),
-            extra={"inventory": inventory, "path": str(local), "read_error": read_error},
-        )
-        outcomes = contracts.evaluate("raw_workbook", {}, ctx)
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        source_file=file_name,
+        previous=previous_partition_stats(
+            context, "raw_workbook", _earlier_drops_of_same_workbook(settings, key)
+        ),
+        extra={"inventory": inventory, "path": str(path), "read_error": read_error, **extra},
+    )
+    outcomes = contracts.evaluate("raw_workbook", {}, ctx)
     results = check_results("raw_workbook", outcomes)
     if any(o.blocks for o in outcomes):
         yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
     rows = [
         {
             "sheet": s["sheet"],
@@ -144,7 +169,7 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     ]
     yield dg.MaterializeResult(
         metadata={
-            "file_name": file_name,
+            "file_name": display_name(file_name),
             "sha256": sha,
             "size_bytes": path.stat().st_size,
             "archive_path": dg.MetadataValue.path(str(path)),
@@ -181,19 +206,60 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     },
 )
 def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
-    from hotpass_assets.lib.capture import capture_workbook
+    from hotpass_assets.lib.isolation import run_isolated
+    from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
-    with local_file(path) as local:
-        result = capture_workbook(
-            local,
-            partition_key=key,
-            content_hash=sha,
-            source_file=file_name,
-            profile=settings.profile,
-        )
+    previous = previous_partition_stats(
+        context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
+    )
+    try:
+        # Capture, its contracts and the Parquet writes run in the reading process; only the
+        # check outcomes and counts come back (no frames to copy between processes).
+        with local_file(path) as local:
+            done = run_isolated(
+                _capture_checked,
+                local,
+                name=file_name,
+                budget=settings.read_budget,
+                limits=settings.read_limits,
+                settings=settings,
+                key=key,
+                sha=sha,
+                file_name=file_name,
+                previous=previous,
+            )
+    except WorkbookReadError as exc:
+        # The same bytes fail the same way: no retry.
+        raise dg.Failure(description=f"drop {key}: {exc}", allow_retries=False) from None
+    outcomes = done["outcomes"]
+    results = check_results("contact_capture", outcomes)
+    if done["blocked"]:
+        yield from results
+        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
+    yield dg.MaterializeResult(
+        metadata={
+            **_capture_metadata(done, settings.capture_path("organisations", key)),
+            **done["lineage"],
+            **trace_metadata(context),
+        },
+        check_results=results,
+        data_version=dg.DataVersion(_combine(done["digests"])),
+    )
+
+
+def _capture_checked(
+    path: Path, *, settings: Settings, key: str, sha: str, file_name: str, previous
+) -> dict:
+    """Capture a drop, evaluate its contracts and write its tables (published, or quarantined
+    when a blocking check failed); returns outcomes, digests and counts (runs isolated)."""
+    from hotpass_assets.lib.capture import capture_workbook
+
+    result = capture_workbook(
+        path, partition_key=key, content_hash=sha, source_file=file_name, profile=settings.profile
+    )
     frames = {
         "organisations": result.organisations,
         "contacts": result.contacts,
@@ -202,9 +268,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     ctx = contracts.ContractContext(
         partition_key=key,
         source_file=file_name,
-        previous=previous_partition_stats(
-            context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
-        ),
+        previous=previous,
         extra={
             "sheets": result.sheets,
             "structural_errors": result.structural_errors,
@@ -213,8 +277,8 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         },
     )
     outcomes = contracts.evaluate("contact_capture", frames, ctx)
-    results = check_results("contact_capture", outcomes)
-    if any(o.blocks for o in outcomes):
+    blocked = any(o.blocks for o in outcomes)
+    if blocked:
         # Quarantine: keep what was read for inspection, leave the published version untouched.
         write_tables(
             (
@@ -224,8 +288,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             )
             for table, frame in frames.items()
         )
-        yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({file_name})")
+        return {"outcomes": outcomes, "blocked": True}
     digests = dict(
         zip(
             frames,
@@ -236,21 +299,27 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             strict=True,
         )
     )
-    yield dg.MaterializeResult(
-        metadata={
-            **_capture_metadata(
-                result,
-                frames,
-                digests,
-                contracts.partition_stats("contact_capture", frames, ctx),
-                settings.capture_path("organisations", key),
-            ),
-            **capture_lineage_metadata(result.organisations, result.contacts, sha, result.sheets),
-            **trace_metadata(context),
-        },
-        check_results=results,
-        data_version=dg.DataVersion(_combine(digests)),
+    rejects = frames["rejects"]
+    by_reason = (
+        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
+        if len(rejects)
+        else {}
     )
+    return {
+        "outcomes": outcomes,
+        "blocked": False,
+        "digests": digests,
+        "stats": contracts.partition_stats("contact_capture", frames, ctx),
+        "counts": {table: len(frame) for table, frame in frames.items()},
+        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+        "sheets": result.sheets,
+        "profile_name": result.profile_name,
+        "workbook_kind": result.workbook_kind,
+        "mapping": result.mapping,
+        "lineage": capture_lineage_metadata(
+            result.organisations, result.contacts, sha, result.sheets
+        ),
+    }
 
 
 def _combine(digests: dict[str, str]) -> str:
@@ -259,11 +328,13 @@ def _combine(digests: dict[str, str]) -> str:
     return hashlib.sha256("".join(digests[k] for k in sorted(digests)).encode()).hexdigest()[:16]
 
 
-def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, path: Path) -> dict:
+def _capture_metadata(done: dict, path: Path) -> dict:
     sheets = [
         {
             "sheet": str(s.get("sheet")),
             "role": str(s.get("role") or ""),
+            "header_row": int(s.get("header_row") or 0),
+            "header_method": str(s.get("header_method") or ""),
             "rows_read": int(s.get("rows_read") or 0),
             "captured": int(s.get("rows_captured") or 0),
             "records": int(s.get("records_captured") or 0),
@@ -276,27 +347,24 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
             ),
             "reader": str(s.get("reader") or ""),
         }
-        for s in result.sheets
+        for s in done["sheets"]
     ]
-    rejects = frames["rejects"]
-    by_reason = (
-        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
-        if len(rejects)
-        else {}
-    )
+    counts = done["counts"]
     meta: dict[str, object] = {
-        "profile": result.profile_name,
-        "workbook_kind": str(result.workbook_kind),
-        "organisations": len(frames["organisations"]),
-        "contacts": len(frames["contacts"]),
-        "rejects": len(rejects),
-        "dagster/row_count": len(frames["organisations"]),
-        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+        "profile": done["profile_name"],
+        "workbook_kind": str(done["workbook_kind"]),
+        "organisations": counts["organisations"],
+        "contacts": counts["contacts"],
+        "rejects": counts["rejects"],
+        "dagster/row_count": counts["organisations"],
+        "rejects_by_reason": done["rejects_by_reason"],
         "sheets": counts_table(
             sheets,
             [
                 "sheet",
                 "role",
+                "header_row",
+                "header_method",
                 "rows_read",
                 "captured",
                 "rejected_rows",
@@ -305,10 +373,10 @@ def _capture_metadata(result, frames: dict[str, pd.DataFrame], digests, stats, p
                 "reader",
             ],
         ),
-        "parquet_sha256": digests,
+        "parquet_sha256": done["digests"],
         "organisations_path": dg.MetadataValue.path(str(path)),
-        "partition_stats": dg.MetadataValue.json(stats),
+        "partition_stats": dg.MetadataValue.json(done["stats"]),
     }
-    if result.mapping:
-        meta["generic_mapping"] = dg.MetadataValue.json(result.mapping)
+    if done["mapping"]:
+        meta["generic_mapping"] = dg.MetadataValue.json(done["mapping"])
     return meta

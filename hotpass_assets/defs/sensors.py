@@ -46,9 +46,12 @@ def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassCo
         waiting=cursor.get("waiting", {}),
         recursive=settings.landing_recursive,
         batch_size=settings.sensor_batch_size,
+        follow_symlinks=settings.landing_follow_symlinks,
     )
     if scan.skip_reason:
         return dg.SkipReason(scan.skip_reason)
+    for refusal in scan.refused:
+        context.log.warning(f"landing folder: refused {refusal}")
     for manifest in scan.new_drops:
         register.write(manifest)
     keys = [m.partition_key for m in scan.new_drops]
@@ -60,6 +63,8 @@ def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassCo
             parts.append(f"{len(scan.waiting)} still being written")
         if scan.unreadable:
             parts.append(f"{len(scan.unreadable)} unreadable: {', '.join(scan.unreadable)}")
+        if scan.refused:
+            parts.append(f"{len(scan.refused)} refused: {'; '.join(map(str, scan.refused))}")
         return dg.SkipReason("no new workbook drops (" + ", ".join(parts) + ")")
     context.log.info(
         f"{len(keys)} new drop(s); {scan.deferred} deferred to the next tick by the batch limit"

@@ -871,8 +871,10 @@ def _resolve_fields(
                 )
                 continue
             headers.append(h)
+            # Columns under a merged header cell belong to the same field (Phone, Phone_2).
+            headers += [c for c, src in table.merged_into.items() if src == h]
         if headers:
-            out[fname] = (fs, headers)
+            out[fname] = (fs, list(dict.fromkeys(headers)))
     mapped_cols = {c for fs in spec.fields.values() for c in fs.columns}
     for col in required - mapped_cols:
         if resolve_column(col, table.headers) is None:
@@ -1067,6 +1069,7 @@ def _process_sheet(
         "role": spec.role,
         "header_row": table.header_row,
         "header_method": table.header_method,
+        "merged_header_columns": len(table.merged_into),
         "reader": table.reader,
         "rows_read": table.rows_read,
         "empty_rows": table.empty_rows,
@@ -1963,8 +1966,15 @@ def _capture_kind(
             )
         r0 = time.perf_counter()
         hints = [c for fs in spec.fields.values() for c in fs.columns]
+        expected = set(spec.required_columns) | {
+            c for fs in spec.fields.values() if fs.required for c in fs.columns
+        }
         table = book.read_sheet(
-            found, header_row=spec.header_row, hints=hints, id_columns=spec.id_columns
+            found,
+            header_row=spec.header_row,
+            hints=hints,
+            id_columns=spec.id_columns,
+            expected=sorted(expected),
         )
         book.forget(found)
         read_s += time.perf_counter() - r0

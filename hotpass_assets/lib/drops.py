@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 import unicodedata
 from collections.abc import Iterator
@@ -33,17 +34,41 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
 
 def is_candidate_file(path: Path) -> bool:
-    """True for workbook files; False for Office lock files, hidden and temporary files."""
+    """True for workbook files; False for Office lock files, hidden and temporary files.
+
+    Hidden means one leading dot (``.~lock.book.xlsx#``, macOS ``._book.xlsx``); a name that
+    starts with ``..`` is an ordinary (if odd) name and is a candidate.
+    """
     name = path.name
-    if name.startswith(("~$", ".", "~")) or name.endswith((".tmp", ".part", ".crdownload")):
+    hidden = name.startswith(".") and not name.startswith("..")
+    if hidden or name.startswith("~") or name.endswith((".tmp", ".part", ".crdownload")):
         return False
     return path.suffix.lower() in WORKBOOK_SUFFIXES
 
 
-def content_hash(path: Path, chunk_size: int = 1 << 20) -> str:
-    """SHA-256 of the file's bytes, hex."""
+def display_name(name: str, max_len: int = 120) -> str:
+    """``name`` safe to print on one line of a terminal or log: every non-printable character
+    (control codes such as ESC and newline, bidirectional overrides, other format characters) is
+    shown as a ``\\x``/``\\u`` escape, and long names are shortened in the middle."""
+    shown = "".join(
+        ch if ch.isprintable() else (f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}")
+        for ch in str(name)
+    )
+    if len(shown) > max_len:
+        head = (max_len - 1) // 2
+        shown = f"{shown[:head]}…{shown[len(shown) - (max_len - 1 - head) :]}"
+    return shown
+
+
+def content_hash(path: Path, chunk_size: int = 1 << 20, *, follow_symlinks: bool = True) -> str:
+    """SHA-256 of the file's bytes, hex. With ``follow_symlinks=False`` a symbolic link (even one
+    swapped in after the file was listed) or anything but a regular file raises ``OSError``."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    flags = os.O_RDONLY | (0 if follow_symlinks else os.O_NOFOLLOW | os.O_NONBLOCK)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{display_name(path.name)}: not a regular file")
         while chunk := fh.read(chunk_size):
             digest.update(chunk)
     return digest.hexdigest()
@@ -103,7 +128,8 @@ def manifest_for(
     return DropManifest(
         partition_key=partition_key_for(path.name, sha, day),
         file_name=path.name,
-        landing_path=str(path.resolve()),
+        # The folder resolved, not the file: a (permitted) link keeps its own name and place.
+        landing_path=str(path.parent.resolve() / path.name),
         sha256=sha,
         size_bytes=path.stat().st_size,
         drop_date=day.isoformat(),

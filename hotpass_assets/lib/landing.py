@@ -3,6 +3,11 @@
 Rules:
 
 * Office lock files (``~$…``), hidden and temporary/partial files are ignored.
+* The folder is a boundary (:func:`list_workbooks`): a symbolic link, a device, a FIFO or a socket
+  with a workbook name is *refused* with a reason, never read (``follow_symlinks`` accepts links
+  to regular files: ``HOTPASS_LANDING_FOLLOW_SYMLINKS=1``); sub-folders are only entered when
+  ``recursive``, and never through a link. Names are shown through
+  :func:`~hotpass_assets.lib.drops.display_name` and never used to build a path.
 * A file is *settled* when its size and modification time are unchanged since the previous scan,
   or when it was last modified at least ``settle_seconds`` ago. Unsettled files wait.
 * The content hash decides identity: content already registered (under any name) is not a new
@@ -16,6 +21,7 @@ the drop register avoids hashing unchanged files again.
 
 import json
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +31,7 @@ from hotpass_assets.lib.drops import (
     DropRegister,
     atomic_write_bytes,
     content_hash,
+    display_name,
     is_candidate_file,
     manifest_for,
 )
@@ -40,12 +47,93 @@ class ScanResult:
     deferred: int = 0  # settled new files left for the next scan (batch limit)
     ignored: int = 0
     unreadable: list[str] = field(default_factory=list)  # file names we could not read
+    refused: list["Refusal"] = field(default_factory=list)
     skip_reason: str | None = None
 
 
-def _list_files(landing: Path, recursive: bool) -> list[Path]:
-    pattern = "**/*" if recursive else "*"
-    return sorted(p for p in landing.glob(pattern) if p.is_file())
+@dataclass(frozen=True)
+class Refusal:
+    """A file in the landing folder that is not taken, and why (``name`` is display-safe)."""
+
+    name: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.reason}"
+
+
+@dataclass
+class Listing:
+    files: list[Path] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    ignored: int = 0
+
+
+_LINK_HINT = "set HOTPASS_LANDING_FOLLOW_SYMLINKS=1 to follow links"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def list_workbooks(
+    folder: Path, *, recursive: bool = False, follow_symlinks: bool = False
+) -> Listing:
+    """The workbook files of ``folder`` (sorted), the entries refused and why, and how many
+    other entries were ignored (non-workbook names, lock, hidden and partial files)."""
+    out = Listing()
+    stack = [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = sorted(os.scandir(current), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            rel = display_name(str(path.relative_to(folder)))
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                if recursive:
+                    stack.append(path)
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                if recursive and entry.is_dir(follow_symlinks=True):
+                    out.refused.append(Refusal(rel, "link to a folder (not entered)"))
+                    continue
+                if not is_candidate_file(path):
+                    out.ignored += 1
+                    continue
+                if not follow_symlinks:
+                    out.refused.append(Refusal(rel, f"symbolic link, not read ({_LINK_HINT})"))
+                    continue
+                try:
+                    target = os.stat(path)
+                except OSError:
+                    out.refused.append(Refusal(rel, "broken symbolic link"))
+                    continue
+                if not stat.S_ISREG(target.st_mode):
+                    out.refused.append(Refusal(rel, f"link to {_kind(target.st_mode)}"))
+                    continue
+                out.files.append(path)
+                continue
+            if not is_candidate_file(path):
+                out.ignored += 1
+            elif not stat.S_ISREG(st.st_mode):
+                out.refused.append(Refusal(rel, f"{_kind(st.st_mode)}, not read"))
+            else:
+                out.files.append(path)
+    out.files.sort()
+    return out
 
 
 def scan_landing(
@@ -57,6 +145,7 @@ def scan_landing(
     batch_size: int = 25,
     settle_seconds: float = 5.0,
     now: float | None = None,
+    follow_symlinks: bool = False,
 ) -> ScanResult:
     result = ScanResult()
     if not landing.exists():
@@ -75,10 +164,9 @@ def scan_landing(
     known_hashes = {m.sha256 for m in register.all()}
     batch_hashes: set[str] = set()
     seen_changed = False
-    for path in _list_files(landing, recursive):
-        if not is_candidate_file(path):
-            result.ignored += 1
-            continue
+    listing = list_workbooks(landing, recursive=recursive, follow_symlinks=follow_symlinks)
+    result.ignored, result.refused = listing.ignored, listing.refused
+    for path in listing.files:
         try:
             st = path.stat()
         except OSError:
@@ -97,9 +185,9 @@ def scan_landing(
             result.deferred += 1
             continue
         try:
-            sha = content_hash(path)
+            sha = content_hash(path, follow_symlinks=follow_symlinks)
         except OSError:
-            result.unreadable.append(path.name)
+            result.unreadable.append(display_name(path.name))
             continue
         seen[rel] = [*stat, sha]
         seen_changed = True
@@ -110,15 +198,17 @@ def scan_landing(
         result.new_drops.append(manifest_for(path, sha256=sha))
     if seen_changed:
         register.drops_dir.mkdir(parents=True, exist_ok=True)
-        live = {str(p.relative_to(landing)) for p in _list_files(landing, recursive)}
+        live = {str(p.relative_to(landing)) for p in listing.files}
         seen = {k: v for k, v in seen.items() if k in live}
         atomic_write_bytes(seen_path, json.dumps(seen, sort_keys=True).encode())
     return result
 
 
-def register_file(path: Path, register: DropRegister) -> tuple[DropManifest, bool]:
+def register_file(
+    path: Path, register: DropRegister, *, follow_symlinks: bool = True
+) -> tuple[DropManifest, bool]:
     """Register one workbook outside the sensor (CLI); returns (manifest, newly registered)."""
-    sha = content_hash(path)
+    sha = content_hash(path, follow_symlinks=follow_symlinks)
     existing = register.by_hash(sha)
     if existing is not None:
         return existing, False

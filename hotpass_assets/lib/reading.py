@@ -75,6 +75,9 @@ class WorkbookReadError(Exception):
         where = repr(self.name) if self.name == stored else f"{self.name!r} (stored as {stored!r})"
         super().__init__(f"cannot read workbook {where}: {reason}")
 
+    def __reduce__(self):  # pickles (a reading process sends it to its parent)
+        return (type(self), (self.file, self.reason, self.name))
+
 
 # --- cell text ---------------------------------------------------------------------------------
 
@@ -268,6 +271,9 @@ class SheetTable:
     positions: dict[str, int] = field(default_factory=dict)
     #: Which calamine front end read the cells: ``fastexcel`` or ``python-calamine``.
     reader: str | None = None
+    #: Header of a column whose header cell is blank inside a merged header cell → header of
+    #: the merged cell's first column (``Phone_2`` → ``Phone``).
+    merged_into: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_read(self) -> int:
@@ -413,6 +419,38 @@ def _xlsx_dimension(book: zipfile.ZipFile, part: str) -> tuple[int, int, int, in
     return int(r0) - 1, _column_index(c0.decode()), int(r1) - 1, _column_index(c1.decode())
 
 
+_MERGE_CELL = re.compile(
+    rb"<(?:\w+:)?mergeCell\s+ref=\"([A-Za-z]{1,3})([0-9]+):([A-Za-z]{1,3})([0-9]+)\""
+)
+#: At most this many merged ranges are read per sheet (header filling needs a few).
+_MAX_MERGES = 10_000
+
+
+def _xlsx_merges(path: Path, sheet: str) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of an ``.xlsx`` sheet from its ``<mergeCells>`` (after ``<sheetData>``)."""
+    ranges: list[tuple[int, int, int, int]] = []
+    with zipfile.ZipFile(path) as book:
+        part = _xlsx_sheet_parts(book)[sheet]
+        tail = b""
+        with book.open(part) as fh:
+            while chunk := fh.read(1 << 20):
+                data = tail + chunk
+                for m in _MERGE_CELL.finditer(data):
+                    c0, r0, c1, r1 = m.groups()
+                    ranges.append(
+                        (
+                            int(r0) - 1,
+                            _column_index(c0.decode()),
+                            int(r1) - 1,
+                            _column_index(c1.decode()),
+                        )
+                    )
+                    if len(ranges) >= _MAX_MERGES:
+                        return ranges
+                tail = data[-64:]
+    return sorted(set(ranges))
+
+
 class Workbook:
     """An open workbook: sheet names and text reads of sheets. Use :func:`open_workbook`.
 
@@ -434,6 +472,9 @@ class Workbook:
             _check_file(self.path)
         except WorkbookReadError as exc:
             raise WorkbookReadError(self.path, exc.reason, self.name) from None
+        from hotpass_assets.lib.isolation import check_limits
+
+        check_limits(self.path, self.name)  # before calamine sees a cell (lib/limits.py)
         reader = (reader or os.environ.get(READER_ENV, "fast")).strip().lower()
         if reader not in ("fast", "calamine"):
             raise ValueError(f"{READER_ENV} must be 'fast' or 'calamine', not {reader!r}")
@@ -580,6 +621,7 @@ class Workbook:
         hints: Iterable[str] = (),
         id_columns: Iterable[str] = (),
         verify_formulas: bool = True,
+        expected: Iterable[str] = (),
     ) -> SheetTable:
         """Read ``sheet`` as text.
 
@@ -587,7 +629,13 @@ class Workbook:
         :func:`detect_header_row`, ``hints`` are known header names), or ``None`` for a sheet
         without header (columns are named ``column_<n>``). ``id_columns``: headers whose values
         alone do not make a row a record, in addition to headers that look like ids (``ID``,
-        ``C_ID``, ``Row``, ...).
+        ``C_ID``, ``Row``, ...). ``expected``: header names the caller needs; when the fixed
+        ``header_row`` lacks one of them, the first of the leading :data:`HEADER_SCAN_ROWS`
+        rows that holds them all is the header (a title block above it; method ``detected``).
+
+        A blank header cell inside a merged header cell (``F1:G1``) takes the merged cell's
+        label, so ``Phone`` merged over two columns gives ``Phone`` and ``Phone_2``
+        (:attr:`SheetTable.merged_into`).
         """
         grid = self._grid(sheet)
         width = len(grid.columns)
@@ -595,6 +643,11 @@ class Workbook:
             return _empty_table(sheet)
         hints = list(hints)
         method = "fixed"
+        fixed = header_row if isinstance(header_row, int) else None
+        if fixed is not None and expected:
+            found = self._expected_header_row(sheet, grid, fixed, expected)
+            if found != fixed:
+                header_row, method = found, "detected"
         if header_row == "auto":
             idx = detect_header_row(grid.rows(HEADER_SCAN_ROWS), hints)
             header_idx = 0 if idx is None else idx
@@ -611,6 +664,9 @@ class Workbook:
         raw_headers = (
             [None] * width if header_idx < 0 else [col[header_idx] for col in grid.columns]
         )
+        merged_from: dict[int, int] = {}
+        if header_idx >= 0 and None in raw_headers:
+            raw_headers, merged_from = self._fill_merged(sheet, header_idx, raw_headers)
         first_row = header_idx + 2
         headers_all = make_headers(raw_headers)
         columns: dict[str, list[str | None]] = {}
@@ -649,10 +705,80 @@ class Workbook:
             dropped_blank_columns=dropped,
             positions=positions,
             reader=self.readers.get(sheet),
+            merged_into={
+                headers_all[c]: headers_all[src]
+                for c, src in merged_from.items()
+                if headers_all[c] in positions
+            },
         )
         if verify_formulas and formula_mask.any():
             table.formula_rows_verified = self._verify_formulas(table, id_headers)
         return table
+
+    def find_header_row(self, sheet: str, fixed: int, expected: Iterable[str]) -> int:
+        """1-based header row of ``sheet`` for a caller that expects the headers ``expected``
+        in row ``fixed`` (see ``expected`` in :meth:`read_sheet`)."""
+        grid = self._grid(sheet)
+        if not grid.columns or grid.height == 0:
+            return fixed
+        return self._expected_header_row(sheet, grid, fixed, expected)
+
+    def _expected_header_row(
+        self, sheet: str, grid: _Grid, fixed: int, expected: Iterable[str]
+    ) -> int:
+        """``fixed`` when its row holds every ``expected`` header, else the first leading row
+        that does (merged header cells filled), else ``fixed``."""
+        want = {header_key(e) for e in expected} - {""}
+
+        def holds(idx: int) -> bool:
+            cells = [col[idx] for col in grid.columns]
+            if None in cells:
+                cells = self._fill_merged(sheet, idx, cells)[0]
+            return want <= {header_key(c) for c in make_headers(cells)}
+
+        if not want or (1 <= fixed <= grid.height and holds(fixed - 1)):
+            return fixed
+        for idx in range(min(HEADER_SCAN_ROWS, grid.height)):
+            if idx != fixed - 1 and holds(idx):
+                return idx + 1
+        return fixed
+
+    def _merged_ranges(self, sheet: str) -> list[tuple[int, int, int, int]]:
+        """0-based (first row, first column, last row, last column) of the sheet's merged
+        cells; cached. ``.xlsx``/``.xlsm``: read from the sheet XML's ``<mergeCell>``
+        elements (streamed); other formats: python-calamine."""
+        cache = self.__dict__.setdefault("_merges", {})
+        if sheet in cache:
+            return cache[sheet]
+        ranges: list[tuple[int, int, int, int]] = []
+        try:
+            if self.path.suffix.lower() in {".xlsx", ".xlsm"}:
+                ranges = _xlsx_merges(self.path, sheet)
+            else:
+                self._open_calamine()
+                raw = self._book.get_sheet_by_name(sheet).merged_cell_ranges or []
+                ranges = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in raw]
+        except Exception:  # merges are a refinement: without them blank headers stay blank
+            ranges = []
+        cache[sheet] = ranges
+        return ranges
+
+    def _fill_merged(
+        self, sheet: str, idx: int, cells: list[str | None]
+    ) -> tuple[list[str | None], dict[int, int]]:
+        """``cells`` of 0-based row ``idx`` with blank cells inside a merged range given the
+        range's first cell's text; also returns column → column it was filled from."""
+        out, filled = list(cells), {}
+        for r0, c0, r1, c1 in self._merged_ranges(sheet):
+            if not r0 <= idx <= r1 or c1 <= c0 or c0 >= len(out):
+                continue
+            label = out[c0] if r0 == idx else None
+            if label is None:
+                continue
+            for c in range(c0 + 1, min(c1, len(out) - 1) + 1):
+                if out[c] is None:
+                    out[c], filled[c] = label, c0
+        return out, filled
 
     def _verify_formulas(self, table: SheetTable, id_headers: list[str]) -> int | None:
         """Count formula rows whose id cells openpyxl confirms as formulas (None: cannot tell)."""
@@ -754,10 +880,12 @@ def read_sheet(path: str | Path, sheet: str, **kwargs) -> SheetTable:
         return book.read_sheet(found, **kwargs)
 
 
-def sheet_inventory(path: str | Path) -> list[dict]:
-    """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``."""
+def sheet_inventory(path: str | Path, name: str | None = None) -> list[dict]:
+    """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``.
+
+    ``name``: the file name the workbook is known by (see :class:`Workbook`)."""
     out = []
-    with open_workbook(path) as book:
+    with open_workbook(path, name) as book:
         for name in book.sheet_names:
             grid = book._grid(name)
             out.append(

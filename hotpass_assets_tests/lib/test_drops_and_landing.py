@@ -12,13 +12,14 @@ from hotpass_assets.lib.drops import (
     Archive,
     DropRegister,
     content_hash,
+    display_name,
     is_candidate_file,
     manifest_for,
     parse_partition_key,
     partition_key_for,
     slugify,
 )
-from hotpass_assets.lib.landing import SEEN_INDEX, register_file, scan_landing
+from hotpass_assets.lib.landing import SEEN_INDEX, list_workbooks, register_file, scan_landing
 
 OLD = time.time() - 3600
 
@@ -68,6 +69,9 @@ def test_malformed_key_names_itself():
         ("Book.XLSM", True),
         ("~$book.xlsx", False),
         (".hidden.xlsx", False),
+        ("._book.xlsx", False),
+        ("..book.xlsx", True),
+        ("...xlsx", True),
         ("book.xlsx.part", False),
         ("book.tmp", False),
         ("notes.txt", False),
@@ -174,3 +178,83 @@ class TestScan:
 def test_manifest_date_comes_from_file_mtime(tmp_path):
     path = _drop(tmp_path, "a.xlsx", b"x", mtime=1_700_000_000)
     assert manifest_for(path).drop_date == "2023-11-14"
+
+
+class TestBoundary:
+    """The landing folder is a boundary: only regular files in it are read."""
+
+    def test_symlinks_devices_and_fifos_are_refused_with_a_reason(self, tmp_path):
+        landing, reg = tmp_path / "landing", DropRegister(tmp_path / "drops")
+        _drop(landing, "good.xlsx", b"good")
+        outside = _drop(tmp_path / "elsewhere", "outside.xlsx", b"outside")
+        os.symlink("/etc/passwd", landing / "passwd.xlsx")
+        os.symlink(outside, landing / "linked.xlsx")
+        os.symlink(tmp_path / "missing.xlsx", landing / "broken.xlsx")
+        os.mkfifo(landing / "pipe.xlsx")
+        os.symlink("/dev/zero", landing / "zero.xlsx")
+        os.symlink("/etc/passwd", landing / "notes.txt")  # not a workbook name: ignored
+        scan = scan_landing(landing, reg)
+        assert [m.file_name for m in scan.new_drops] == ["good.xlsx"]
+        reasons = {r.name: r.reason for r in scan.refused}
+        assert set(reasons) == {
+            "passwd.xlsx",
+            "linked.xlsx",
+            "broken.xlsx",
+            "pipe.xlsx",
+            "zero.xlsx",
+        }
+        assert "symbolic link" in reasons["passwd.xlsx"]
+        assert "HOTPASS_LANDING_FOLLOW_SYMLINKS" in reasons["linked.xlsx"]
+        assert "FIFO" in reasons["pipe.xlsx"]
+        assert scan.ignored == 1
+
+    def test_following_symlinks_is_opt_in_and_takes_regular_files_only(self, tmp_path):
+        landing, reg = tmp_path / "landing", DropRegister(tmp_path / "drops")
+        outside = _drop(tmp_path / "elsewhere", "outside.xlsx", b"outside")
+        os.symlink(outside, landing.mkdir() or landing / "linked.xlsx")
+        os.symlink("/dev/zero", landing / "zero.xlsx")
+        scan = scan_landing(landing, reg, follow_symlinks=True)
+        assert [m.file_name for m in scan.new_drops] == ["linked.xlsx"]
+        assert scan.new_drops[0].sha256 == content_hash(outside)
+        assert [(r.name, r.reason) for r in scan.refused] == [("zero.xlsx", "link to a device")]
+
+    def test_links_to_folders_are_not_entered(self, tmp_path):
+        landing = tmp_path / "landing"
+        _drop(tmp_path / "elsewhere", "outside.xlsx", b"outside")
+        _drop(landing / "sub", "inside.xlsx", b"inside")
+        os.symlink(tmp_path / "elsewhere", landing / "escape")
+        listing = list_workbooks(landing, recursive=True, follow_symlinks=True)
+        assert [p.name for p in listing.files] == ["inside.xlsx"]
+        assert [r.name for r in listing.refused] == ["escape"]
+
+    def test_hashing_without_following_refuses_a_swapped_in_link(self, tmp_path):
+        real = _drop(tmp_path, "a.xlsx", b"x")
+        link = tmp_path / "b.xlsx"
+        os.symlink(real, link)
+        assert content_hash(link) == content_hash(real)
+        with pytest.raises(OSError):
+            content_hash(link, follow_symlinks=False)
+
+    def test_names_are_shown_escaped_and_dotdot_names_are_read(self, tmp_path):
+        landing, reg = tmp_path / "landing", DropRegister(tmp_path / "drops")
+        _drop(landing, "..odd.xlsx", b"one")
+        _drop(landing, "\x1b[31mred\x1b[0m.xlsx", b"two")
+        _drop(landing, "line\n  drop fake (x.xlsx): ok.xlsx", b"three")
+        scan = scan_landing(landing, reg)
+        names = sorted(m.file_name for m in scan.new_drops)
+        assert names == sorted(
+            ["..odd.xlsx", "\x1b[31mred\x1b[0m.xlsx", "line\n  drop fake (x.xlsx): ok.xlsx"]
+        )
+        for m in scan.new_drops:
+            parse_partition_key(m.partition_key)  # keys stay slugs whatever the name
+            shown = display_name(m.file_name)
+            assert shown.isprintable() and "\n" not in shown and "\x1b" not in shown
+        assert display_name("\x1b[31mred.xlsx") == "\\x1b[31mred.xlsx"
+        assert display_name("a\u202eb.xlsx") == "a\\u202eb.xlsx"
+        assert len(display_name("x" * 500)) == 120
+
+
+@given(st.text(max_size=300))
+def test_display_name_is_always_one_printable_line(name):
+    shown = display_name(name)
+    assert shown.isprintable() and len(shown) <= 120

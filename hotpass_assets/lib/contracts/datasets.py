@@ -46,7 +46,8 @@ class ContractContext:
     #: ``partition_stats`` of the previous partition of the same dataset; None on the first.
     previous: dict | None = None
     #: Dataset-specific inputs: capture's ``sheets``, ``structural_errors``, ``workbook_kind``,
-    #: ``profile_name``; the raw ``inventory``, ``path``, ``read_error``; ``gx_docs_dir``;
+    #: ``profile_name``; the raw ``inventory``, ``path``, ``read_error``, ``source_report``
+    #: (optional: the source-sheet report when the caller read it already); ``gx_docs_dir``;
     #: ``thresholds`` (overrides of :class:`Thresholds`); ``entity_ids`` (lead scores);
     #: ``requested_size``, ``csv_path``, ``xlsx_path`` (call list).
     extra: dict = field(default_factory=dict)
@@ -551,6 +552,9 @@ def _workbook_readable(spec, frames, ctx, state) -> CheckOutcome:
 
 def _source_report(ctx: ContractContext, state: dict):
     if "source_report" in state:
+        return state["source_report"]
+    if "source_report" in ctx.extra:  # computed by the caller (in the isolated reading process)
+        state["source_report"] = ctx.extra["source_report"] if state.get("readable", True) else None
         return state["source_report"]
     from hotpass_assets.lib.contracts.sources import check_workbook
     from hotpass_assets.lib.reading import WorkbookReadError

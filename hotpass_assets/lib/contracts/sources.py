@@ -152,16 +152,17 @@ def check_sheet(book, contract: SheetContract, source_file: str, report: SourceR
         )
         (report.drift if contract.optional else report.breaches).append(finding)
         return
+    roles = column_roles(contract.model)
     table = book.read_sheet(
         found,
         header_row=contract.header_row,
         id_columns=contract.id_columns,
         verify_formulas=False,
+        expected=[h for h, role in roles.items() if role["required"]],
     )
     book.forget(found)
     report.sheets_checked.append(found)
     where = f"file {source_file!r}, sheet {found!r}"
-    roles = column_roles(contract.model)
     frame = table.frame()
     frame = _rename_to_contract(frame, list(roles))
     data = frame[table.data_mask] if len(frame) else frame

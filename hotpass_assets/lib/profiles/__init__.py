@@ -652,6 +652,7 @@ def recognise_kind(
             continue
         spec = kind.sheet(sheet)
         hrow = spec.header_row if spec and isinstance(spec.header_row, int) else 1
+        hrow = book.find_header_row(found, hrow, required)  # below a title block too
         headers = _header_cells(book, found, hrow)
         missing = [h for h in required if resolve_column(h, headers) is None]
         if missing:
