@@ -141,36 +141,44 @@ def automation_page() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _cli_commands(parser, prefix: list[str]):
-    """(argv prefix, parser) for the parser and every sub-command, depth first."""
-    import argparse
+def _cli_commands(command, prefix: list[str]):
+    """(argv, Click command) for the command and every sub-command, depth first."""
+    import click
 
-    yield prefix, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, sub in action.choices.items():
-                yield from _cli_commands(sub, [*prefix, name])
+    yield prefix, command
+    if isinstance(command, click.Group):
+        for name in sorted(command.commands):
+            yield from _cli_commands(command.commands[name], [*prefix, name])
+
+
+def _help_text(argv: list[str]) -> str:
+    """What ``argv --help`` prints (``hotpass dedupe`` hands its arguments to its own parser)."""
+    from hotpass_assets.cli import main
+
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        try:
+            main([*argv[1:], "--help"])
+        except SystemExit:  # argparse's --help
+            pass
+    return buffer.getvalue().rstrip()
 
 
 def cli_page() -> str:
-    """Every command's help text. The CLI is argparse today; a Click or Typer CLI exposes the
-    same through ``--help`` and replaces ``_cli_commands``."""
-    from hotpass_assets.cli import build_parser
+    """Every command's ``--help``, generated from the Click command tree."""
+    from hotpass_assets.cli import cli
 
     os.environ["COLUMNS"] = "100"  # help text wraps the same on every machine
+    os.environ["NO_COLOR"] = "1"
     lines = ["# Command line", "", GENERATED_NOTE]
     lines += [
         "One entry point, `hotpass`. Exit codes: 0 success, 1 an error (the message says what "
         "and where), 2 a blocking contract check failed (the message names the check, file and "
-        "sheet).",
+        "sheet) or the command line was invalid. Conventions: [the command line](../cli.md).",
         "",
     ]
-    for argv, parser in _cli_commands(build_parser(), ["hotpass"]):
-        parser.prog = " ".join(argv)
-        buffer = io.StringIO()
-        with redirect_stdout(buffer):
-            parser.print_help()
-        lines += [f"## `{' '.join(argv)}`", "", "```text", buffer.getvalue().rstrip(), "```", ""]
+    for argv, _command in _cli_commands(cli, ["hotpass"]):
+        lines += [f"## `{' '.join(argv)}`", "", "```text", _help_text(argv), "```", ""]
     return "\n".join(lines)
 
 
