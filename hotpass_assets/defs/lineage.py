@@ -74,7 +74,11 @@ def static_lineage_metadata(asset: str) -> dict:
 @dg.sensor(
     name="openlineage_emitter",
     minimum_interval_seconds=sensor_interval(60),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # Running by default only where OpenLineage is configured (read when the code loads, like
+    # every setting); elsewhere it can still be started from the Automation page.
+    default_status=dg.DefaultSensorStatus.RUNNING
+    if lineage.lineage_configured()
+    else dg.DefaultSensorStatus.STOPPED,
     description="Emits OpenLineage events (run, asset and check runs with schema, column lineage "
     "and assertions) for every finished run, to the transport the standard OpenLineage "
     "configuration names (OPENLINEAGE_URL, openlineage.yml). Without one it emits nothing.",

@@ -239,7 +239,10 @@ def record_runs(
 @dg.sensor(
     name="otel_run_telemetry",
     minimum_interval_seconds=sensor_interval(60),
-    default_status=dg.DefaultSensorStatus.RUNNING,
+    # Running by default only where an OTLP endpoint is configured (read when the code loads).
+    default_status=dg.DefaultSensorStatus.RUNNING
+    if telemetry.TelemetryConfig.from_env().exporting
+    else dg.DefaultSensorStatus.STOPPED,
     description="Exports an OpenTelemetry trace (run, step and check spans) and the pipeline "
     "metrics of every finished run to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT. "
     "Without one it records nothing.",

@@ -1,6 +1,7 @@
 """OpenLineage events of real runs on the demo data, through the file and the HTTP transport."""
 
 import json
+import os
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,6 +165,9 @@ def test_http_transport_into_a_local_receiver_without_duplicated_runs(
     home, instance, demo_dir, monkeypatch
 ):
     keys = _drop_and_snapshot(instance, home, demo_dir)
+    # The openlineage client copies OPENLINEAGE_URL into OPENLINEAGE__TRANSPORT__* variables of
+    # the process; those are removed again when the test ends.
+    before = {k for k in os.environ if k.startswith("OPENLINEAGE__")}
     _Receiver.events = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -192,6 +196,8 @@ def test_http_transport_into_a_local_receiver_without_duplicated_runs(
     finally:
         server.shutdown()
         server.server_close()
+        for name in {k for k in os.environ if k.startswith("OPENLINEAGE__")} - before:
+            del os.environ[name]
     runs = {(e["job"]["name"], e["run"]["runId"]) for e in first}
     run_ids = {r for _, r in runs}
     assert len(run_ids) == len(runs), "one job per run id"
