@@ -68,7 +68,9 @@ def _last_update(instance: dg.DagsterInstance, asset: str) -> tuple[float | None
 
 @dg.sensor(
     name="hotpass_freshness_alerts",
-    minimum_interval_seconds=sensor_interval(300),
+    # Freshness is measured in hours: never more often than once a minute, whatever
+    # HOTPASS_SENSOR_INTERVAL_SECONDS asks of the other sensors.
+    minimum_interval_seconds=max(60, sensor_interval(300)),
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Alerts (JSON lines and webhook, like run failures) when the call list has not "
     "been updated within its freshness policy: WARN after HOTPASS_FRESHNESS_SNAPSHOT_WARN_HOURS, "
