@@ -28,28 +28,22 @@ def _settings(args: argparse.Namespace):
 
 
 def _log_level(args: argparse.Namespace) -> str:
-    return "DEBUG" if getattr(args, "verbose", False) else "WARNING"
+    # Without --verbose Dagster's run log (step failures with stack traces) stays in the
+    # instance; the report names each drop's reason in one line instead.
+    return "DEBUG" if getattr(args, "verbose", False) else "CRITICAL"
 
 
-def _print_report(report) -> None:
-    for drop in report.drops:
-        status = "ok" if drop.success else ("BLOCKED" if drop.blocked_checks else "FAILED")
-        print(f"  drop {drop.partition_key} ({drop.file_name}): {status}")
-        if not drop.success:
-            for b in drop.blocked_checks:
-                print(f"    check {b['asset']}.{b['check']} failed: {b['explanation']}")
-            if drop.error:
-                for line in drop.error.splitlines():
-                    print(f"    {line}")
-    status = "ok" if report.snapshot_success else "FAILED"
-    print(f"  snapshot {report.snapshot_date}: {status}")
-    for b in report.snapshot_blocked:
-        print(f"    check {b['asset']}.{b['check']} failed: {b['explanation']}")
-    if report.snapshot_error and not report.snapshot_success:
-        print(f"    {report.snapshot_error}")
+def _print_report(report, verbose: bool = False) -> None:
+    from hotpass_assets.lib.messages import format_report
+
+    print("\n".join(format_report(report, verbose=verbose)))
 
 
 def _exit_code(report) -> int:
+    if report.interrupted:  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+        import signal
+
+        return 128 + signal.Signals[report.interrupted].value
     if report.blocked:
         return EXIT_CONTRACT
     return EXIT_ERROR if report.failed else EXIT_OK
@@ -77,7 +71,7 @@ def cmd_refine(args: argparse.Namespace) -> int:
     report = run_pipeline(
         files, settings=settings, include_scoring=args.score, log_level=_log_level(args)
     )
-    _print_report(report)
+    _print_report(report, args.verbose)
     refined = settings.refined_path("organisations", report.snapshot_date)
     if report.snapshot_success and refined.exists():
         frame = read_table(refined)
@@ -102,7 +96,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     report = run_pipeline(
         files, settings=settings, include_scoring=True, log_level=_log_level(args)
     )
-    _print_report(report)
+    _print_report(report, args.verbose)
     snap = report.snapshot_date
     print()
     print(f"refined organisations: {settings.refined_path('organisations', snap)}")
@@ -183,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         # progress bars) are for developers.
         warnings.simplefilter("ignore")
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
         logging.getLogger("mlflow").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

@@ -23,7 +23,7 @@ from hotpass_assets.lib.records import (
     CAPTURE_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
-from hotpass_assets.lib.warehouse import write_tables
+from hotpass_assets.lib.warehouse import publish_together, write_tables
 from hotpass_assets.settings import Settings
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
@@ -211,15 +211,13 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         )
         yield from results
         raise_if_blocked(outcomes, f"drop {key} ({file_name})")
-    digests = dict(
-        zip(
-            frames,
-            write_tables(
-                (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
-                for table, frame in frames.items()
-            ),
-            strict=True,
-        )
+    # One publication: organisations, contacts and rejects appear together or not at all.
+    digests = publish_together(
+        {
+            table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+            for table, frame in frames.items()
+        },
+        settings.capture_manifest_path(key),
     )
     yield dg.MaterializeResult(
         metadata=_capture_metadata(

@@ -15,7 +15,7 @@ from hotpass_assets.defs.common import (
     raise_if_blocked,
     table_schema,
 )
-from hotpass_assets.defs.drops import contact_capture
+from hotpass_assets.defs.drops import CAPTURE_TABLES, contact_capture
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib import contracts
@@ -103,11 +103,12 @@ SPECS = [
 
 
 def _published_drops(settings: Settings) -> tuple[list[dict], list[str]]:
-    """Registered drops with a published capture, and those without one (blocked or not run)."""
+    """Registered drops with a published capture, and those without one (blocked, not run, or
+    cut short: a drop counts only when all its capture tables were published together)."""
     usable, missing = [], []
     for manifest in DropRegister(settings.drops_dir).all():
         key = manifest.partition_key
-        if settings.capture_path("organisations", key).exists():
+        if settings.capture_published(key, tuple(CAPTURE_TABLES)):
             usable.append({"partition_key": key, "drop_date": manifest.drop_date})
         else:
             missing.append(key)

@@ -1,0 +1,222 @@
+"""Stopping the CLI's runs on SIGINT/SIGTERM, and failing runs whose process died.
+
+The ``hotpass`` command runs jobs in-process on the Dagster instance (``execute_in_process``).
+Left to Dagster, a Ctrl-C inside a step becomes ``DagsterExecutionInterruptedError``, which a
+step with a retry policy turns into a retry (Dagster "respects retry policy when interrupts
+occur"), and the command then went on to the next drop and the snapshot. Hotpass runs each job on
+a worker thread instead (Dagster installs its own signal handlers only on the main thread), keeps
+SIGINT and SIGTERM on the main thread and, on the first signal:
+
+1. marks the running run CANCELING (so the run's own interrupt handling, when it gets there,
+   ends it as canceled);
+2. raises :class:`RunInterrupted` in the worker thread: a ``dagster.Failure`` with
+   ``allow_retries=False``, so the step fails at once and is not retried, and the steps after
+   it are skipped;
+3. once the worker has ended, marks the run CANCELED (whatever state the interrupted run reached)
+   and stops: no further drop, no snapshot.
+
+A second signal exits at once (exit 128 + signal), marking the run canceled first.
+
+Runs whose process died (``kill -9``, an abort, the out-of-memory killer) stay STARTED in the
+instance for good: local run monitoring cannot tell (the default run launcher has no worker
+health check), and an orphaned ``hotpass/job=snapshot`` run holds the snapshot queue's only slot.
+Every run the CLI starts carries its host, pid and the pid's start time as tags;
+:func:`fail_dead_runs` (called when the CLI starts, and by the ``dead_run_sweeper`` sensor) marks
+runs of this host whose process is gone FAILURE (CANCELED when they were canceling).
+"""
+
+import ctypes
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import dagster as dg
+from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+
+T = TypeVar("T")
+
+HOST_TAG = "hotpass/host"
+PID_TAG = "hotpass/pid"
+PID_START_TAG = "hotpass/pid_start"
+SESSION_TAG = "hotpass/session"
+UNFINISHED = [
+    DagsterRunStatus.NOT_STARTED,
+    DagsterRunStatus.STARTING,
+    DagsterRunStatus.STARTED,
+    DagsterRunStatus.CANCELING,
+]
+#: Seconds between repeated interrupts of a worker that swallowed one (a broad ``except``).
+_REPEAT_EVERY = 5.0
+
+
+class RunInterrupted(dg.Failure):
+    """Raised inside a step when the command is stopped: fails the step, never retried."""
+
+    def __init__(self, *_args) -> None:
+        super().__init__(
+            description="stopped by a signal: the run was canceled", allow_retries=False
+        )
+
+
+def _process_start(pid: int) -> str | None:
+    """Start time of ``pid`` in clock ticks since boot (``/proc``), to tell a reused pid apart."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after its last ")"
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def process_tags() -> dict[str, str]:
+    """Tags naming this process: host, pid and the pid's start time (when known)."""
+    tags = {HOST_TAG: socket.gethostname(), PID_TAG: str(os.getpid())}
+    start = _process_start(os.getpid())
+    if start is not None:
+        tags[PID_START_TAG] = start
+    return tags
+
+
+def process_alive(pid: int, start: str | None) -> bool:
+    """Whether the process ``pid`` (started at ``start``, when given) still runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    if start is None:
+        return True
+    now = _process_start(pid)
+    return now is None or now == start
+
+
+def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark unfinished runs of this host whose process is gone failed (or canceled when they were
+    canceling); returns their run ids. Runs without our process tags are left alone."""
+    host = socket.gethostname()
+    ended: list[str] = []
+    for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED, tags={HOST_TAG: host})):
+        try:
+            pid = int(run.tags[PID_TAG])
+        except (KeyError, ValueError):
+            continue
+        if process_alive(pid, run.tags.get(PID_START_TAG)):
+            continue
+        message = (
+            f"the process that ran this run (pid {pid} on {host}) ended without finishing it "
+            "(killed or crashed); marked by Hotpass so the run no longer holds a queue slot"
+        )
+        if run.status == DagsterRunStatus.CANCELING:
+            instance.report_run_canceled(run, message=message)
+        else:
+            instance.report_run_failed(run, message=message)
+        ended.append(run.run_id)
+    return ended
+
+
+def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None:
+    ident = thread.ident
+    if ident is not None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(exc))
+
+
+@dataclass
+class RunGuard:
+    """Runs the CLI's jobs so that SIGINT/SIGTERM cancel them (see the module docstring)."""
+
+    instance: dg.DagsterInstance
+    session: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    signal_number: int | None = None
+    canceled_runs: list[str] = field(default_factory=list)
+
+    @property
+    def interrupted(self) -> bool:
+        return self.signal_number is not None
+
+    @property
+    def signal_name(self) -> str | None:
+        return signal.Signals(self.signal_number).name if self.signal_number else None
+
+    def tags(self) -> dict[str, str]:
+        return {**process_tags(), SESSION_TAG: self.session}
+
+    def _active_runs(self) -> list[dg.DagsterRun]:
+        return list(
+            self.instance.get_runs(
+                filters=RunsFilter(statuses=UNFINISHED, tags={SESSION_TAG: self.session})
+            )
+        )
+
+    def _cancel_active(self, final: bool) -> None:
+        for run in self._active_runs():
+            if run.run_id not in self.canceled_runs:
+                self.canceled_runs.append(run.run_id)
+            message = f"Hotpass was stopped by {self.signal_name}"
+            if final:
+                self.instance.report_run_canceled(run, message=message)
+            elif run.status != DagsterRunStatus.CANCELING:
+                self.instance.report_run_canceling(run, message=message)
+
+    def _finish_cancel(self) -> None:
+        """Every run active at the signal ends CANCELED, whatever state the interrupt left."""
+        for run_id in self.canceled_runs:
+            run = self.instance.get_run_by_id(run_id)
+            if run is not None and run.status != DagsterRunStatus.CANCELED:
+                self.instance.report_run_canceled(run, message=f"stopped by {self.signal_name}")
+
+    def run(self, fn: Callable[[], T]) -> T | None:
+        """``fn()`` on a worker thread; ``None`` when a signal stopped it (see ``interrupted``)."""
+        if self.interrupted:
+            return None
+        if threading.current_thread() is not threading.main_thread():
+            return fn()  # signals cannot be handled here: plain call
+        box: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                box["value"] = fn()
+            except BaseException as exc:  # handed to the main thread
+                box["error"] = exc
+
+        worker = threading.Thread(target=work, name="hotpass-run", daemon=True)
+
+        def on_signal(signum: int, _frame) -> None:
+            if self.interrupted:  # second signal: leave now
+                self._cancel_active(final=True)
+                os._exit(128 + signum)
+            self.signal_number = signum
+            self._cancel_active(final=False)
+            _raise_in_thread(worker, RunInterrupted)
+
+        previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+        for s in previous:
+            signal.signal(s, on_signal)
+        try:
+            worker.start()
+            last = time.monotonic()
+            while worker.is_alive():
+                worker.join(0.2)
+                if (
+                    self.interrupted
+                    and worker.is_alive()
+                    and time.monotonic() - last > _REPEAT_EVERY
+                ):
+                    _raise_in_thread(worker, RunInterrupted)  # an interrupt was swallowed
+                    last = time.monotonic()
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+        if self.interrupted:
+            self._finish_cancel()
+            return None
+        if "error" in box:
+            raise box["error"]  # type: ignore[misc]
+        return box.get("value")  # type: ignore[return-value]
