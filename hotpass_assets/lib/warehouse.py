@@ -245,7 +245,11 @@ def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: Path) -> list[str]:
             if "snapshot_date=" in next(iter(warehouse_dir.glob(pattern))).parent.name:
                 con.execute(
                     f"create or replace view latest_{view} as select * from {view} "
-                    f"where snapshot_date = (select max(snapshot_date) from {view})"
+                    # not max(): DuckDB 2.0 fails on max() of a hive partition column whose
+                    # files carry no statistics for it ("Max() called on statistics that
+                    # does not have max")
+                    f"where snapshot_date = (select snapshot_date from {view} "
+                    "order by snapshot_date desc limit 1)"
                 )
                 created.append(f"latest_{view}")
     finally:
