@@ -5,7 +5,7 @@ import warnings
 
 import dagster as dg
 
-from hotpass_assets.defs import alerts, drops, jobs, refined, scoring, sensors
+from hotpass_assets.defs import alerts, drops, jobs, recovery, refined, scoring, sensors
 from hotpass_assets.defs.common import OWNERS
 from hotpass_assets.defs.resources import build_resources
 
@@ -51,6 +51,7 @@ def build_definitions(home: str | None = None) -> dg.Definitions:
             sensors.automation_sensor,
             *alerts.SENSORS,
             *scoring.SENSORS,
+            *recovery.SENSORS,
         ],
         resources=build_resources(home),
         executor=dg.in_process_executor,

@@ -20,9 +20,11 @@ A second signal exits at once (exit 128 + signal), marking the run canceled firs
 Runs whose process died (``kill -9``, an abort, the out-of-memory killer) stay STARTED in the
 instance for good: local run monitoring cannot tell (the default run launcher has no worker
 health check), and an orphaned ``hotpass/job=snapshot`` run holds the snapshot queue's only slot.
-Every run the CLI starts carries its host, pid and the pid's start time as tags;
-:func:`fail_dead_runs` (called when the CLI starts, and by the ``dead_run_sweeper`` sensor) marks
-runs of this host whose process is gone FAILURE (CANCELED when they were canceling).
+Every run the CLI starts carries its host, pid and the pid's start time as tags; runs launched
+by the daemon through the default run launcher name their worker's pid in their engine events.
+:func:`fail_dead_runs` (called when the CLI starts, and every minute by the ``dead_run_sweeper``
+sensor under the daemon) marks those whose process is gone FAILURE (CANCELED when they were
+canceling), which frees their queue slot.
 """
 
 import ctypes
@@ -65,14 +67,34 @@ class RunInterrupted(dg.Failure):
         )
 
 
-def _process_start(pid: int) -> str | None:
-    """Start time of ``pid`` in clock ticks since boot (``/proc``), to tell a reused pid apart."""
+def _stat(pid: int) -> list[str] | None:
+    """Fields of ``/proc/<pid>/stat`` after the command name (state first), or ``None``."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # the command name (field 2) may hold spaces and parentheses: split after its last ")"
-    return stat.rsplit(")", 1)[1].split()[19]
+    return stat.rsplit(")", 1)[1].split()
+
+
+def _process_start(pid: int) -> str | None:
+    """Start time of ``pid`` in clock ticks since boot, to tell a reused pid apart."""
+    fields = _stat(pid)
+    return fields[19] if fields else None
+
+
+def _process_started_at(pid: int) -> float | None:
+    """Start time of ``pid`` as a Unix timestamp (``None`` when unknown)."""
+    start = _process_start(pid)
+    try:
+        boot = next(
+            float(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return boot + int(start) / os.sysconf("SC_CLK_TCK") if start else None
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def process_tags() -> dict[str, str]:
@@ -84,32 +106,83 @@ def process_tags() -> dict[str, str]:
     return tags
 
 
-def process_alive(pid: int, start: str | None) -> bool:
-    """Whether the process ``pid`` (started at ``start``, when given) still runs on this host."""
+def process_alive(pid: int, start: str | None = None, started_before: float | None = None) -> bool:
+    """Whether process ``pid`` still runs on this host: it exists, is not a zombie, and is the
+    same process (its start time is ``start``, or it started before ``started_before``)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         pass  # exists, owned by someone else
-    if start is None:
-        return True
-    now = _process_start(pid)
-    return now is None or now == start
+    fields = _stat(pid)
+    if fields is None:
+        return True  # no /proc: trust kill(0)
+    if fields[0] in ("Z", "X"):
+        return False
+    if start is not None and fields[19] != start:
+        return False
+    if started_before is not None:
+        began = _process_started_at(pid)
+        return began is None or began <= started_before + 1.0
+    return True
+
+
+def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """The pid a locally launched run reported in its engine events (run worker, executor)."""
+    records = instance.get_records_for_run(
+        run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, limit=20
+    ).records
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        data = event.event_specific_data if event else None
+        value = getattr(data, "metadata", {}).get("pid") if data is not None else None
+        if value is not None:
+            try:
+                return int(value.value)
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _dead_pid(instance: dg.DagsterInstance, record, host: str, local_launcher: bool) -> int | None:
+    """The pid of ``record``'s run when that process is gone, else ``None``."""
+    run = record.dagster_run
+    if PID_TAG in run.tags:
+        if run.tags.get(HOST_TAG) != host:
+            return None
+        try:
+            pid = int(run.tags[PID_TAG])
+        except ValueError:
+            return None
+        return None if process_alive(pid, run.tags.get(PID_START_TAG)) else pid
+    if not local_launcher or run.status != DagsterRunStatus.STARTED:
+        return None  # not ours to judge: run monitoring of that launcher decides
+    pid = _worker_pid(instance, run.run_id)
+    if pid is None:
+        return None
+    return None if process_alive(pid, started_before=record.start_time) else pid
 
 
 def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark unfinished runs of this host whose process is gone failed (or canceled when they were
-    canceling); returns their run ids. Runs without our process tags are left alone."""
+    """Mark unfinished runs whose process is gone FAILURE (CANCELED when they were canceling);
+    returns their run ids.
+
+    Judged: runs the CLI started on this host (process tags), and, when the instance launches runs
+    locally (the default run launcher, which has no worker health check for run monitoring),
+    STARTED runs whose worker pid is in their engine events. Other runs are left to the run
+    monitoring of their launcher.
+    """
+    from dagster._core.launcher import DefaultRunLauncher
+
     host = socket.gethostname()
+    local = isinstance(instance.run_launcher, DefaultRunLauncher)
     ended: list[str] = []
-    for run in instance.get_runs(filters=RunsFilter(statuses=UNFINISHED, tags={HOST_TAG: host})):
-        try:
-            pid = int(run.tags[PID_TAG])
-        except (KeyError, ValueError):
+    for record in instance.get_run_records(filters=RunsFilter(statuses=UNFINISHED)):
+        pid = _dead_pid(instance, record, host, local)
+        if pid is None:
             continue
-        if process_alive(pid, run.tags.get(PID_START_TAG)):
-            continue
+        run = record.dagster_run
         message = (
             f"the process that ran this run (pid {pid} on {host}) ended without finishing it "
             "(killed or crashed); marked by Hotpass so the run no longer holds a queue slot"
