@@ -12,6 +12,7 @@ from hotpass_assets.defs.common import (
     counts_table,
     previous_partition_stats,
     raise_if_blocked,
+    storage_errors_fail_fast,
     table_schema,
 )
 from hotpass_assets.defs.partitions import DROPS
@@ -61,7 +62,8 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Path, str, str]
             f"was registered (sha256 {manifest.sha256[:12]} → {sha[:12]}); the new content "
             "becomes a new drop"
         )
-    archived, _ = archive.store(landing, sha)
+    with storage_errors_fail_fast(f"drop {partition_key} ({file_name}): archiving the workbook"):
+        archived, _ = archive.store(landing, sha)
     return archived, sha, file_name
 
 
@@ -212,13 +214,14 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         yield from results
         raise_if_blocked(outcomes, f"drop {key} ({file_name})")
     # One publication: organisations, contacts and rejects appear together or not at all.
-    digests = publish_together(
-        {
-            table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
-            for table, frame in frames.items()
-        },
-        settings.capture_manifest_path(key),
-    )
+    with storage_errors_fail_fast(f"drop {key} ({file_name}): publishing the capture"):
+        digests = publish_together(
+            {
+                table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+                for table, frame in frames.items()
+            },
+            settings.capture_manifest_path(key),
+        )
     yield dg.MaterializeResult(
         metadata=_capture_metadata(
             result,

@@ -13,6 +13,7 @@ from hotpass_assets.defs.common import (
     check_specs_for,
     previous_partition_stats,
     raise_if_blocked,
+    storage_errors_fail_fast,
     table_schema,
 )
 from hotpass_assets.defs.drops import CAPTURE_TABLES, contact_capture
@@ -238,7 +239,8 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         if any(o.blocks for o in outcomes):
             yield from check_results("refined_organisations", outcomes)
             raise_if_blocked(outcomes, f"snapshot {key}")
-        digests = publish_snapshot(settings, day, snapshot)
+        with storage_errors_fail_fast(f"snapshot {key}: publishing the refined tables"):
+            digests = publish_snapshot(settings, day, snapshot)
         per_day[key] = {
             **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
             **accounting,
@@ -250,7 +252,8 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             f"snapshot {key}: {snapshot.stats['input_records']} records → "
             f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
         )
-    views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
+    with storage_errors_fail_fast(f"snapshot {days[-1].isoformat()}: refreshing DuckDB views"):
+        views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
     latest_key = days[-1].isoformat()
     latest = per_day[latest_key]
     common = {

@@ -106,3 +106,30 @@ def test_sweeper_sensor_fails_dead_runs(instance):
 def test_sweeper_is_part_of_the_code_location(home):
     sensor = build_definitions(str(home)).resolve_sensor_def("dead_run_sweeper")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+@pytest.mark.parametrize(
+    ("exc", "cause"),
+    [
+        (OSError(28, "No space left on device", "/w/x.parquet"), "disk full"),
+        (OSError(30, "Read-only file system", "/w"), "read-only storage"),
+        (PermissionError(13, "Permission denied", "/w"), "permission denied"),
+        (RuntimeError("IO Error: Could not write file: No space left on device"), "disk full"),
+    ],
+)
+def test_storage_errors_fail_fast_and_name_the_cause(exc, cause):
+    from hotpass_assets.defs.common import storage_errors_fail_fast
+
+    with pytest.raises(dg.Failure) as caught, storage_errors_fail_fast("drop k (f.xlsx)"):
+        raise exc
+    assert not caught.value.allow_retries
+    assert caught.value.description.startswith(f"drop k (f.xlsx): {cause}")
+
+
+def test_other_errors_pass_through_storage_errors_fail_fast():
+    from hotpass_assets.defs.common import storage_errors_fail_fast
+
+    with pytest.raises(ValueError), storage_errors_fail_fast("x"):
+        raise ValueError("not storage")
+    with pytest.raises(FileNotFoundError), storage_errors_fail_fast("x"):
+        raise FileNotFoundError(2, "No such file or directory", "/x")
