@@ -219,7 +219,9 @@ class RunGuard:
         return signal.Signals(self.signal_number).name if self.signal_number else None
 
     def tags(self) -> dict[str, str]:
-        return {**process_tags(), SESSION_TAG: self.session}
+        # The daemon's run retries would relaunch a failed CLI run with no code location behind
+        # it; the next ``hotpass refine`` runs the drop again instead.
+        return {**process_tags(), SESSION_TAG: self.session, "dagster/max_retries": "0"}
 
     def _active_runs(self) -> list[dg.DagsterRun]:
         return list(
