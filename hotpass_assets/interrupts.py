@@ -191,8 +191,20 @@ def fail_dead_runs(instance: dg.DagsterInstance) -> list[str]:
             instance.report_run_canceled(run, message=message)
         else:
             instance.report_run_failed(run, message=message)
+        free_pool_slots(instance, run.run_id)
         ended.append(run.run_id)
     return ended
+
+
+def free_pool_slots(instance: dg.DagsterInstance, run_id: str) -> None:
+    """Release the pool slots (``duckdb_writer``, ``mlflow_registry``) an ended run still holds.
+
+    A step frees its slot when it ends; a killed process never does, and without the daemon
+    (``free_slots_after_run_end_seconds``) the next run's step would wait for it for good.
+    """
+    storage = instance.event_log_storage
+    if storage.supports_global_concurrency_limits:
+        storage.free_concurrency_slots_for_run(run_id)
 
 
 def _raise_in_thread(thread: threading.Thread, exc: type[BaseException]) -> None:
@@ -237,6 +249,7 @@ class RunGuard:
             message = f"Hotpass was stopped by {self.signal_name}"
             if final:
                 self.instance.report_run_canceled(run, message=message)
+                free_pool_slots(self.instance, run.run_id)
             elif run.status != DagsterRunStatus.CANCELING:
                 self.instance.report_run_canceling(run, message=message)
 
@@ -246,6 +259,7 @@ class RunGuard:
             run = self.instance.get_run_by_id(run_id)
             if run is not None and run.status != DagsterRunStatus.CANCELED:
                 self.instance.report_run_canceled(run, message=f"stopped by {self.signal_name}")
+            free_pool_slots(self.instance, run_id)
 
     def run(self, fn: Callable[[], T]) -> T | None:
         """``fn()`` on a worker thread; ``None`` when a signal stopped it (see ``interrupted``)."""

@@ -133,3 +133,24 @@ def test_other_errors_pass_through_storage_errors_fail_fast():
         raise ValueError("not storage")
     with pytest.raises(FileNotFoundError), storage_errors_fail_fast("x"):
         raise FileNotFoundError(2, "No such file or directory", "/x")
+
+
+def test_a_dead_run_frees_the_pool_slot_it_held(tmp_path):
+    overrides = {
+        "event_log_storage": {
+            "module": "dagster._core.storage.event_log",
+            "class": "ConsolidatedSqliteEventLogStorage",
+            "config": {"base_dir": str(tmp_path / "events")},
+        }
+    }
+    with dg.instance_for_test(overrides=overrides) as instance:
+        storage = instance.event_log_storage
+        assert storage.supports_global_concurrency_limits
+        storage.set_concurrency_slots("duckdb_writer", 1)
+        dead = _run(instance, **{HOST_TAG: socket.gethostname(), PID_TAG: str(_dead_pid())})
+        assert storage.claim_concurrency_slot("duckdb_writer", dead.run_id, "refined_snapshot")
+        waiting = storage.claim_concurrency_slot("duckdb_writer", "next-run", "refined_snapshot")
+        assert not waiting.is_claimed, "the dead run holds the only slot"
+        assert fail_dead_runs(instance) == [dead.run_id]
+        after = storage.claim_concurrency_slot("duckdb_writer", "next-run", "refined_snapshot")
+        assert after.is_claimed
