@@ -7,7 +7,8 @@ the named points:
 * ``write:<path part>``: after :func:`hotpass_assets.lib.warehouse.write_table` published a file
   whose path contains the part (``write:capture/organisations``: one table of a drop written);
   with ``enospc``/``erofs`` the write itself fails with that error instead;
-* ``duckdb``: inside the DuckDB view refresh, after the first view was created (file open);
+* ``duckdb``: inside the DuckDB view refresh, after the first view was created (the warehouse's
+  ``.duckdb`` file open);
 * ``mlflow-register``: just before the model version is registered in MLflow;
 * ``capture``: when a drop's capture starts reading the workbook (inside the step).
 
@@ -94,7 +95,10 @@ def _install() -> None:
                 return getattr(self._con, name)
 
         def connect(*args, **kwargs):
-            return _Connection(real_connect(*args, **kwargs))
+            con = real_connect(*args, **kwargs)
+            database = str(args[0] if args else kwargs.get("database", ""))
+            # only the warehouse catalog (a file), not in-memory helper connections
+            return _Connection(con) if database.endswith(".duckdb") else con
 
         duckdb.connect = connect
     if "mlflow-register" in kinds:
