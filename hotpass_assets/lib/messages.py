@@ -124,7 +124,7 @@ def format_report(report, *, verbose: bool = False) -> list[str]:
     if report.warnings:
         lines.append(f"warnings ({len(report.warnings)}):")
         lines.extend(
-            f"  {display(w['where'])}: {w['asset']}.{w['check']}: "
+            f"  - {display(w['where'])}: {w['asset']}.{w['check']}: "
             f"{one_line(w['explanation'] or 'warning', limit)}"
             for w in report.warnings
         )

@@ -123,7 +123,7 @@ def test_report_is_one_line_per_drop_with_warnings_at_the_end():
     assert len(lines[2]) < 300
     assert lines[3] == "  drop k3 (c.xlsx): FAILED: disk full: no space left on the device"
     assert lines[4] == "  snapshot 2026-01-02: ok"
-    assert lines[5:] == ["warnings (1):", "  drop k1: contact_capture.drift: 3 of 9"]
+    assert lines[5:] == ["warnings (1):", "  - drop k1: contact_capture.drift: 3 of 9"]
     assert all("\n" not in line for line in lines)
     assert len(format_report(report, verbose=True)[2]) > 500
 
