@@ -53,6 +53,13 @@ class PipelineReport:
     #: "not trained: <reason>; scores ranked by ..." when the snapshot had too few labels to
     #: train a model (a warning: the snapshot, scores and call list still published).
     scoring_note: str | None = None
+    #: the signal that stopped the command (``SIGINT``/``SIGTERM``), its canceled runs
+    interrupted: str | None = None
+    canceled_runs: list[str] = field(default_factory=list)
+    #: runs of earlier commands whose process had died, marked failed at the start
+    recovered_runs: list[str] = field(default_factory=list)
+    #: WARN check findings: {asset, check, explanation, where}
+    warnings: list[dict] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
@@ -63,7 +70,38 @@ class PipelineReport:
         return not self.snapshot_success or any(not d.success for d in self.drops)
 
 
+def _warnings(result, where: str) -> list[dict]:
+    return [
+        {
+            "asset": ev.asset_key.to_user_string(),
+            "check": ev.check_name,
+            "explanation": str(ev.metadata["explanation"].value)
+            if ev.metadata.get("explanation")
+            else "",
+            "where": where,
+        }
+        for ev in result.get_asset_check_evaluations()
+        if not ev.passed and ev.severity.value == "WARN"
+    ]
+
+
+def _error_chain(err) -> list[tuple[str, str]]:
+    """(class name, message) of a serialised error and its causes and contexts, outermost first."""
+    chain, seen = [], set()
+    stack = [err]
+    while stack:
+        e = stack.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        chain.append((e.cls_name or "", (e.message or "").strip()))
+        stack.extend([e.cause, e.context])
+    return chain
+
+
 def _failures(result) -> tuple[list[dict], str | None]:
+    from hotpass_assets.lib.messages import failure_reason
+
     blocked = [
         {
             "asset": ev.asset_key.to_user_string(),
@@ -78,12 +116,10 @@ def _failures(result) -> tuple[list[dict], str | None]:
     error = None
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            err = event.step_failure_data.error
-            error = (err.message or "").strip()
             # dg.Failure keeps its description in the user_failure_data
             ufd = event.step_failure_data.user_failure_data
-            if ufd is not None and ufd.description:
-                error = ufd.description
+            description = ufd.description if ufd is not None else None
+            error = failure_reason(_error_chain(event.step_failure_data.error), description)
             break
     return blocked, error
 
@@ -127,10 +163,13 @@ def run_pipeline(
 
     from hotpass_assets.definitions import build_definitions
     from hotpass_assets.defs.partitions import DROPS
+    from hotpass_assets.interrupts import RunGuard, fail_dead_runs
 
     ensure_instance_home(settings)
     settings.ensure_dirs()
     instance = dg.DagsterInstance.get()
+    recovered = fail_dead_runs(instance)
+    guard = RunGuard(instance)
     defs = build_definitions(str(settings.home))
     register = DropRegister(settings.drops_dir)
     follow = settings.landing_follow_symlinks
@@ -142,41 +181,64 @@ def run_pipeline(
         instance.add_dynamic_partitions(DROPS.name, new)
     outcomes: list[DropOutcome] = []
     run_ids: list[str] = []
+    warnings: list[dict] = []
     ingest = defs.resolve_job_def("ingest_drop")
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    tags = {"hotpass/trigger": "cli", **guard.tags()}
     names = {m.partition_key: display_name(m.file_name) for m in manifests}
+    day = snapshot or datetime.now(tz=UTC).date()
+    report = PipelineReport(
+        drops=outcomes,
+        snapshot_date=day.isoformat(),
+        snapshot_success=False,
+        run_ids=run_ids,
+        recovered_runs=recovered,
+        warnings=warnings,
+    )
     step = on_step or (lambda done, total, label: None)
     for i, key in enumerate(keys):
         step(i, len(keys) + 1, f"drop {names[key]}")
-        result = ingest.execute_in_process(
-            partition_key=key,
-            instance=instance,
-            raise_on_error=False,
-            run_config=run_config,
-            tags={"hotpass/trigger": "cli"},
+        result = guard.run(
+            lambda key=key: ingest.execute_in_process(
+                partition_key=key,
+                instance=instance,
+                raise_on_error=False,
+                run_config=run_config,
+                tags=tags,
+            )
         )
+        if result is None:
+            return _interrupted(report, guard)
         run_ids.append(result.run_id)
         blocked, error = _failures(result)
         outcomes.append(DropOutcome(key, names[key], result.success, blocked, error))
-    day = snapshot or datetime.now(tz=UTC).date()
+        warnings.extend(_warnings(result, f"drop {key} ({names[key]})"))
     step(len(keys), len(keys) + 1, f"snapshot {day.isoformat()}")
     job = defs.resolve_job_def("rebuild_snapshots" if include_scoring else "refine_snapshot")
-    result = job.execute_in_process(
-        partition_key=day.isoformat(),
-        instance=instance,
-        raise_on_error=False,
-        run_config=run_config,
-        tags={"hotpass/trigger": "cli"},
+    result = guard.run(
+        lambda: job.execute_in_process(
+            partition_key=day.isoformat(),
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags=tags,
+        )
     )
+    if result is None:
+        return _interrupted(report, guard)
     run_ids.append(result.run_id)
     step(len(keys) + 1, len(keys) + 1, "done")
     blocked, error = _failures(result)
-    return PipelineReport(
-        drops=outcomes,
-        snapshot_date=day.isoformat(),
-        snapshot_success=result.success,
-        snapshot_blocked=blocked,
-        snapshot_error=error,
-        run_ids=run_ids,
-        scoring_note=_scoring_note(result),
-    )
+    warnings.extend(_warnings(result, f"snapshot {day.isoformat()}"))
+    report.snapshot_success = result.success
+    report.snapshot_blocked = blocked
+    report.snapshot_error = error
+    report.scoring_note = _scoring_note(result)
+    return report
+
+
+def _interrupted(report: PipelineReport, guard) -> PipelineReport:
+    report.interrupted = guard.signal_name
+    report.canceled_runs = list(guard.canceled_runs)
+    report.run_ids.extend(r for r in guard.canceled_runs if r not in report.run_ids)
+    return report

@@ -153,6 +153,22 @@ class Settings:
             self.warehouse_dir / "scoring" / table / f"snapshot_date={snapshot}" / f"data.{suffix}"
         )
 
+    # --- faults and recovery (issue 18 B) -----------------------------------------------------
+    def capture_manifest_path(self, partition_key: str) -> Path:
+        """Written last when a drop's capture tables are published together (see
+        :func:`hotpass_assets.lib.warehouse.publish_together`)."""
+        return self.warehouse_dir / "capture" / "_published" / f"drop={partition_key}.json"
+
+    def capture_published(self, partition_key: str, tables: tuple[str, ...]) -> bool:
+        """Whether a drop's capture ``tables`` are all published (one publication)."""
+        from hotpass_assets.lib.warehouse import is_published
+
+        return is_published(
+            self.capture_manifest_path(partition_key),
+            [self.capture_path(t, partition_key) for t in tables],
+        )
+
+    # -------------------------------------------------------------------------------------------
     def ensure_dirs(self) -> None:
         """Create the data directories. A landing folder configured elsewhere is not created:
         when it is missing, the drop sensor says so instead of watching an empty new folder."""

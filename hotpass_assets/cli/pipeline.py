@@ -15,6 +15,7 @@ from hotpass_assets.cli._common import (
     emit_json,
     json_option,
     log_level,
+    verbose,
     quiet_libraries,
     settings_for,
 )
@@ -22,24 +23,14 @@ from hotpass_assets.cli._common import (
 OUTPUT_TYPES = (".parquet", ".csv", ".xlsx")
 
 
-def print_report(report) -> None:
-    """One line per drop (``drop <key> (<file>): ok|BLOCKED|FAILED``) and one for the snapshot,
-    each failure followed by the checks that blocked and the error."""
-    for drop in report.drops:
-        status = "ok" if drop.success else ("BLOCKED" if drop.blocked_checks else "FAILED")
-        echo(f"  drop {drop.partition_key} ({drop.file_name}): {status}")
-        if not drop.success:
-            for b in drop.blocked_checks:
-                echo(f"    check {b['asset']}.{b['check']} failed: {b['explanation']}")
-            if drop.error:
-                for line in drop.error.splitlines():
-                    echo(f"    {line}")
-    status = "ok" if report.snapshot_success else "FAILED"
-    echo(f"  snapshot {report.snapshot_date}: {status}")
-    for b in report.snapshot_blocked:
-        echo(f"    check {b['asset']}.{b['check']} failed: {b['explanation']}")
-    if report.snapshot_error and not report.snapshot_success:
-        echo(f"    {report.snapshot_error}")
+def print_report(report, verbose: bool = False) -> None:
+    """One line per drop (``drop <key> (<file>): ok|BLOCKED: …|FAILED: …``) and one for the
+    snapshot, with the reason when it did not succeed; WARN findings summarised at the end
+    (``lib.messages``)."""
+    from hotpass_assets.lib.messages import format_report
+
+    for line in format_report(report, verbose=verbose):
+        echo(line)
     if report.scoring_note:
         echo(f"  lead-score model {report.scoring_note}")
 
@@ -59,11 +50,17 @@ def report_document(report) -> dict:
         "snapshot_blocked": report.snapshot_blocked,
         "snapshot_error": report.snapshot_error,
         "scoring_note": report.scoring_note,
+        "interrupted": report.interrupted,
+        "warnings": report.warnings,
         "run_ids": report.run_ids,
     }
 
 
 def exit_code(report) -> int:
+    if report.interrupted:  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
+        import signal
+
+        return 128 + signal.Signals[report.interrupted].value
     if report.blocked:
         return EXIT_REFUSED
     return EXIT_ERROR if report.failed else EXIT_OK
@@ -81,7 +78,7 @@ def _run(ctx: click.Context, settings, files: list[Path], include_scoring: bool,
             on_step=progress,
         )
     if show:
-        print_report(report)
+        print_report(report, verbose=verbose(ctx))
     return report
 
 

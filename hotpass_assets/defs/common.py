@@ -1,6 +1,7 @@
 """Small helpers shared by the asset modules: checks, schemas and metadata."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import dagster as dg
 import pandas as pd
@@ -45,6 +46,24 @@ def raise_if_blocked(outcomes: Sequence[CheckOutcome], where: str) -> None:
             metadata={"blocking_checks": [o.name for o in blocking_failures(outcomes)]},
             allow_retries=False,
         )
+
+
+@contextmanager
+def storage_errors_fail_fast(where: str) -> Iterator[None]:
+    """A full disk or a read-only/unwritable location fails the step at once, naming the cause
+    (retrying cannot help, and "Exceeded max_retries" would hide why)."""
+    from hotpass_assets.lib.messages import io_cause
+
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except Exception as exc:  # OSError, and DuckDB's/SQLite's own I/O exceptions
+        errno_text = f"[errno {exc.errno}]" if getattr(exc, "errno", None) else ""
+        cause = io_cause([str(exc), errno_text])
+        if cause is None:
+            raise
+        raise dg.Failure(description=f"{where}: {cause}", allow_retries=False) from exc
 
 
 def table_schema(columns: Iterable[tuple[str, str, str]]) -> dg.TableSchema:

@@ -11,6 +11,7 @@ from hotpass_assets.defs.common import (
     counts_table,
     previous_partition_stats,
     raise_if_blocked,
+    storage_errors_fail_fast,
     table_schema,
 )
 from hotpass_assets.defs.lineage import capture_lineage_metadata
@@ -31,7 +32,7 @@ from hotpass_assets.lib.records import (
     CAPTURE_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
-from hotpass_assets.lib.warehouse import write_tables
+from hotpass_assets.lib.warehouse import publish_together, write_tables
 from hotpass_assets.settings import Location, Settings
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
@@ -71,7 +72,8 @@ def locate_drop(settings: Settings, partition_key: str) -> tuple[Location, str, 
             f"was registered (sha256 {manifest.sha256[:12]} → {sha[:12]}); the new content "
             "becomes a new drop"
         )
-    archived, _ = archive.store(landing, sha)
+    with storage_errors_fail_fast(f"drop {partition_key} ({file_name}): archiving the workbook"):
+        archived, _ = archive.store(landing, sha)
     return archived, sha, file_name
 
 
@@ -289,16 +291,15 @@ def _capture_checked(
             for table, frame in frames.items()
         )
         return {"outcomes": outcomes, "blocked": True}
-    digests = dict(
-        zip(
-            frames,
-            write_tables(
-                (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+    # One publication: organisations, contacts and rejects appear together or not at all.
+    with storage_errors_fail_fast(f"drop {key} ({file_name}): publishing the capture"):
+        digests = publish_together(
+            {
+                table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
                 for table, frame in frames.items()
-            ),
-            strict=True,
+            },
+            settings.capture_manifest_path(key),
         )
-    )
     rejects = frames["rejects"]
     by_reason = (
         rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()

@@ -13,9 +13,10 @@ from hotpass_assets.defs.common import (
     check_specs_for,
     previous_partition_stats,
     raise_if_blocked,
+    storage_errors_fail_fast,
     table_schema,
 )
-from hotpass_assets.defs.drops import contact_capture
+from hotpass_assets.defs.drops import CAPTURE_TABLES, contact_capture
 from hotpass_assets.defs.lineage import static_lineage_metadata
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
@@ -105,11 +106,12 @@ SPECS = [
 
 
 def _published_drops(settings: Settings) -> tuple[list[dict], list[str]]:
-    """Registered drops with a published capture, and those without one (blocked or not run)."""
+    """Registered drops with a published capture, and those without one (blocked, not run, or
+    cut short: a drop counts only when all its capture tables were published together)."""
     usable, missing = [], []
     for manifest in DropRegister(settings.drops_dir).all():
         key = manifest.partition_key
-        if settings.capture_path("organisations", key).exists():
+        if settings.capture_published(key, tuple(CAPTURE_TABLES)):
             usable.append({"partition_key": key, "drop_date": manifest.drop_date})
         else:
             missing.append(key)
@@ -239,7 +241,8 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         if any(o.blocks for o in outcomes):
             yield from check_results("refined_organisations", outcomes)
             raise_if_blocked(outcomes, f"snapshot {key}")
-        digests = publish_snapshot(settings, day, snapshot)
+        with storage_errors_fail_fast(f"snapshot {key}: publishing the refined tables"):
+            digests = publish_snapshot(settings, day, snapshot)
         per_day[key] = {
             **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
             **accounting,
@@ -251,7 +254,8 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             f"snapshot {key}: {snapshot.stats['input_records']} records → "
             f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
         )
-    views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
+    with storage_errors_fail_fast(f"snapshot {days[-1].isoformat()}: refreshing DuckDB views"):
+        views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
     latest_key = days[-1].isoformat()
     latest = per_day[latest_key]
     common = {

@@ -1,16 +1,17 @@
-"""Write a warehouse table for people: Parquet as is, CSV and XLSX safe to open in a spreadsheet.
+"""Write a warehouse table for people: Parquet as is, CSV and XLSX inert in a spreadsheet.
 
-List columns become ``"; "``-joined text. Every text cell that a spreadsheet would read as a
-formula (leading ``=``, ``+``, ``-``, ``@``, tab or carriage return) is neutralised with a leading
-apostrophe, as OWASP's CSV-injection guidance recommends.
+List columns become ``"; "``-joined text. CSV and XLSX go through :mod:`hotpass_assets.lib.inert`:
+text a spreadsheet could read as a formula is neutralised with a leading apostrophe (OWASP's
+CSV-injection guidance), and XLSX cells are written by type (text as string cells), so no
+formula, array formula or hyperlink comes from data.
 """
 
 from pathlib import Path
 
 import pandas as pd
 
+from hotpass_assets.lib.inert import write_csv, write_xlsx
 from hotpass_assets.lib.records import LIST_COLUMNS
-from hotpass_assets.lib.scoring.calllist import neutralise
 from hotpass_assets.lib.warehouse import write_table
 
 
@@ -30,14 +31,12 @@ def export_table(frame: pd.DataFrame, path: Path) -> None:
     if suffix == ".parquet":
         write_table(frame, path)
         return
-    safe = flatten(frame).map(neutralise)
+    flat = flatten(frame)
+    columns = [str(c) for c in flat.columns]
+    rows = flat.itertuples(index=False, name=None)
     if suffix == ".csv":
-        safe.to_csv(path, index=False)
+        write_csv(path, columns, rows)
     elif suffix == ".xlsx":
-        with pd.ExcelWriter(path, engine="xlsxwriter") as writer:
-            safe.to_excel(writer, index=False, sheet_name="data")
-            sheet = writer.sheets["data"]
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, len(safe), max(len(safe.columns) - 1, 0))
+        write_xlsx(path, columns, rows, sheet_name="data")
     else:
         raise ValueError(f"{path}: unsupported output type {suffix!r} (parquet, csv or xlsx)")

@@ -10,6 +10,7 @@ an fsspec URL) is written in one put of the finished bytes, which object stores 
 """
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterable
@@ -136,6 +137,54 @@ def write_tables(
             table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
             futures.append(pool.submit(write_table, table, target))
     return [f.result() for f in futures]
+
+
+def _pending(manifest: Path) -> Path:
+    return manifest.with_name(manifest.name + ".pending")
+
+
+def publish_together(
+    items: dict[str, tuple[pd.DataFrame | pa.Table, Path, Iterable[str] | None]], manifest: Path
+) -> dict[str, str]:
+    """Write several tables as one publication: readers see all of them or none.
+
+    Each table is written atomically (:func:`write_table`), but a failure (disk full, a kill)
+    between two tables would leave a mix of new and old or missing tables. So a ``.pending``
+    marker is written first, the previous ``manifest`` removed, the tables written, and the
+    manifest (table name → SHA-256) written last, atomically; the marker goes after it.
+    :func:`is_published` counts the tables usable only when the manifest is there (or, for
+    tables written before manifests existed, when no marker says a publication was cut short).
+    """
+    pending = _pending(manifest)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    pending.write_text("publishing\n")
+    manifest.unlink(missing_ok=True)
+    digests = dict(
+        zip(
+            items,
+            write_tables((frame, path, cols) for frame, path, cols in items.values()),
+            strict=True,
+        )
+    )
+    body = json.dumps({"tables": digests}, sort_keys=True, indent=1).encode()
+    fd, tmp = tempfile.mkstemp(dir=manifest.parent, prefix=f".{manifest.name}.", suffix=".tmp")
+    try:
+        os.write(fd, body)
+        os.fsync(fd)
+        os.close(fd)
+        os.replace(tmp, manifest)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    pending.unlink(missing_ok=True)
+    return digests
+
+
+def is_published(manifest: Path, paths: Iterable[Path]) -> bool:
+    """Whether the tables of a :func:`publish_together` publication are complete and usable."""
+    if not all(p.exists() for p in paths):
+        return False
+    return manifest.exists() or not _pending(manifest).exists()
 
 
 _INT_TYPES = {

@@ -192,6 +192,19 @@ def test_every_latest_view_answers_with_one_snapshot_or_many(tmp_path, days):
         assert count == [(rows,)], view
 
 
+def test_latest_view_of_a_single_day(tmp_path):
+    """The day in the path and as a text column of one value (as the refined tables are written)."""
+    wh = tmp_path / "wh"
+    for day, n in (("2026-01-02", 3),):
+        write_table(
+            pd.DataFrame({"entity_id": [f"e{i}" for i in range(n)], "snapshot_date": day}),
+            wh / "refined" / "contacts" / f"snapshot_date={day}" / "data.parquet",
+        )
+    refresh_duckdb_views(tmp_path / "h.duckdb", wh)
+    con = duckdb.connect(str(tmp_path / "h.duckdb"), read_only=True)
+    assert con.execute("select count(*) from latest_contacts").fetchall() == [(3,)]
+
+
 def test_select_drops_supersedes_older_versions_of_the_same_workbook():
     manifests = [
         {"partition_key": "2026-01-01_contacts_aaaaaaaaaa", "drop_date": "2026-01-01"},

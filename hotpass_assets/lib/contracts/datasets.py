@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+from hotpass_assets.lib import inert
 from hotpass_assets.lib.checks import SAMPLE_IDS, CheckOutcome, CheckSpec, outcome
 from hotpass_assets.lib.contracts import models as m
 
@@ -34,7 +35,7 @@ DATASETS: tuple[str, ...] = (
 )
 
 #: Characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
+FORMULA_TRIGGERS = inert.FORMULA_TRIGGERS
 
 
 @dataclass
@@ -1369,7 +1370,7 @@ def is_formula_like(text: str) -> bool:
     """True when a spreadsheet could read ``text`` as a formula (not neutralised by ``'``)."""
     if text.startswith("'"):
         return False
-    return text.startswith(FORMULA_TRIGGERS) or text.lstrip().startswith(FORMULA_TRIGGERS)
+    return inert.is_active_text(text)
 
 
 def _cells(frame: pd.DataFrame) -> list[tuple[int, str, object]]:

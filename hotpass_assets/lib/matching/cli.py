@@ -38,7 +38,10 @@ def write_table(df, path: Path) -> None:
     if suffix in _PARQUET:
         df.to_parquet(path, index=False)
     elif suffix in {".csv", ".txt"}:
-        df.to_csv(path, index=False)
+        # inert text: a value that a spreadsheet would read as a formula is neutralised
+        from hotpass_assets.lib.inert import write_csv
+
+        write_csv(path, [str(c) for c in df.columns], df.itertuples(index=False, name=None))
     else:
         raise ValueError(f"unsupported output format {suffix!r}: use .csv or .parquet")
 

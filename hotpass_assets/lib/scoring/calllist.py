@@ -5,14 +5,9 @@ primary contact); it is written only to the reports location, never to logs or r
 
 Spreadsheet formula injection
 -----------------------------
-Source workbooks are free text, so any value may start with a formula trigger. Following the
-OWASP "CSV Injection" guidance, every text cell whose first character (or first character after
-leading whitespace) is ``=``, ``+``, ``-``, ``@``, tab, carriage return or line feed is prefixed
-with a single quote ``'`` in BOTH outputs, so no spreadsheet program evaluates it. The XLSX also
-writes every text cell as a string cell (never through formula or number auto-detection), so the
-quote is a second line of defence there and survives a later "save as CSV". (xlsxwriter
-escapes literal ``_xHHHH_`` sequences itself, so a reader cannot decode them into a trigger.)
-Control characters other than tab, CR and LF are dropped from text in both outputs.
+Both outputs are inert (see :mod:`hotpass_assets.lib.inert`): text that a spreadsheet could read
+as a formula is prefixed with a single quote ``'`` (:func:`neutralise`), and the XLSX writes every
+text cell as a string cell, never through formula, number or link auto-detection.
 
 E.164 phone numbers start with ``+``, so they carry the same quote: ``'+27821234567``. That keeps
 them readable and also stops spreadsheets from turning them into numbers (which drops the ``+``,
@@ -28,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from hotpass_assets.lib.inert import FORMULA_TRIGGERS, XLSX_OPTIONS, neutralise  # noqa: F401 (re-export)
 from hotpass_assets.lib.scoring.baseline import PHONE_CONFIDENCE, phone_confidence
 from hotpass_assets.lib.scoring.features import is_missing
 
@@ -46,26 +42,7 @@ CALL_LIST_COLUMNS: tuple[str, ...] = (
     "top_features",
 )
 NUMERIC_COLUMNS = frozenset({"rank", "lead_score"})
-FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
 _EMAIL = re.compile(r"^[A-Z0-9._%+-]+@[A-Z0-9.-]+\.[A-Z]{2,}$", re.IGNORECASE)
-#: C0 control characters other than tab, CR and LF, and DEL: junk in names, invalid in XLSX.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def neutralise(value: object) -> object:
-    """Prefix a text value with ``'`` when a spreadsheet could read it as a formula.
-
-    Control characters other than tab, CR and LF are removed first. Non-text values are returned
-    unchanged; missing values become an empty string.
-    """
-    if value is None or (not isinstance(value, str) and is_missing(value)):
-        return ""
-    if not isinstance(value, str):
-        return value
-    value = _CONTROL.sub("", value)
-    if value.startswith(FORMULA_TRIGGERS) or value.lstrip().startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
 
 
 def is_valid_email(value: object) -> bool:
@@ -174,10 +151,7 @@ def write_call_list(df: pd.DataFrame, csv_path: Path | str, xlsx_path: Path | st
             writer.writerow([f"{v:.6f}" if isinstance(v, float) else v for v in row])
 
     xlsx_path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(
-        str(xlsx_path),
-        {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False},
-    )
+    workbook = xlsxwriter.Workbook(str(xlsx_path), XLSX_OPTIONS)
     try:
         sheet = workbook.add_worksheet("call_list")
         header = workbook.add_format(

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from hotpass_assets.lib.inert import write_csv
 from hotpass_assets.lib.scoring.baseline import baseline_score
 from hotpass_assets.lib.scoring.features import (
     FeatureSpec,
@@ -353,7 +354,11 @@ def _train(
         "importances_plot": importance_plot(importances, out / "feature_importances.png"),
         "metrics_json": out / "metrics.json",
     }
-    importances.to_csv(artifacts["importances_csv"], index=False)
+    write_csv(  # feature names carry category levels from the data: written inert
+        artifacts["importances_csv"],
+        [str(c) for c in importances.columns],
+        importances.itertuples(index=False, name=None),
+    )
 
     label_counts = {
         "snapshot_rows": len(frame),
