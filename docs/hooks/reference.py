@@ -15,7 +15,7 @@ import io
 import os
 import re
 from collections import defaultdict
-from contextlib import redirect_stdout
+from contextlib import redirect_stdout, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,11 +156,8 @@ def _help_text(argv: list[str]) -> str:
     from hotpass_assets.cli import main
 
     buffer = io.StringIO()
-    with redirect_stdout(buffer):
-        try:
-            main([*argv[1:], "--help"])
-        except SystemExit:  # argparse's --help
-            pass
+    with redirect_stdout(buffer), suppress(SystemExit):  # argparse's --help exits
+        main([*argv[1:], "--help"])
     return buffer.getvalue().rstrip()
 
 

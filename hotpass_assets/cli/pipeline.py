@@ -15,9 +15,9 @@ from hotpass_assets.cli._common import (
     emit_json,
     json_option,
     log_level,
-    verbose,
     quiet_libraries,
     settings_for,
+    verbose,
 )
 
 OUTPUT_TYPES = (".parquet", ".csv", ".xlsx")
