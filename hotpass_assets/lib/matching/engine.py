@@ -193,7 +193,7 @@ def _em_all(
     sums = [np.zeros(k) for k in n_levels]
     wts = np.zeros(len(comparisons))
     for rule in rules:
-        if rule.name not in rule_pats:
+        if rule.name not in rule_pats or not rule.train:
             continue
         active = [not c for c in _covered(rule, comparisons)]
         if not any(active):

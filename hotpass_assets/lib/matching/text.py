@@ -298,6 +298,16 @@ def normalise_strings(values: Sequence[object] | pd.Series) -> np.ndarray:
     return out
 
 
+def normalise_words(values: Sequence[object] | pd.Series) -> np.ndarray:
+    """As :func:`normalise_strings`, with punctuation turned into spaces ("(buckhead)" = "buckhead")."""
+    arr = pc.utf8_lower(to_arrow_strings(values))
+    arr = pc.replace_substring_regex(arr, r"[^\w\s]+", " ")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
+    out = _to_object(_blank_to_null(arr))
+    out[pd.isna(out)] = None
+    return out
+
+
 def digits_only(values: Sequence[object] | pd.Series) -> np.ndarray:
     """Keep digits only (a trailing ``.0`` from numeric inference dropped); empty -> ``None``."""
     arr = to_arrow_strings(values)
@@ -456,7 +466,15 @@ def national_numbers(
     values: Sequence[object] | pd.Series, digits: int = 9
 ) -> tuple[np.ndarray, pa.Array]:
     """(row position, last ``digits`` digits) of every phone value with at least six digits."""
-    idx, vals = explode_values(values, split=r"[;,/]")
+    idx, vals = explode_values(values, split=r"[;,]")
+    # a slash separates two numbers ("082 123 4567 / 083 …", "0821234567/0831234567"), but not
+    # an area code from the number ("310/246-1501")
+    if len(vals):
+        vals = pc.replace_substring_regex(vals, r"(\d{7,})\s*/\s*(\+?\d)", "\\1;\\2")
+        vals = pc.replace_substring_regex(vals, r"\s+/\s+", ";")
+        parts = pc.split_pattern(vals, ";")
+        idx = idx[pc.list_parent_indices(parts).to_numpy()]
+        vals = pc.utf8_trim_whitespace(pc.list_flatten(parts))
     d = pc.replace_substring_regex(pc.replace_substring_regex(vals, r"\.0$", ""), r"\D+", "")
     ok = np.asarray(
         pc.greater_equal(pc.utf8_length(d), 6).to_numpy(zero_copy_only=False), dtype=bool
