@@ -26,9 +26,10 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 
-from hotpass_assets.lib.matching.blocking import BlockingRule
+from hotpass_assets.lib.matching.blocking import BlockingRule, candidate_pairs
 from hotpass_assets.lib.matching.comparisons import build_comparison
 from hotpass_assets.lib.matching.engine import EngineConfig, run
 from hotpass_assets.lib.matching.ids import assign_entity_ids
@@ -42,7 +43,13 @@ from hotpass_assets.lib.matching.infer import (
     infer_field_type,
 )
 
-__all__ = ["dedupe_frame", "explain_config", "infer_config", "infer_field_type"]
+__all__ = [
+    "dedupe_frame",
+    "describe_config",
+    "explain_config",
+    "infer_config",
+    "infer_field_type",
+]
 
 
 def _blocking_rules(spec: list) -> list[BlockingRule]:
@@ -74,6 +81,10 @@ def _blocking_rules(spec: list) -> list[BlockingRule]:
     return rules
 
 
+#: decision thresholds of ``dedupe_frame`` when the config names none
+DEFAULT_THRESHOLDS = {"match": 0.95, "review": 0.5, "conflict_weight": -10.0}
+
+
 def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list[dict], list, dict]:
     """(fields, blocking spec, veto) of a run: the configured ones, the rest inferred."""
     explained = None
@@ -103,29 +114,33 @@ def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list
     return fields, blocking, {k: v for k, v in veto.items() if k != "why"}
 
 
-def dedupe_frame(
-    df: pd.DataFrame,
-    id_column: str,
-    config: Mapping | None = None,
-    *,
-    previous_ids: Mapping[str, str] | None = None,
-    id_prefix: str = "ent",
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Deduplicate ``df``: returns (``[id_column, entity_id]`` per row, scored pairs).
-
-    With ``config`` None the comparisons and blocking keys are inferred (see module doc). The
-    pairs frame has ``left_id``, ``right_id``, ``match_weight``, ``match_probability``,
-    ``decision`` (match, review, conflict) and one ``cmp_<field>`` column of per-field evidence.
-    Entity ids follow :func:`assign_entity_ids` (``previous_ids`` keeps earlier ids).
-    """
+def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = None) -> dict:
+    """The config a run would use, as a mapping that can be saved as YAML and passed back:
+    without ``config`` the inferred one with its reasons (:func:`explain_config`), else the
+    given one with what it leaves out completed."""
     if id_column not in df.columns:
         raise KeyError(f"id column {id_column!r} is not in the table")
-    ids = df[id_column].astype(str).reset_index(drop=True)
-    if ids.duplicated().any():
-        raise ValueError(f"id column {id_column!r} has duplicate values")
+    cfg = dict(config or {})
+    if not cfg.get("fields"):
+        explained = explain_config(df, id_column)
+        if not explained["fields"]:
+            resolve_fields(df, id_column, cfg)  # raises the error naming every column
+        out = {k: cfg.get(k) or v for k, v in explained.items()}
+    else:
+        fields, blocking, veto = resolve_fields(df, id_column, cfg)
+        out = {"fields": fields, "blocking": blocking, "veto": veto}
+    thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
+    rest = {k: v for k, v in cfg.items() if k not in out and k != "thresholds"}
+    return {**out, "thresholds": thresholds, **rest}
+
+
+def engine_input(
+    df: pd.DataFrame, id_column: str, config: Mapping | None = None
+) -> tuple[pd.DataFrame, EngineConfig]:
+    """The frame (compared columns and blocking keys) and engine config of a run."""
     cfg = dict(config or {})
     fields, blocking_spec, veto = resolve_fields(df, id_column, cfg)
-    thresholds = dict(cfg.get("thresholds") or {})
+    thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
     work = blocking_frame(df, fields)
     src = df.reset_index(drop=True)
     frame = src[[f.get("column") or f["name"] for f in fields]].copy()
@@ -155,13 +170,62 @@ def dedupe_frame(
     eng = EngineConfig(
         comparisons=comps,
         blocking=rules,
-        match_threshold=float(thresholds.get("match", 0.95)),
-        review_threshold=float(thresholds.get("review", 0.5)),
-        conflict_weight=float(thresholds.get("conflict_weight", -10.0)),
+        match_threshold=float(thresholds["match"]),
+        review_threshold=float(thresholds["review"]),
+        conflict_weight=float(thresholds["conflict_weight"]),
         max_block_size=int(cfg.get("max_block_size", 1000)),
         max_cluster_size=int(cfg.get("max_cluster_size", 100)),
         veto_levels={str(k): tuple(v) for k, v in veto.items()},
     )
+    return frame, eng
+
+
+def pairs_completeness(
+    df: pd.DataFrame, id_column: str, truth: pd.Series, config: Mapping | None = None
+) -> float:
+    """Share of the true duplicate pairs (records with equal ``truth``) that blocking makes
+    candidates: recall is bounded by it. Runs the blocking stage only."""
+    frame, eng = engine_input(df, id_column, config)
+    n = len(frame)
+    cand = candidate_pairs(frame, eng.blocking, max_block_size=eng.max_block_size)
+    codes, _ = pd.factorize(pd.Series(truth).reset_index(drop=True))
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    true_codes = []
+    start = 0
+    for size in sizes:
+        if size > 1:
+            members = np.sort(order[start : start + size])
+            i, j = np.triu_indices(size, 1)
+            true_codes.append(members[i].astype(np.int64) * n + members[j])
+        start += size
+    if not true_codes:
+        return 1.0
+    true = np.concatenate(true_codes)
+    return float(np.isin(true, cand.codes).mean())
+
+
+def dedupe_frame(
+    df: pd.DataFrame,
+    id_column: str,
+    config: Mapping | None = None,
+    *,
+    previous_ids: Mapping[str, str] | None = None,
+    id_prefix: str = "ent",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Deduplicate ``df``: returns (``[id_column, entity_id]`` per row, scored pairs).
+
+    With ``config`` None the comparisons and blocking keys are inferred (see module doc). The
+    pairs frame has ``left_id``, ``right_id``, ``match_weight``, ``match_probability``,
+    ``decision`` (match, review, conflict) and one ``cmp_<field>`` column of per-field evidence.
+    Entity ids follow :func:`assign_entity_ids` (``previous_ids`` keeps earlier ids).
+    """
+    if id_column not in df.columns:
+        raise KeyError(f"id column {id_column!r} is not in the table")
+    ids = df[id_column].astype(str).reset_index(drop=True)
+    if ids.duplicated().any():
+        raise ValueError(f"id column {id_column!r} has duplicate values")
+    frame, eng = engine_input(df, id_column, config)
     t = time.perf_counter()
     res = run(frame, eng)
     labels = pd.Series(res.labels, index=ids.to_numpy())

@@ -26,11 +26,13 @@ PARSE_SHARE = 0.8
 #: ... or this share when the column name hints at the type
 HINTED_SHARE = 0.5
 #: columns with values in fewer rows than this share (or fewer than 2 rows) are left out
-MIN_FILLED = 0.02
+MIN_FILLED = 0.05
 #: values looked at per column
 SAMPLE = 5000
 
 _EMAIL = re.compile(r"[a-z0-9._%+'-]+@[a-z0-9-]+(\.[a-z0-9-]+)+", re.I)
+#: one or more addresses in a cell
+_EMAILS = re.compile(rf"{_EMAIL.pattern}([;,\s]+{_EMAIL.pattern})*", re.I)
 _WEBSITE = re.compile(
     r"((https?|ftp)://)?(www\d?\.)?[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}(:\d+)?([/?#]\S*)?", re.I
 )
@@ -75,7 +77,9 @@ def _texts(values: pd.Series) -> tuple[pd.Series, bool]:
 
 
 def _phone_share(txt: pd.Series) -> tuple[float, float]:
-    """(share written like a phone number, share with separators or a + prefix)."""
+    """(share written like a phone number, share with separators or a + prefix); a cell with
+    several numbers ("082 123 4567 / 083 765 4321", "a; b") counts by its first one."""
+    txt = txt.str.split(r"[;,]|\s+/\s+", regex=True).str[0].str.strip()
     shaped = txt.str.fullmatch(_PHONE_CHARS)
     digits = txt.str.replace(r"(?i)(ext|x)\.?\s*\d+$", "", regex=True).str.count(r"\d")
     ok = shaped & digits.between(7, 15)
@@ -110,22 +114,25 @@ def profile_column(name: object, values: pd.Series) -> dict:
     def parses(kind: str, share: float) -> bool:
         return share >= (HINTED_SHARE if hinted(kind) else PARSE_SHARE)
 
-    emails = _share(txt.str.fullmatch(_EMAIL))
+    emails = _share(txt.str.fullmatch(_EMAILS))
     if parses("email", emails):
         return {"type": "email", "why": f"{emails:.0%} of values are e-mail addresses"}
+    at_signs = _share(txt.str.contains("@", regex=False))
+    if hinted("email") and at_signs >= HINTED_SHARE:
+        return {"type": None, "why": f"e-mail-like, but only {emails:.0%} are valid addresses"}
     websites = _share(txt.str.fullmatch(_WEBSITE) & ~txt.str.contains("@", regex=False))
     if parses("website", websites) and (hinted("website") or txt.str.contains(r"\.").all()):
         return {"type": "website", "why": f"{websites:.0%} of values are web addresses"}
+    dates = _date_share(txt, values)
+    if parses("date", dates):
+        return {"type": "date", "why": f"{dates:.0%} of values are dates"}
     phones, formatted = _phone_share(txt)
     if parses("phone", phones) and (hinted("phone") or formatted >= 0.3):
         return {"type": "phone", "why": f"{phones:.0%} of values are phone numbers"}
     if is_list:
         return {"type": "set", "why": "list values, compared by shared elements"}
-    dates = _date_share(txt, values)
-    if parses("date", dates):
-        return {"type": "date", "why": f"{dates:.0%} of values are dates"}
     low = txt.str.lower()
-    if distinct == 2 or (distinct <= 3 and low.isin(_FLAG_WORDS).mean() > 0.9):
+    if distinct <= 3 and low.isin(_FLAG_WORDS).mean() > 0.9:
         return {"type": None, "why": f"a flag ({distinct} distinct values)"}
     words = txt.str.count(r"\S+")
     if txt.str.len().median() > 60 or words.median() > 10:
