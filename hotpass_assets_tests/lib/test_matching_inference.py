@@ -139,7 +139,7 @@ def test_columns_without_identity_evidence_are_left_out_with_reasons():
     cfg = explain_config(df, "rid")
     kept = {f["name"]: f["type"] for f in cfg["fields"]}
     dropped = {d["column"]: d["why"] for d in cfg["dropped"]}
-    assert kept == {"Site": "website", "Name": "name"}
+    assert kept == {"Site": "website", "Name": "organisation_name"}
     assert "free text" in dropped["Notes"]
     assert "flag" in dropped["Active"]
     assert "count" in dropped["Staff count"]

@@ -506,6 +506,13 @@ def set_levels(
 LONG_CORE = 8
 
 
+def organisation_features(names: pd.Series, noise: str = "profile") -> pd.DataFrame:
+    """Key, core, tokens and acronym of organisation names (see ``text``)."""
+    names = names.reset_index(drop=True)
+    words = text.learn_common_words(names) if noise == "learnt" else None
+    return text.organisation_name_features(names, noise_words=words)
+
+
 @dataclass
 class OrganisationNameComparison(Comparison):
     """Organisation names, suffix- and noise-word-aware.
@@ -521,6 +528,9 @@ class OrganisationNameComparison(Comparison):
     """
 
     tf: bool = True
+    #: "profile": the fixed noise words of the aviation profile; "learnt": stop words plus the
+    #: words common in this table (:func:`text.learn_common_words`)
+    noise: str = "profile"
 
     def __post_init__(self) -> None:
         self.levels = (
@@ -537,10 +547,11 @@ class OrganisationNameComparison(Comparison):
 
     def prepare(self, frame):
         col = self.columns[0]
+        feats = None
         if {"_name_key", "_name_core", "_name_acronym"} <= set(frame.columns):
             key, core, acr = frame["_name_key"], frame["_name_core"], frame["_name_acronym"]
         else:
-            feats = text.organisation_name_features(frame[col].reset_index(drop=True))
+            feats = organisation_features(frame[col], self.noise)
             key, core, acr = feats["key"], feats["core"], feats["acronym"]
         self.key, self.key_u, self.key_n = _encode(key.to_numpy(dtype=object))
         self.core, self.core_u, self.core_n = _encode(core.to_numpy(dtype=object))
@@ -548,7 +559,9 @@ class OrganisationNameComparison(Comparison):
         self.core_len = np.array([len(str(x)) for x in self.core_u], dtype=np.int64)
         tokens = frame["_name_tokens"] if "_name_tokens" in frame.columns else None
         if tokens is None:
-            tokens = text.organisation_name_features(frame[col].reset_index(drop=True))["tokens"]
+            if feats is None:
+                feats = organisation_features(frame[col], self.noise)
+            tokens = feats["tokens"]
         ti, tv = text.explode_values(tokens.reset_index(drop=True), split=None)
         self.tok_mat, _, _ = _encode_entries(ti, tv, len(frame))
         self.n_records = int((self.key >= 0).sum())
@@ -726,6 +739,8 @@ def build_comparison(spec: dict) -> Comparison:
         kwargs["kind"] = {"email": "email", "phone": "phone", "set": "text"}[kind]
     elif kind == "website":
         kwargs["kind"] = "website"
+    elif kind == "organisation_name" and "noise" in spec:
+        kwargs["noise"] = str(spec["noise"])
     elif kind == "domain" and len(cols) < 2:
         cols = (cols[0], "emails")
     return cls(name=name, columns=cols, **kwargs)

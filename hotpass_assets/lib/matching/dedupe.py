@@ -34,10 +34,11 @@ from hotpass_assets.lib.matching.comparisons import build_comparison
 from hotpass_assets.lib.matching.engine import EngineConfig, run
 from hotpass_assets.lib.matching.ids import assign_entity_ids
 from hotpass_assets.lib.matching.infer import (
+    POLICY_KEYS,
     base_column,
     blocking_frame,
     choose_blocking,
-    default_veto,
+    default_policy,
     explain_config,
     infer_config,
     infer_field_type,
@@ -108,10 +109,15 @@ def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list
     blocking = cfg.get("blocking")
     if not blocking:
         blocking = explained["blocking"] if explained else choose_blocking(df, fields)[0]
-    veto = cfg.get("veto")
-    if veto is None:
-        veto = explained["veto"] if explained else default_veto(fields, df)
-    return fields, blocking, {k: v for k, v in veto.items() if k != "why"}
+    policy = cfg.get("policy")
+    if policy is None:
+        policy = explained["policy"] if explained else default_policy(fields, df)
+    policy = {
+        k: {c: tuple(lv) for c, lv in v.items() if c != "why"}
+        for k, v in policy.items()
+        if k in POLICY_KEYS
+    }
+    return fields, blocking, policy
 
 
 def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = None) -> dict:
@@ -127,8 +133,9 @@ def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = N
             resolve_fields(df, id_column, cfg)  # raises the error naming every column
         out = {k: cfg.get(k) or v for k, v in explained.items()}
     else:
-        fields, blocking, veto = resolve_fields(df, id_column, cfg)
-        out = {"fields": fields, "blocking": blocking, "veto": veto}
+        fields, blocking, policy = resolve_fields(df, id_column, cfg)
+        policy = {k: {c: list(lv) for c, lv in v.items()} for k, v in policy.items()}
+        out = {"fields": fields, "blocking": blocking, "policy": policy}
     thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
     rest = {k: v for k, v in cfg.items() if k not in out and k != "thresholds"}
     return {**out, "thresholds": thresholds, **rest}
@@ -139,7 +146,7 @@ def engine_input(
 ) -> tuple[pd.DataFrame, EngineConfig]:
     """The frame (compared columns and blocking keys) and engine config of a run."""
     cfg = dict(config or {})
-    fields, blocking_spec, veto = resolve_fields(df, id_column, cfg)
+    fields, blocking_spec, policy = resolve_fields(df, id_column, cfg)
     thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
     work = blocking_frame(df, fields)
     src = df.reset_index(drop=True)
@@ -175,7 +182,10 @@ def engine_input(
         conflict_weight=float(thresholds["conflict_weight"]),
         max_block_size=int(cfg.get("max_block_size", 1000)),
         max_cluster_size=int(cfg.get("max_cluster_size", 100)),
-        veto_levels={str(k): tuple(v) for k, v in veto.items()},
+        veto_levels=policy.get("veto", {}),
+        veto_unless=policy.get("veto_unless", {}),
+        merge_levels=policy.get("merge_when", {}),
+        contradicting_levels=policy.get("contradicting", {}),
     )
     return frame, eng
 

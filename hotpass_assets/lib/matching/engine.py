@@ -71,6 +71,11 @@ class EngineConfig:
     #: comparison name -> level names that lift a veto (corroborating evidence, e.g. a shared
     #: phone number makes a province disagreement a data error rather than a branch)
     veto_unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: decision policy: a pair at one of these levels (e.g. identical folded names) merges
+    #: whatever its score, unless it is vetoed or shows a ``contradicting_levels`` level (e.g.
+    #: different website domains or phones); contradicted pairs are scored as usual
+    merge_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    contradicting_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -107,6 +112,13 @@ class _Scorer:
             lv = [i + 1 for i, name in enumerate(comp.levels) if name in names]
             if lv:
                 out.append((f, np.array(lv, dtype=np.int8)))
+        return out
+
+    def any_level(self, lv: np.ndarray, spec: dict[str, tuple[str, ...]]) -> np.ndarray:
+        """Whether each pair shows any of the named levels."""
+        out = np.zeros(len(lv), dtype=bool)
+        for f, levels in self._levels_of(spec):
+            out |= np.isin(lv[:, f], levels)
         return out
 
     def vetoed(self, lv: np.ndarray) -> np.ndarray:
@@ -327,6 +339,11 @@ def run(
     ml_a, ml_b = ml_a[ok], ml_b[ok]
     scorer = _Scorer(comps, model, n, config.veto_levels, config.veto_unless)
     veto = scorer.vetoed(levels)
+    policy_merge = np.zeros(len(levels), dtype=bool)
+    if config.merge_levels:
+        policy_merge = scorer.any_level(levels, config.merge_levels) & ~scorer.any_level(
+            levels, config.contradicting_levels
+        )
     timings["score_s"] = 0.0
     timings["cluster_s"] = 0.0
     prob = np.zeros(len(left))
@@ -345,7 +362,7 @@ def run(
                     comp.set_entity_counts(groups)
         weight = scorer.weights(levels, codes)
         prob = _prob(weight)
-        is_match = (prob >= config.match_threshold) & ~veto
+        is_match = ((prob >= config.match_threshold) | policy_merge) & ~veto
         is_review = (prob >= config.review_threshold) & ~is_match
         timings["score_s"] += time.perf_counter() - t
 
@@ -414,6 +431,7 @@ def run(
         "blocking": cand.stats,
         "match_pairs": int(is_match.sum()),
         "vetoed_pairs": int((veto & (prob >= config.review_threshold)).sum()),
+        "policy_merged_pairs": int((policy_merge & ~veto & (prob < config.match_threshold)).sum()),
         "review_pairs": int((pairs["decision"] == "review").sum()),
         "conflict_refused_pairs": len(refused),
         "clusters": int(labels.max() + 1) if n else 0,

@@ -43,6 +43,14 @@ _DATE_TEXT = re.compile(
     re.I,
 )
 
+#: a street-type word: values that mostly hold one are addresses (a generic English/Afrikaans
+#: list of street types, not a domain vocabulary)
+_STREET = re.compile(
+    r"(?i)(?:^|\s)(?:street|str|st|road|rd|avenue|ave|av|drive|dr|lane|ln|place|pl|crescent|cres|"
+    r"close|cl|way|circuit|cct|court|ct|boulevard|blvd|parade|pde|terrace|tce|highway|hwy|"
+    r"straat|weg|laan|rylaan)\.?(?:$|\s|,)"
+)
+
 _NAME_HINTS = {
     "email": re.compile(r"e_?mail|(^|_)mail"),
     "phone": re.compile(r"phone|(^|_)tel|cell|mobile|fax|whatsapp|contact_n"),
@@ -158,10 +166,16 @@ def profile_column(name: object, values: pd.Series) -> dict:
             return {"type": None, "why": "a different code in every row (a row id?)"}
         return {"type": "code", "why": "short codes in an id/code/number column"}
     lettered = _share(txt.str.fullmatch(r"[^\W\d_][\w'’.,&()/\- ]*"))
-    if hinted("address") or (
-        _share(txt.str.match(r"\d+[a-z]?\s+\w")) >= 0.5 and words.median() >= 2
-    ):
+    numbered = _share(txt.str.match(r"\d+[a-z]?\s+\w")) >= 0.5 and words.median() >= 2
+    if hinted("address") or numbered or _share(txt.str.contains(_STREET)) >= 0.5:
         return {"type": "address", "why": "street addresses (token-set similarity)"}
+    if lettered >= PARSE_SHARE and words.median() >= 2 and distinct / len(txt) >= 0.3:
+        return {
+            "type": "organisation_name",
+            "noise": "learnt",
+            "why": f"{lettered:.0%} of values are names of several words (legal suffixes, "
+            "word order and words common in this table do not count)",
+        }
     if hinted("name") and lettered >= HINTED_SHARE:
         return {"type": "name", "why": f"{lettered:.0%} of values are names (letters and words)"}
     return {"type": "string", "why": "short text (Jaro-Winkler similarity)"}
@@ -200,6 +214,15 @@ def blocking_frame(df: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
         elif kind == "set":
             lists = text.as_lists(raw)
             out[col] = lists.apply(lambda xs: [x.lower() for x in xs])
+        elif kind == "organisation_name":
+            from hotpass_assets.lib.matching.comparisons import organisation_features
+
+            feats = organisation_features(raw, f.get("noise", "profile"))
+            out[f"{col}#key"] = feats["key"]
+            out[f"{col}#core"] = feats["core"]
+            out[f"{col}#tokens"] = text.group_lists(
+                *text.explode_values(feats["tokens"], split=None), n
+            )
         elif kind in ("code", "postcode"):
             out[col] = (
                 text.digits_only(raw)
@@ -230,6 +253,14 @@ def blocking_for(field: dict) -> list:
             rules.append({"columns": [f"{col}#domain"], "kind": "set"})
         return rules
     refine = {"max_block_size": MAX_BLOCK, "refine_window": REFINE_WINDOW}
+    if kind == "organisation_name":
+        refine["sort_column"] = f"{col}#key"
+        return [
+            {"columns": [f"{col}#key"], "kind": "exact", **refine},
+            {"columns": [f"{col}#core"], "kind": "exact", **refine},
+            {"columns": [f"{col}#tokens"], "kind": "rare_tokens", "keep": 2, **refine},
+            {"columns": [f"{col}#tokens"], "kind": "deletions", "keep": 1, **refine},
+        ]
     if kind in ("name", "string", "address"):
         # the exact value, and the record's rarest words (a typo elsewhere in the value, or a
         # word order change, keeps the pair); over-common keys are refined, not dropped
@@ -266,7 +297,12 @@ def choose_blocking(df: pd.DataFrame, fields: list[dict]) -> tuple[list[dict], l
     ``PAIRS_PER_RECORD`` candidate pairs per record (a key most records share is no evidence)."""
     work = blocking_frame(df, fields)
     budget = PAIRS_PER_RECORD * max(len(df), 50)
-    names = [f.get("column") or f["name"] for f in fields if f.get("type") == "name"]
+    names = [
+        f"{f.get('column') or f['name']}#key"
+        for f in fields
+        if f.get("type") == "organisation_name"
+    ]
+    names += [f.get("column") or f["name"] for f in fields if f.get("type") == "name"]
     names += [f.get("column") or f["name"] for f in fields if f.get("type") == "string"]
     kept, left_out = [], []
     for f in fields:
@@ -276,7 +312,7 @@ def choose_blocking(df: pd.DataFrame, fields: list[dict]) -> tuple[list[dict], l
                 # EM learns m from selective keys only; loose keys make candidates, not weights
                 train = rule.get("kind", "exact") in ("exact", "set") and pairs <= 2 * len(df)
                 extra = {"train": train}
-                if rule.get("refine_window") and names:
+                if rule.get("refine_window") and names and "sort_column" not in rule:
                     extra["sort_column"] = names[0]
                 kept.append({**rule, **extra, "why": f"{pairs} candidate pairs"})
             else:
@@ -301,25 +337,65 @@ def explain_config(df: pd.DataFrame, id_column: str) -> dict:
     return {
         "fields": fields,
         "blocking": kept,
-        "veto": default_veto(fields, df),
+        "policy": default_policy(fields, df),
         "dropped": dropped,
         "blocking_dropped": left_out,
     }
 
 
-def default_veto(fields: list[dict], df: pd.DataFrame) -> dict:
-    """Levels that keep a pair out of an automatic merge (it goes to review instead): the first
-    name column of whole names (two or more words, such as business names) disagreeing outright
-    while other columns agree is contradicting evidence (two businesses at one address and
-    phone), not a typo. Single-word name parts (given names) disagree on nicknames and swaps."""
+#: keys of the decision policy in a config (comparison name -> level names for each)
+POLICY_KEYS = ("merge_when", "contradicting", "veto", "veto_unless")
+
+
+def default_policy(fields: list[dict], df: pd.DataFrame) -> dict:
+    """The decision policy for inferred fields of a table of organisations (a name column and
+    a website, phone or e-mail column), each part with a ``why``:
+
+    - ``merge_when``: identical folded organisation names merge without further evidence ...
+    - ``contradicting``: ... unless another identifier disagrees (different website domains,
+      phones, e-mail addresses or a different region), which sends the pair to scoring;
+    - ``veto``: a pair goes to review whatever its score when its organisation names (or whole
+      names of two or more words) disagree outright, or its regions (a category column) differ:
+      two businesses at one address and phone, or branches of one brand, not typos;
+    - ``veto_unless``: a shared phone or e-mail address lifts the veto.
+    """
+    contacts = [f for f in fields if f.get("type") in ("website", "phone", "email")]
+    if len(fields) < 2 or not contacts:
+        # the policy is for tables of organisations: names with contact identifiers
+        return {}
+    policy: dict = {}
+    # the policy keys on a name column filled in most rows (an organisation's name is)
+    names = []
     for f in fields:
-        if f.get("type") != "name" or len(fields) < 2:
+        col = df[f.get("column") or f["name"]]
+        if f.get("type") not in ("organisation_name", "name") or col.notna().mean() < 0.8:
             continue
-        col = f.get("column") or f["name"]
-        txt, _ = _texts(df[col])
-        if len(txt) and txt.str.count(r"\S+").median() >= 2:
-            return {f["name"]: ["different"], "why": "a different whole name contradicts"}
-    return {}
+        txt, _ = _texts(col)
+        if f.get("type") == "organisation_name" or (
+            len(txt) and txt.str.count(r"\S+").median() >= 2
+        ):
+            names.append(f)
+    if names:
+        policy["veto"] = {names[0]["name"]: ["different"]}
+    if names and names[0].get("type") == "organisation_name":
+        policy["merge_when"] = {names[0]["name"]: ["same_key"], "why": "identical folded names"}
+        policy["contradicting"] = {
+            f["name"]: ["different"]
+            for f in fields
+            if f.get("type") in ("website", "phone", "email", "category")
+        }
+        policy["contradicting"]["why"] = "another identifier disagrees"
+    regions = [f["name"] for f in fields if f.get("type") == "category"]
+    if names and regions:
+        policy.setdefault("veto", {})[regions[0]] = ["different"]
+        unless = {
+            f["name"]: ["shared_value"] for f in fields if f.get("type") in ("phone", "email")
+        }
+        if unless:
+            policy["veto_unless"] = {**unless, "why": "a shared phone or e-mail address"}
+    if "veto" in policy:
+        policy["veto"]["why"] = "names disagree outright, or regions differ (branches)"
+    return policy
 
 
 def infer_field_type(name: str, values: pd.Series) -> str:

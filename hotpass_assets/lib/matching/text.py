@@ -176,13 +176,39 @@ def _sql_list(words: Iterable[str]) -> str:
     return "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(words)) + "]"
 
 
-def organisation_name_features(names: Sequence[object] | pd.Series) -> pd.DataFrame:
+#: Words that never identify an organisation in any domain (used with learnt common words).
+STOP_WORDS: frozenset[str] = frozenset(["the", "and", "of", "a", "an", "at", "for", "in", "on"])
+
+
+def learn_common_words(
+    names: Sequence[object] | pd.Series, *, min_share: float = 0.03, min_count: int = 5
+) -> frozenset[str]:
+    """Name words that are common *in this data*: held by at least ``min_share`` of the
+    distinct folded names (and ``min_count`` of them). They describe a kind of organisation
+    ("aviation", "restaurant", "cafe") rather than which one, so, like the stop words, they are
+    left out of the name's core; the full key still holds them. This replaces a domain word
+    list with term frequencies learnt from the table (the aviation list stays a profile hint).
+    """
+    feats = organisation_name_features(names, noise_words=STOP_WORDS)
+    keys = pd.Series(feats["key"]).dropna().unique()
+    if not len(keys):
+        return STOP_WORDS
+    toks = pd.Series(keys).str.split(" ").explode()
+    df = toks.groupby(toks).size()
+    common = df[(df >= min_count) & (df / len(keys) >= min_share)].index
+    return frozenset(STOP_WORDS | set(map(str, common)))
+
+
+def organisation_name_features(
+    names: Sequence[object] | pd.Series, *, noise_words: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Matching features of organisation names, one row per input name (same order).
 
     Columns:
     - ``key``: lower-case, ASCII-folded, punctuation and legal suffixes removed, spaces collapsed.
-    - ``core``: the key's tokens without noise words, sorted and space-joined (word order does not
-      matter); the key's own tokens when every token is a noise word.
+    - ``core``: the key's tokens without noise words (``noise_words``, default the aviation
+      profile's :data:`NOISE_WORDS`), sorted and space-joined (word order does not matter); the
+      key's own tokens when every token is a noise word.
     - ``tokens``: the core tokens (list, sorted).
     - ``acronym``: one letter per core token, a token of at most three letters counting as
       initials, so "Blue Crane Aviation" and "BC Aviation" both give ``bc``.
@@ -200,7 +226,7 @@ def organisation_name_features(names: Sequence[object] | pd.Series) -> pd.DataFr
     )
     suffix_alt = "|".join(sorted({w for s in LEGAL_SUFFIXES for w in s.split()}))
     synonyms = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in SYNONYMS.items() if "'" not in a)
-    noise = _sql_list(NOISE_WORDS)
+    noise = _sql_list(NOISE_WORDS if noise_words is None else noise_words)
 
     con = duckdb.connect()
     try:
