@@ -96,7 +96,9 @@ def generate(n_entities: int = 600, seed: int = 0) -> tuple[pd.DataFrame, pd.Ser
     seen: set[str] = set()
     entities = []
     while len(entities) < n_entities:
-        words = list(rng.choice(PLACES, size=int(rng.integers(1, 3)), replace=False))
+        # one or two words for small sets; three when those run out (about 5,000 names)
+        most = 3 if len(seen) < 4000 else 4
+        words = list(rng.choice(PLACES, size=int(rng.integers(1, most)), replace=False))
         name = " ".join([*words, str(rng.choice(KINDS))])
         if name in seen:
             continue
