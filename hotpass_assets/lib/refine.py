@@ -72,6 +72,11 @@ class Snapshot:
     #: record_id, natural_key, entity_id per source record: the next snapshot's id memory.
     record_map: pd.DataFrame
     stats: dict = field(default_factory=dict)
+    #: pairs of records with identical folded names left in two organisations, with the
+    #: contradicting evidence (``reason``, per-comparison levels and weights)
+    kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the learnt matching model: m, u and weight per comparison level (see ``publish_model``)
+    model: dict = field(default_factory=dict)
 
 
 def _present(value: object) -> bool:
@@ -461,4 +466,6 @@ def build_snapshot(
         matches=resolution.matches,
         record_map=records[["record_id", "natural_key", "entity_id"]].copy(),
         stats=stats,
+        kept_apart=resolution.kept_apart,
+        model=resolution.model,
     )

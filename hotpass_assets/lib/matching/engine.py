@@ -142,10 +142,12 @@ class _Scorer:
             codes.append(code if comp.tf_levels else None)
         return lv, codes
 
-    def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
-        total = np.full(len(lv), self.model.prior_weight)
+    def parts(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
+        """Match weight (bits) of each comparison per pair, term frequencies included: the
+        waterfall of a pair is the prior plus these columns."""
+        out = np.zeros((len(lv), len(self.comparisons)))
         for f, comp in enumerate(self.comparisons):
-            total += self.w[f][lv[:, f]]
+            out[:, f] = self.w[f][lv[:, f]]
             code = codes[f]
             if code is None:
                 continue
@@ -155,8 +157,11 @@ class _Scorer:
                 sel = np.flatnonzero((lv[:, f] == level) & (code >= 0))
                 if len(sel):
                     tf = np.maximum(comp.tf_u(code[sel]), self.min_u)
-                    total[sel] += np.log2(u_raw[level]) - np.log2(tf)
-        return total
+                    out[sel, f] += np.log2(u_raw[level]) - np.log2(tf)
+        return out
+
+    def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
+        return self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
 
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Match weight without the prior, for the cluster check; vetoed pairs are -inf."""
@@ -362,7 +367,9 @@ def run(
                     comp.set_entity_counts(groups)
         weight = scorer.weights(levels, codes)
         prob = _prob(weight)
-        is_match = ((prob >= config.match_threshold) | policy_merge) & ~veto
+        # the policy merges identical names in the review zone, not against strong evidence
+        merge = policy_merge & (prob >= config.review_threshold)
+        is_match = ((prob >= config.match_threshold) | merge) & ~veto
         is_review = (prob >= config.review_threshold) & ~is_match
         timings["score_s"] += time.perf_counter() - t
 
@@ -381,7 +388,6 @@ def run(
         )
         labels = res.labels
         timings["cluster_s"] += time.perf_counter() - t
-    del codes
 
     t = time.perf_counter()
     decision = np.full(len(left), "", dtype=object)
@@ -392,15 +398,25 @@ def run(
     same = labels[left] == labels[right]
     # review pairs whose records ended up together anyway need no decision
     decision[is_review & same] = ""
+    # identical names (a merge level) kept apart by a veto or contradicting evidence: recorded,
+    # so a reader sees why two organisations of one name stay two
+    apart = np.zeros(len(left), dtype=bool)
+    if config.merge_levels:
+        apart = scorer.any_level(levels, config.merge_levels) & ~same
+        decision[apart & (decision == "")] = "kept_apart"
     cl_a, cl_b = (np.asarray(x, dtype=np.int64) for x in cannot_link)
     if len(cl_a):
         # pairs a reviewer already separated are not queued again
         decided = np.minimum(cl_a, cl_b) * np.int64(n) + np.maximum(cl_a, cl_b)
         decision[np.isin(cand.codes, decided)] = ""
     keep = np.flatnonzero(decision != "")
+    parts = scorer.parts(levels[keep], [c[keep] if c is not None else None for c in codes])
+    del codes
     pairs = _pairs_frame(
         comps, left[keep], right[keep], levels[keep], weight[keep], prob[keep], decision[keep]
     )
+    pairs = _with_parts(pairs, comps, parts, model.prior_weight)
+    pairs["kept_apart"] = apart[keep]
     if len(ml_a):
         ml_lv, ml_codes = scorer.levels(ml_a, ml_b)
         ml_w = scorer.weights(ml_lv, ml_codes)
@@ -413,6 +429,8 @@ def run(
             _prob(ml_w),
             np.full(len(ml_a), "must_link", dtype=object),
         )
+        ml_frame = _with_parts(ml_frame, comps, scorer.parts(ml_lv, ml_codes), model.prior_weight)
+        ml_frame["kept_apart"] = False
         refused_ml = {(min(a, b), max(a, b)) for a, b in res.refused_must_links}
         if refused_ml:
             bad = [
@@ -440,6 +458,17 @@ def run(
         "refused_must_links": len(res.refused_must_links),
     }
     return EngineResult(labels=labels, pairs=pairs, model=model, timings=timings, stats=stats)
+
+
+def _with_parts(
+    pairs: pd.DataFrame, comps: list[Comparison], parts: np.ndarray, prior_weight: float
+) -> pd.DataFrame:
+    """Add the waterfall: ``w_prior`` and one ``w_<comparison>`` column (bits) per comparison;
+    ``match_weight`` is their sum."""
+    extra = {"w_prior": np.full(len(pairs), round(prior_weight, 4))}
+    for f, comp in enumerate(comps):
+        extra[f"w_{comp.name}"] = np.round(parts[:, f], 4)
+    return pd.concat([pairs, pd.DataFrame(extra, index=pairs.index)], axis=1)
 
 
 def _pairs_frame(
