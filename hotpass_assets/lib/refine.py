@@ -79,6 +79,27 @@ class Snapshot:
     model: dict = field(default_factory=dict)
 
 
+MODEL_COLUMNS = ("comparison", "level", "m", "u", "match_weight", "prior")
+
+
+def model_table(model: dict) -> pd.DataFrame:
+    """The learnt matching model as rows: m, u and weight (bits) per comparison level, and the
+    prior (chance two random records match). Parameters only: no record values."""
+    rows = [
+        {
+            "comparison": comp["name"],
+            "level": level,
+            "m": vals["m"],
+            "u": vals["u"],
+            "match_weight": vals["weight"],
+            "prior": model.get("prior"),
+        }
+        for comp in model.get("comparisons", [])
+        for level, vals in comp["levels"].items()
+    ]
+    return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
+
+
 def _present(value: object) -> bool:
     if value is None:
         return False

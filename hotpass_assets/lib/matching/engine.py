@@ -62,6 +62,8 @@ class EngineConfig:
     em_max_iter: int = 200
     seed: int = 42
     fixed_m: dict[str, Sequence[float]] | None = None  # comparison -> m per level (skip EM)
+    #: a published model (``FSModel.as_dict``): used as it is, nothing is estimated
+    pinned_model: dict | None = None
     #: rescore once with term frequencies counted per first-pass cluster (see comparisons)
     entity_tf: bool = True
     #: comparison name -> level names that veto an automatic merge: such a pair goes to review
@@ -336,7 +338,14 @@ def run(
         codes.append(code if comp.tf_levels else None)
     timings["compare_s"] = time.perf_counter() - t
 
-    model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
+    if config.pinned_model is not None:
+        model = FSModel.from_dict(
+            config.pinned_model, [c.name for c in comps], [c.levels for c in comps]
+        )
+        model.tf_levels = [c.tf_levels for c in comps]
+        fit_times = {"u_estimation_s": 0.0, "em_s": 0.0, "prior_s": 0.0}
+    else:
+        model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
     timings.update(fit_times)
 
     ml_a, ml_b = (np.asarray(x, dtype=np.int64) for x in must_link)

@@ -147,6 +147,9 @@ class MatchConfig:
     prior_strength: float = 10.0
     seed: int = 42
     id_prefix: str = "org"
+    #: a published model (``FSModel.as_dict``) whose m, u and prior are used as they are:
+    #: a pinned model makes a snapshot's weights independent of the day's data
+    pinned_model: dict | None = None
 
     def rules(self) -> list[BlockingRule]:
         by_name = {r.name: r for r in DEFAULT_BLOCKING}
@@ -193,6 +196,42 @@ PAIR_COLUMNS = (
     "w_province",
     "w_address",
 )
+
+
+def load_match_config(
+    values: Mapping, config_path: str | None = None, model_path: str | None = None
+) -> MatchConfig:
+    """A ``MatchConfig`` from settings values, a YAML/JSON file of ``MatchConfig`` fields
+    (overriding them) and a published model JSON to pin. Unknown fields are an error naming them."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    fields = {f.name for f in dataclasses.fields(MatchConfig)}
+    data = dict(values)
+    if config_path:
+        path = Path(config_path)
+        raw = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".json":
+            loaded = json.loads(raw)
+        else:
+            import yaml
+
+            loaded = yaml.safe_load(raw)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path.name}: the match config must be a mapping")
+        unknown = sorted(set(loaded) - fields)
+        if unknown:
+            raise ValueError(f"{path.name}: unknown match config field(s) {unknown}")
+        data.update(loaded)
+    for key in ("veto_levels", "veto_unless", "merge_levels", "contradicting_levels"):
+        if key in data:
+            data[key] = {k: tuple(v) for k, v in data[key].items()}
+    if "blocking" in data:
+        data["blocking"] = tuple(data["blocking"])
+    if model_path:
+        data["pinned_model"] = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    return MatchConfig(**data)
 
 
 def _apart_reasons(pairs: pd.DataFrame, cfg: MatchConfig) -> list[str]:
@@ -360,6 +399,7 @@ def resolve_organisations(
             review=empty.copy(),
             merge_log=pd.DataFrame(columns=list(MERGE_LOG_COLUMNS)),
             stats={"input_records": 0, "entities": 0, "merge_rate": 0.0, "review_pairs": 0},
+            kept_apart=empty.assign(reason=pd.Series(dtype=object)),
         )
     t = time.perf_counter()
     frame = prepare_frame(recs)
@@ -379,6 +419,7 @@ def resolve_organisations(
         contradicting_levels=dict(cfg.contradicting_levels),
         prior_strength=cfg.prior_strength,
         seed=cfg.seed,
+        pinned_model=cfg.pinned_model,
     )
     res = run(frame, eng, must_link=(ml_a, ml_b), cannot_link=(cl_a, cl_b))
     timings.update(res.timings)
