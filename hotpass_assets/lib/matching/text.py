@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hotpass_assets.lib.vocabulary import PROFILE_NOISE_WORDS
+
 #: Legal-form words dropped from the matching key.
 LEGAL_SUFFIXES: tuple[str, ...] = (
     "pty",
@@ -45,69 +47,9 @@ LEGAL_SUFFIXES: tuple[str, ...] = (
 
 #: Words that describe the kind of organisation rather than which one it is. They are kept in the
 #: matching key but dropped from the "core" tokens that name comparison and token blocking use,
-#: so "X Flight School" and "X Flying School" share the core "x".
-NOISE_WORDS: frozenset[str] = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "a",
-        "an",
-        "aviation",
-        "aviators",
-        "avn",
-        "aero",
-        "aeronautical",
-        "aeronautics",
-        "air",
-        "airways",
-        "airline",
-        "airlines",
-        "aircraft",
-        "flight",
-        "flights",
-        "flying",
-        "fly",
-        "school",
-        "schools",
-        "academy",
-        "training",
-        "trainers",
-        "trainer",
-        "club",
-        "centre",
-        "center",
-        "aeroclub",
-        "services",
-        "service",
-        "svcs",
-        "charter",
-        "charters",
-        "helicopter",
-        "helicopters",
-        "heli",
-        "helicopter",
-        "maintenance",
-        "amo",
-        "engineering",
-        "company",
-        "co",
-        "group",
-        "holdings",
-        "international",
-        "solutions",
-        "enterprises",
-        "trading",
-        "brokers",
-        "broker",
-        "insurance",
-        "underwriters",
-        "underwriting",
-        "motorsport",
-        "motorsports",
-        "avionics",
-    ]
-)
+#: so "X Flight School" and "X Flying School" share the core "x". One list for the whole project
+#: (``vocabulary``), shared with the capture stage.
+NOISE_WORDS: frozenset[str] = PROFILE_NOISE_WORDS
 
 #: Word spellings unified before anything else.
 SYNONYMS: dict[str, str] = {
