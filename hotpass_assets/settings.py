@@ -87,6 +87,14 @@ class Settings:
     #: ``HOTPASS_LANDING_FOLLOW_SYMLINKS=1``: accept symlinks to regular files in the landing
     #: folder (refused by default, see lib/landing.py).
     landing_follow_symlinks: bool = False
+    #: entity resolution (``lib.matching``): decision thresholds (match probabilities), the
+    #: review queue's share of organisations, an optional config file (YAML/JSON, fields of
+    #: ``MatchConfig``) and an optional published model to pin (``match_model.json`` of a snapshot)
+    match_threshold: float = 0.4
+    review_threshold: float = 0.1
+    review_share: float = 0.05
+    match_config_path: Path | None = None
+    match_model_path: Path | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -137,6 +145,31 @@ class Settings:
             read_budget=ReadBudget.from_env(env),
             landing_follow_symlinks=env.get("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0").lower()
             in ("1", "true", "yes"),
+            # --- entity resolution ---
+            match_threshold=float(env.get("HOTPASS_MATCH_THRESHOLD", "0.4")),
+            review_threshold=float(env.get("HOTPASS_REVIEW_THRESHOLD", "0.1")),
+            review_share=float(env.get("HOTPASS_REVIEW_SHARE", "0.05")),
+            match_config_path=_path(env, "HOTPASS_MATCH_CONFIG", Path())
+            if env.get("HOTPASS_MATCH_CONFIG")
+            else None,
+            match_model_path=_path(env, "HOTPASS_MATCH_MODEL", Path())
+            if env.get("HOTPASS_MATCH_MODEL")
+            else None,
+        )
+
+    def match_config(self):
+        """The organisation ``MatchConfig``: thresholds from the environment, then the config
+        file's fields, then a pinned model (its m/u are used instead of learning them)."""
+        from hotpass_assets.lib.matching.organisations import load_match_config
+
+        return load_match_config(
+            {
+                "match_threshold": self.match_threshold,
+                "review_threshold": self.review_threshold,
+                "review_share": self.review_share,
+            },
+            self.match_config_path,
+            self.match_model_path,
         )
 
     # --- warehouse layout -------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Snapshot-partitioned refinement: the single source of truth and its companions."""
 
+import json
 import time
 from datetime import date
 from pathlib import Path
@@ -28,7 +29,7 @@ from hotpass_assets.lib.records import (
     REFINED_CONTACT_COLUMNS,
     REFINED_ORGANISATION_COLUMNS,
 )
-from hotpass_assets.lib.refine import Snapshot, build_snapshot, select_drops
+from hotpass_assets.lib.refine import Snapshot, build_snapshot, model_table, select_drops
 from hotpass_assets.lib.review import load_decisions
 from hotpass_assets.lib.warehouse import read_table, read_tables, refresh_duckdb_views, write_table
 from hotpass_assets.settings import Settings
@@ -162,6 +163,7 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict]:
         previous=_previous_record_map(settings, day),
         must_link=must,
         cannot_link=cannot,
+        match_config=settings.match_config(),
     )
     snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
     accounting = {
@@ -185,11 +187,17 @@ def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[
         "entity_merge_log": (snapshot.merge_log, None),
         "entity_record_map": (snapshot.record_map, None),
         "entity_match_evidence": (snapshot.matches, None),
+        "entity_kept_apart": (snapshot.kept_apart, None),
+        "match_model": (model_table(snapshot.model), None),
     }
-    return {
+    digests = {
         name: write_table(frame, settings.refined_path(name, snap), cols)
         for name, (frame, cols) in tables.items()
     }
+    # the same model as JSON: HOTPASS_MATCH_MODEL=<this file> pins it for later snapshots
+    model_json = settings.refined_path("match_model", snap).with_suffix(".json")
+    model_json.write_text(json.dumps(snapshot.model, sort_keys=True, default=str), "utf-8")
+    return digests
 
 
 @dg.multi_asset(
@@ -247,6 +255,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
             **accounting,
             "partition_stats": contracts.partition_stats("refined_organisations", frames, ctx),
+            "match_model": {k: v for k, v in snapshot.model.items() if k != "em_sessions"},
             "digests": digests,
         }
         last_outcomes = outcomes
@@ -284,6 +293,8 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
                 latest["drops_without_published_capture"]
             ),
             "review_decisions": dg.MetadataValue.json(latest["review_decisions"]),
+            # learnt m/u per comparison level (published as the match_model table and JSON)
+            "match_model": dg.MetadataValue.json(latest["match_model"]),
             "partition_stats": dg.MetadataValue.json(latest["partition_stats"]),
             "path": dg.MetadataValue.path(str(settings.refined_path("organisations", latest_key))),
             "parquet_sha256": latest["digests"]["organisations"],

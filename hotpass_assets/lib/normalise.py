@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from hotpass_assets.lib.records import PROVINCES
+from hotpass_assets.lib.vocabulary import PROFILE_NOISE_WORDS
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -1699,39 +1700,8 @@ _KEY_SYNONYMS: dict[str, str] = {
 }
 
 #: Words that say what kind of organisation it is rather than which one: dropped from tokens.
-ORGANISATION_NOISE_WORDS: frozenset[str] = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "sa",
-        "aviation",
-        "aviators",
-        "aero",
-        "aeronautical",
-        "aeronautics",
-        "air",
-        "airways",
-        "aircraft",
-        "flight",
-        "flights",
-        "flying",
-        "fly",
-        "school",
-        "schools",
-        "academy",
-        "club",
-        "training",
-        "centre",
-        "services",
-        "service",
-        "group",
-        "holdings",
-        "international",
-        "company",
-        "co",
-    ]
-)
+#: One vocabulary for capture and matching (``lib.vocabulary``).
+ORGANISATION_NOISE_WORDS: frozenset[str] = PROFILE_NOISE_WORDS
 
 
 @functools.lru_cache(maxsize=65536)

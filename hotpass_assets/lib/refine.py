@@ -72,6 +72,32 @@ class Snapshot:
     #: record_id, natural_key, entity_id per source record: the next snapshot's id memory.
     record_map: pd.DataFrame
     stats: dict = field(default_factory=dict)
+    #: pairs of records with identical folded names left in two organisations, with the
+    #: contradicting evidence (``reason``, per-comparison levels and weights)
+    kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the learnt matching model: m, u and weight per comparison level (see ``publish_model``)
+    model: dict = field(default_factory=dict)
+
+
+MODEL_COLUMNS = ("comparison", "level", "m", "u", "match_weight", "prior")
+
+
+def model_table(model: dict) -> pd.DataFrame:
+    """The learnt matching model as rows: m, u and weight (bits) per comparison level, and the
+    prior (chance two random records match). Parameters only: no record values."""
+    rows = [
+        {
+            "comparison": comp["name"],
+            "level": level,
+            "m": vals["m"],
+            "u": vals["u"],
+            "match_weight": vals["weight"],
+            "prior": model.get("prior"),
+        }
+        for comp in model.get("comparisons", [])
+        for level, vals in comp["levels"].items()
+    ]
+    return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
 
 
 def _present(value: object) -> bool:
@@ -461,4 +487,6 @@ def build_snapshot(
         matches=resolution.matches,
         record_map=records[["record_id", "natural_key", "entity_id"]].copy(),
         stats=stats,
+        kept_apart=resolution.kept_apart,
+        model=resolution.model,
     )

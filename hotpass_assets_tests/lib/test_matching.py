@@ -497,22 +497,26 @@ def test_empty_and_tiny_inputs():
 # --- generic dedupe --------------------------------------------------------------------------
 
 
-def test_infer_field_types():
+def test_infer_field_types_from_contents():
     assert infer_field_type("email", pd.Series(["a@b.com", "c@d.org"])) == "email"
-    assert infer_field_type("Cell", pd.Series(["+27 82 1", "0821"])) == "phone"
-    assert infer_field_type("date_of_birth", pd.Series(["19560409"])) == "date"
-    assert infer_field_type("created", pd.Series(["2024-01-02"] * 3)) == "date"
+    assert infer_field_type("Cell", pd.Series(["+27 82 123 4567", "082 765 4321"])) == "phone"
+    # a name hint without parseable values is not enough
+    assert infer_field_type("Cell", pd.Series(["+27 82 1", "0821"])) != "phone"
+    assert infer_field_type("contact", pd.Series(["011 555 1234", "(021) 555-9876"])) == "phone"
+    assert infer_field_type("date_of_birth", pd.Series(["19560409", "19720101"])) == "date"
+    assert infer_field_type("created", pd.Series(["2024-01-02", "2023-11-30"] * 3)) == "date"
     assert infer_field_type("postcode", pd.Series(["2119", "3165"])) == "postcode"
-    assert (
-        infer_field_type("soc_sec_id", pd.Series([str(1000000 + i) for i in range(100)])) == "code"
-    )
-    assert infer_field_type("state", pd.Series(["nsw", "vic"] * 100)) == "category"
+    ids = pd.Series([str(1000000 + i // 2) for i in range(100)])
+    assert infer_field_type("soc_sec_id", ids) == "code"
+    assert infer_field_type("state", pd.Series(["nsw", "vic", "qld"] * 100)) == "category"
     assert infer_field_type("surname", pd.Series([f"name{i}" for i in range(100)])) == "name"
     assert (
         infer_field_type("address_1", pd.Series([f"{i} main road" for i in range(100)]))
         == "address"
     )
     assert infer_field_type("amount", pd.Series([f"{i}.5" for i in range(100)])) == "numeric"
+    sites = pd.Series(["X.CO.ZA", "https://www.y.co.za/contact", "www.z.com"] * 5)
+    assert infer_field_type("col7", sites) == "website"
 
 
 def _people(n: int = 400, seed: int = 3) -> tuple[pd.DataFrame, np.ndarray]:

@@ -3,7 +3,9 @@
 A blocking rule turns each record into zero or more keys; records sharing a key form a block and
 every pair inside a block becomes a candidate. Blocks larger than ``max_block_size`` are skipped
 (a key that many records share, such as a common word, is no evidence and would make the cost
-quadratic); ``stats`` says how many records such skipped blocks held. A ``neighbourhood`` rule
+quadratic) or, for a rule with ``refine_window``, refined into a sorted neighbourhood over the
+record's whole value, so a too-common key loses only pairs that do not sort side by side;
+``stats`` says how many records such blocks held (``skipped_records``, ``refined_records``). A ``neighbourhood`` rule
 sorts records by a key and pairs each with the next ``window - 1`` records, which catches typos
 that change every exact key.
 
@@ -52,6 +54,14 @@ class BlockingRule:
     keep: int = 2
     window: int = 4
     max_block_size: int | None = None
+    #: over-common blocks become sorted neighbourhoods of this window over ``sort_column`` (or
+    #: ``columns[0]``); 0 drops them as before
+    refine_window: int = 0
+    sort_column: str | None = None
+    #: whether the rule's pairs get an EM session (a loose rule, such as rare words or a
+    #: refined common key, holds mostly non-matches that agree on the blocked field's neighbours
+    #: and can pull EM towards a "same city" model)
+    train: bool = True
     #: names of the comparisons this rule blocks on (left out of this rule's EM session);
     #: empty means the comparisons that read any of ``columns``
     covers: tuple[str, ...] = ()
@@ -234,11 +244,28 @@ def _deletion_keys(
 
 
 def pairs_from_blocks(
-    idx: np.ndarray, key: np.ndarray, n: int, max_block_size: int
+    idx: np.ndarray,
+    key: np.ndarray,
+    n: int,
+    max_block_size: int,
+    rank: np.ndarray | None = None,
+    window: int = 0,
 ) -> tuple[np.ndarray, dict[str, int]]:
-    """All within-block pairs as sorted unique codes ``low * n + high``."""
+    """All within-block pairs as sorted unique codes ``low * n + high``.
+
+    A block larger than ``max_block_size`` is not dropped when ``rank`` (a sort position per
+    record, e.g. of the folded name) and ``window`` are given: it is *refined* into a sorted
+    neighbourhood, each of its records paired with the next ``window - 1`` records in ``rank``
+    order, so a common key still brings together records whose whole values sort side by side,
+    at a cost linear in the block size.
+    """
     if len(idx) < 2:
-        return np.zeros(0, dtype=np.int64), {"pairs": 0, "blocks": 0, "skipped_records": 0}
+        return np.zeros(0, dtype=np.int64), {
+            "pairs": 0,
+            "blocks": 0,
+            "skipped_records": 0,
+            "refined_records": 0,
+        }
     # one sort of the combined (key, record) code is much faster than a lexsort; it also drops
     # repeated (record, key) entries and orders records inside each block
     combo = unique_ints(key.astype(np.int64) * np.int64(n) + idx.astype(np.int64))
@@ -246,7 +273,14 @@ def pairs_from_blocks(
     starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
     sizes = np.diff(np.r_[starts, len(key)])
     ok = (sizes >= 2) & (sizes <= max_block_size)
-    skipped = int(sizes[sizes > max_block_size].sum())
+    big = sizes > max_block_size
+    refined = np.zeros(0, dtype=np.int64)
+    refine = rank is not None and window >= 2 and big.any()
+    if refine:
+        refined = _refine_blocks(
+            idx[np.repeat(big, sizes)], key[np.repeat(big, sizes)], rank, n, window
+        )
+    skipped = 0 if refine else int(sizes[big].sum())
     idx = idx[np.repeat(ok, sizes)]
     sz = sizes[ok]
     first = np.cumsum(sz) - sz
@@ -256,8 +290,44 @@ def pairs_from_blocks(
     src = np.repeat(np.arange(len(idx)), counts)
     offs = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
     # records are sorted inside a block, so idx[src] < idx[src + 1 + offs]
-    codes = unique_ints(idx[src] * np.int64(n) + idx[src + 1 + offs])
-    return codes, {"pairs": len(codes), "blocks": int(ok.sum()), "skipped_records": skipped}
+    codes = unique_ints(np.r_[idx[src] * np.int64(n) + idx[src + 1 + offs], refined])
+    return codes, {
+        "pairs": len(codes),
+        "blocks": int(ok.sum()),
+        "skipped_records": skipped,
+        "refined_records": int(sizes[big].sum()) if refine else 0,
+    }
+
+
+def _refine_blocks(
+    idx: np.ndarray, key: np.ndarray, rank: np.ndarray, n: int, window: int
+) -> np.ndarray:
+    """Sorted-neighbourhood pairs inside over-common blocks (entries sorted by key)."""
+    order = np.lexsort((idx, rank[idx], key))
+    idx, key = idx[order], key[order]
+    out = []
+    for d in range(1, window):
+        same = key[:-d] == key[d:]
+        a, b = idx[:-d][same], idx[d:][same]
+        out.append(np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b))
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def sort_rank(values: pd.Series) -> np.ndarray | None:
+    """Position of each record when sorted by ``values`` (text; lists joined), or None."""
+    s = values.reset_index(drop=True)
+    sample = s.dropna()
+    if not len(sample):
+        return None
+    if not isinstance(sample.iloc[0], str):
+        s = s.map(
+            lambda v: " ".join(map(str, v)) if isinstance(v, list | tuple | np.ndarray) else v
+        )
+    txt = s.astype(object).where(s.notna(), "").astype(str).to_numpy()
+    order = np.argsort(txt, kind="stable")
+    rank = np.empty(len(txt), dtype=np.int64)
+    rank[order] = np.arange(len(txt))
+    return rank
 
 
 def neighbourhood_pairs(values: pd.Series, window: int, n: int) -> np.ndarray:
@@ -292,7 +362,12 @@ def candidate_pairs(
             st = {"pairs": len(codes), "blocks": 0, "skipped_records": 0}
         else:
             idx, key = record_keys(frame, rule)
-            codes, st = pairs_from_blocks(idx, key, n, rule.max_block_size or max_block_size)
+            rank = None
+            if rule.refine_window >= 2:
+                rank = sort_rank(frame[rule.sort_column or rule.columns[0]])
+            codes, st = pairs_from_blocks(
+                idx, key, n, rule.max_block_size or max_block_size, rank, rule.refine_window
+            )
         per_rule[rule.name] = codes
         stats[rule.name] = st
     parts = list(per_rule.values())

@@ -2,6 +2,13 @@
 
     python -m hotpass_assets.lib.matching.cli dedupe INPUT --id-column COL --output OUT \
         [--config FILE] [--pairs PAIRS_OUT]
+    python -m hotpass_assets.lib.matching.cli dedupe INPUT --id-column COL --explain-config \
+        > config.yaml
+
+``--explain-config`` prints the config that would be used (inferred from the table's contents,
+or ``--config`` completed) as YAML: the compared fields and their types, the blocking rules, the
+veto, each with ``why``, and the columns and blocking rules left out with their reasons. Column
+names and counts only, never values. Edit it and pass it back with ``--config``.
 
 Input and output formats follow the file suffix (``.csv``, ``.parquet``/``.pq``). The output has
 the id column and ``entity_id``; ``--pairs`` writes the scored pairs (match, review, conflict) with
@@ -69,9 +76,14 @@ def add_dedupe_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("input", type=Path, help="input table (.csv or .parquet)")
     p.add_argument("--id-column", required=True, help="column with a unique id per row")
-    p.add_argument("--output", required=True, type=Path, help="output table (.csv or .parquet)")
+    p.add_argument("--output", type=Path, default=None, help="output table (.csv or .parquet)")
     p.add_argument("--config", type=Path, default=None, help="YAML/JSON config (fields, blocking)")
     p.add_argument("--pairs", type=Path, default=None, help="also write the scored pairs here")
+    p.add_argument(
+        "--explain-config",
+        action="store_true",
+        help="print the inferred config as YAML (fields, blocking, why) and exit",
+    )
     p.set_defaults(handler=run_dedupe, func=run_dedupe)
     return p
 
@@ -83,6 +95,10 @@ def run_dedupe(args: argparse.Namespace) -> int:
     try:
         df = read_table(args.input)
         config = load_config(args.config)
+        if getattr(args, "explain_config", False):
+            return _print_config(df, args.id_column, config)
+        if args.output is None:
+            raise ValueError("--output is required (or use --explain-config)")
         out, pairs = dedupe_frame(df, args.id_column, config)
         write_table(out, args.output)
         if args.pairs is not None:
@@ -99,6 +115,15 @@ def run_dedupe(args: argparse.Namespace) -> int:
         "seconds": round(float(stats.get("total_s", 0.0)), 3),
     }
     print(json.dumps(summary))
+    return 0
+
+
+def _print_config(df, id_column: str, config: dict | None) -> int:
+    import yaml
+
+    from hotpass_assets.lib.matching.dedupe import describe_config
+
+    print(yaml.safe_dump(describe_config(df, id_column, config), sort_keys=False), end="")
     return 0
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import distance, fuzz, process
 
@@ -37,6 +38,8 @@ _SCORERS = {
     "token_sort": (fuzz.token_sort_ratio, 100.0),
     "partial": (fuzz.partial_ratio, 100.0),
 }
+#: scorers accepted by string comparisons ("name" is the better of Jaro-Winkler and token set)
+SCORERS = (*_SCORERS, "name")
 
 
 def _encode(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,13 +78,17 @@ def _pair_similarity(
     """Similarity in [0, 1] of value pairs given as codes (both valid), computed once per pair."""
     if not len(codes_l):
         return np.zeros(0)
-    fn, scale = _SCORERS[scorer]
     lo, hi = np.minimum(codes_l, codes_r), np.maximum(codes_l, codes_r)
     key = lo * (len(uniques) + 1) + hi
     uk, inv = np.unique(key, return_inverse=True)
     a = uniques[uk // (len(uniques) + 1)].tolist()
     b = uniques[uk % (len(uniques) + 1)].tolist()
-    sim = process.cpdist(a, b, scorer=fn, workers=_WORKERS, dtype=np.float32) / scale
+    sim = None
+    # "name": the better of Jaro-Winkler (typos) and token-set (word order, extra words)
+    for name in ("jaro_winkler", "token_set") if scorer == "name" else (scorer,):
+        fn, scale = _SCORERS[name]
+        s = process.cpdist(a, b, scorer=fn, workers=_WORKERS, dtype=np.float32) / scale
+        sim = s if sim is None else np.maximum(sim, s)
     return sim[inv.ravel()]
 
 
@@ -179,7 +186,9 @@ class ScalarComparison(Comparison):
     """Shared machinery for single-valued fields: codes, exact agreement and term frequency."""
 
     tf: bool = False
-    normaliser: str = "string"  # "string" (strip/lower), "digits", "none"
+    normaliser: str = (
+        "string"  # "string" (strip/lower), "words" (also no punctuation), "digits", "none"
+    )
 
     def _values(self, frame: pd.DataFrame) -> np.ndarray:
         raw = frame[self.columns[0]]
@@ -187,6 +196,8 @@ class ScalarComparison(Comparison):
             return text.digits_only(raw)
         if self.normaliser == "none":
             return raw.to_numpy(dtype=object)
+        if self.normaliser == "words":
+            return text.normalise_words(raw)
         return text.normalise_strings(raw)
 
     def prepare(self, frame: pd.DataFrame) -> None:
@@ -384,7 +395,9 @@ class SetComparison(Comparison):
     """List-valued fields (phones, e-mails, domains): any shared value, or none shared.
 
     ``kind`` picks the normalisation: ``phone`` keeps the last 9 digits (the national number
-    without country or trunk prefix), ``email`` lower-cases, ``text`` strips and lower-cases.
+    without country or trunk prefix), ``email`` lower-cases, ``website`` keeps the host without
+    scheme, ``www.`` and path (``X.CO.ZA`` = ``https://www.x.co.za/contact``), ``text`` strips
+    and lower-cases.
     For ``email`` a third level "same domain" counts addresses at one non-free-mail domain.
     """
 
@@ -407,6 +420,11 @@ class SetComparison(Comparison):
             idx, vals = text.explode_values(col, split=None)  # prepared national numbers
         elif self.kind == "phone":
             idx, vals = text.national_numbers(col)
+        elif self.kind == "website":
+            idx, vals = text.explode_values(col, split=r"[;,\s]+")
+            doms = text.website_domains(vals)
+            ok = pd.notna(doms)
+            idx, vals = idx[ok], pa.array(doms[ok].tolist(), type=pa.string())
         else:
             idx, vals = text.explode_values(col)
             vals = pc.utf8_lower(vals)
@@ -420,7 +438,9 @@ class SetComparison(Comparison):
             doms = pd.Series(self.uniques, dtype=object).str.rsplit("@", n=1).str[-1]
             doms = doms.where(~doms.isin(free))
             dcode, _ = pd.factorize(doms, use_na_sentinel=True)
-            self.dom_mat = np.where(self.mat >= 0, dcode[np.maximum(self.mat, 0)], -1)
+            # a column without a single valid address has no codes at all
+            dcode = np.r_[dcode, -1].astype(np.int64)
+            self.dom_mat = np.where(self.mat >= 0, dcode[np.where(self.mat >= 0, self.mat, -1)], -1)
 
     def compare(self, left, right):
         lv, tf = set_levels(self.mat, left, right, self.counts, self.tf)
@@ -486,6 +506,13 @@ def set_levels(
 LONG_CORE = 8
 
 
+def organisation_features(names: pd.Series, noise: str = "profile") -> pd.DataFrame:
+    """Key, core, tokens and acronym of organisation names (see ``text``)."""
+    names = names.reset_index(drop=True)
+    words = text.learn_common_words(names) if noise == "learnt" else None
+    return text.organisation_name_features(names, noise_words=words)
+
+
 @dataclass
 class OrganisationNameComparison(Comparison):
     """Organisation names, suffix- and noise-word-aware.
@@ -501,6 +528,9 @@ class OrganisationNameComparison(Comparison):
     """
 
     tf: bool = True
+    #: "profile": the fixed noise words of the aviation profile; "learnt": stop words plus the
+    #: words common in this table (:func:`text.learn_common_words`)
+    noise: str = "profile"
 
     def __post_init__(self) -> None:
         self.levels = (
@@ -517,10 +547,11 @@ class OrganisationNameComparison(Comparison):
 
     def prepare(self, frame):
         col = self.columns[0]
+        feats = None
         if {"_name_key", "_name_core", "_name_acronym"} <= set(frame.columns):
             key, core, acr = frame["_name_key"], frame["_name_core"], frame["_name_acronym"]
         else:
-            feats = text.organisation_name_features(frame[col].reset_index(drop=True))
+            feats = organisation_features(frame[col], self.noise)
             key, core, acr = feats["key"], feats["core"], feats["acronym"]
         self.key, self.key_u, self.key_n = _encode(key.to_numpy(dtype=object))
         self.core, self.core_u, self.core_n = _encode(core.to_numpy(dtype=object))
@@ -528,7 +559,9 @@ class OrganisationNameComparison(Comparison):
         self.core_len = np.array([len(str(x)) for x in self.core_u], dtype=np.int64)
         tokens = frame["_name_tokens"] if "_name_tokens" in frame.columns else None
         if tokens is None:
-            tokens = text.organisation_name_features(frame[col].reset_index(drop=True))["tokens"]
+            if feats is None:
+                feats = organisation_features(frame[col], self.noise)
+            tokens = feats["tokens"]
         ti, tv = text.explode_values(tokens.reset_index(drop=True), split=None)
         self.tok_mat, _, _ = _encode_entries(ti, tv, len(frame))
         self.n_records = int((self.key >= 0).sum())
@@ -664,6 +697,7 @@ COMPARISON_TYPES = {
     "email": SetComparison,
     "phone": SetComparison,
     "set": SetComparison,
+    "website": SetComparison,
     "organisation_name": OrganisationNameComparison,
     "domain": DomainComparison,
 }
@@ -673,7 +707,7 @@ def build_comparison(spec: dict) -> Comparison:
     """A comparison from a config mapping: ``{"name", "column" | "columns", "type", ...}``.
 
     Types: exact, category, string, name, address, code, postcode, date, numeric, email, phone,
-    set, organisation_name, domain. Options: ``tf`` (bool), ``thresholds`` (string types),
+    website, set, organisation_name, domain. Options: ``tf`` (bool), ``thresholds`` (string types),
     ``scorer`` (jaro_winkler, ratio, token_set, token_sort, partial), ``max_edits`` (codes).
     """
     kind = spec.get("type", "string")
@@ -689,18 +723,24 @@ def build_comparison(spec: dict) -> Comparison:
         kwargs["tf"] = bool(spec["tf"])
     if kind in ("string", "name", "address"):
         defaults = {
-            "name": ((0.92, 0.88, 0.7), "jaro_winkler", True),
+            "name": ((0.92, 0.88, 0.7), "name", True),
             "address": ((0.9, 0.75), "token_set", False),
             "string": ((0.92, 0.8), "jaro_winkler", False),
         }[kind]
         kwargs["thresholds"] = tuple(spec.get("thresholds", defaults[0]))
         kwargs["scorer"] = spec.get("scorer", defaults[1])
         kwargs.setdefault("tf", defaults[2])
+        if kind == "name":
+            kwargs["normaliser"] = "words"
     elif kind in ("code", "postcode"):
         kwargs["max_edits"] = tuple(spec.get("max_edits", (1, 2) if kind == "code" else (1,)))
         kwargs.setdefault("tf", kind == "postcode")
     elif kind in ("email", "phone", "set"):
         kwargs["kind"] = {"email": "email", "phone": "phone", "set": "text"}[kind]
+    elif kind == "website":
+        kwargs["kind"] = "website"
+    elif kind == "organisation_name" and "noise" in spec:
+        kwargs["noise"] = str(spec["noise"])
     elif kind == "domain" and len(cols) < 2:
         cols = (cols[0], "emails")
     return cls(name=name, columns=cols, **kwargs)

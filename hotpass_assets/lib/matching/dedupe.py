@@ -16,137 +16,41 @@ Config (a YAML-shaped mapping; every key optional)::
     max_block_size: 1000
     max_cluster_size: 100
 
-Column types inferred (first that fits): e-mail (``mail`` in the name, or "@" in most values);
-phone (``phone``, ``tel``, ``cell``, ``mobile``, ``fax``, ``whatsapp``); date (``date``, ``dob``,
-``birth`` in the name, or values parse as dates); postcode (``postcode``, ``zip``, ``postal``);
-code (mostly digit strings, or ``id``/``code``/``number`` names with short values); numeric
-(numbers with decimals); category (few distinct values); name (``name`` in the column name);
-address (``address``, ``street``, ``suburb``, ``city``, ``town``); otherwise string.
+Without ``fields`` the comparisons are inferred from the contents of the columns
+(:mod:`hotpass_assets.lib.matching.infer`); a column that carries no identity evidence is left
+out, and a table without any usable column is a ``ValueError`` naming every column and why.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
-from hotpass_assets.lib.matching import text
-from hotpass_assets.lib.matching.blocking import BlockingRule
+from hotpass_assets.lib.matching.blocking import BlockingRule, candidate_pairs
 from hotpass_assets.lib.matching.comparisons import build_comparison
 from hotpass_assets.lib.matching.engine import EngineConfig, run
 from hotpass_assets.lib.matching.ids import assign_entity_ids
+from hotpass_assets.lib.matching.infer import (
+    POLICY_KEYS,
+    base_column,
+    blocking_frame,
+    choose_blocking,
+    default_policy,
+    explain_config,
+    infer_config,
+    infer_field_type,
+)
 
-_NAME_HINTS = {
-    "email": re.compile(r"e-?mail|mail"),
-    "phone": re.compile(r"phone|tel|cell|mobile|fax|whatsapp|contact_number"),
-    "date": re.compile(r"date|dob|birth|_at$|_on$"),
-    "postcode": re.compile(r"postcode|post_code|zip|postal"),
-    "code": re.compile(r"(^|_)(id|code|number|no|num|ssn|nr)($|_)|soc_sec|registration"),
-    "name": re.compile(r"name|surname|given|first|last"),
-    "address": re.compile(r"address|street|addr|suburb|city|town|locality"),
-}
-
-
-def infer_field_type(name: str, values: pd.Series) -> str:
-    """The comparison type for one column, from its name and a sample of its values."""
-    col = re.sub(r"[^a-z0-9]+", "_", name.lower())
-    s = values.dropna()
-    if len(s) > 5000:
-        s = s.sample(5000, random_state=0)
-    if not len(s):
-        return "exact"
-    if isinstance(s.iloc[0], list | tuple | np.ndarray):
-        flat = s.explode().dropna().astype(str)
-        if _NAME_HINTS["email"].search(col) or flat.str.contains("@").mean() > 0.5:
-            return "email"
-        if _NAME_HINTS["phone"].search(col):
-            return "phone"
-        return "set"
-    txt = s.astype(str).str.strip()
-    txt = txt[txt != ""]
-    if not len(txt):
-        return "exact"
-    if _NAME_HINTS["email"].search(col) or txt.str.contains("@", regex=False).mean() > 0.5:
-        return "email"
-    if _NAME_HINTS["phone"].search(col):
-        return "phone"
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "date"
-    digits = txt.str.fullmatch(r"\d+").mean()
-    if _NAME_HINTS["date"].search(col):
-        return "date"
-    if digits > 0.8 and txt.str.len().median() == 8:
-        ok = pd.to_datetime(txt, format="%Y%m%d", errors="coerce").notna().mean()
-        if ok > 0.8:
-            return "date"
-    if txt.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{1,2}/\d{1,2}/\d{4}").mean() > 0.8:
-        return "date"
-    if _NAME_HINTS["postcode"].search(col):
-        return "postcode"
-    distinct = txt.nunique()
-    if distinct <= 50 and distinct / len(txt) < 0.05:
-        return "category"
-    if digits > 0.8:
-        return "code"
-    if txt.str.fullmatch(r"[+-]?\d+[.,]\d+").mean() > 0.8 or pd.api.types.is_float_dtype(values):
-        return "numeric"
-    if _NAME_HINTS["code"].search(col) and txt.str.len().median() <= 12:
-        return "code"
-    if _NAME_HINTS["address"].search(col):
-        return "address"
-    if _NAME_HINTS["name"].search(col):
-        return "name"
-    return "string"
-
-
-def infer_config(df: pd.DataFrame, id_column: str) -> dict:
-    """A config mapping (same shape as the YAML config) inferred from the table."""
-    fields = []
-    blocking = []
-    for col in df.columns:
-        if col == id_column:
-            continue
-        kind = infer_field_type(str(col), df[col])
-        fields.append({"name": str(col), "type": kind})
-        if kind in ("category", "numeric"):
-            continue
-        if kind in ("email", "phone", "set"):
-            blocking.append({"columns": [str(col)], "kind": "set"})
-        else:
-            blocking.append([str(col)])
-    return {"fields": fields, "blocking": blocking}
-
-
-def _work_frame(df: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
-    """Normalised copies of the compared columns, used for blocking keys."""
-    out = pd.DataFrame(index=range(len(df)))
-    for f in fields:
-        col = f.get("column") or f["name"]
-        if col not in df.columns:
-            raise KeyError(f"column {col!r} named in the config is not in the table")
-        raw = df[col].reset_index(drop=True)
-        kind = f.get("type", "string")
-        if kind in ("email", "phone", "set"):
-            lists = text.as_lists(raw)
-            if kind == "phone":
-                lists = lists.apply(
-                    lambda xs: [re.sub(r"\D", "", x)[-9:] for x in xs if re.sub(r"\D", "", x)]
-                )
-            else:
-                lists = lists.apply(lambda xs: [x.lower() for x in xs])
-            out[col] = lists
-        elif kind in ("code", "postcode"):
-            out[col] = (
-                text.digits_only(raw)
-                if raw.dropna().astype(str).str.fullmatch(r"[\d .\-]+").all()
-                else text.normalise_strings(raw)
-            )
-        else:
-            out[col] = text.normalise_strings(raw)
-    return out
+__all__ = [
+    "dedupe_frame",
+    "describe_config",
+    "explain_config",
+    "infer_config",
+    "infer_field_type",
+]
 
 
 def _blocking_rules(spec: list) -> list[BlockingRule]:
@@ -170,9 +74,145 @@ def _blocking_rules(spec: list) -> list[BlockingRule]:
                 keep=int(item.get("keep", 2)),
                 window=int(item.get("window", 4)),
                 max_block_size=item.get("max_block_size"),
+                refine_window=int(item.get("refine_window", 0)),
+                sort_column=item.get("sort_column"),
+                train=bool(item.get("train", True)),
             )
         )
     return rules
+
+
+#: decision thresholds of ``dedupe_frame`` when the config names none
+DEFAULT_THRESHOLDS = {"match": 0.95, "review": 0.5, "conflict_weight": -10.0}
+
+
+def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list[dict], list, dict]:
+    """(fields, blocking spec, veto) of a run: the configured ones, the rest inferred."""
+    explained = None
+    if cfg.get("fields"):
+        fields = [{"name": f} if isinstance(f, str) else dict(f) for f in cfg["fields"]]
+        for f in fields:
+            col = f.get("column") or f["name"]
+            if col not in df.columns:
+                raise KeyError(f"column {col!r} named in the config is not in the table")
+            f.setdefault("type", infer_field_type(col, df[col]))
+    else:
+        explained = explain_config(df, id_column)
+        fields = explained["fields"]
+        if not fields:
+            reasons = "; ".join(f"{d['column']!r}: {d['why']}" for d in explained["dropped"])
+            raise ValueError(
+                "no column carries identity evidence to match on"
+                + (f" ({reasons})" if reasons else " (the table has only the id column)")
+            )
+    fields = [{k: v for k, v in f.items() if k != "why"} for f in fields]
+    blocking = cfg.get("blocking")
+    if not blocking:
+        blocking = explained["blocking"] if explained else choose_blocking(df, fields)[0]
+    policy = cfg.get("policy")
+    if policy is None:
+        policy = explained["policy"] if explained else default_policy(fields, df)
+    policy = {
+        k: {c: tuple(lv) for c, lv in v.items() if c != "why"}
+        for k, v in policy.items()
+        if k in POLICY_KEYS
+    }
+    return fields, blocking, policy
+
+
+def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = None) -> dict:
+    """The config a run would use, as a mapping that can be saved as YAML and passed back:
+    without ``config`` the inferred one with its reasons (:func:`explain_config`), else the
+    given one with what it leaves out completed."""
+    if id_column not in df.columns:
+        raise KeyError(f"id column {id_column!r} is not in the table")
+    cfg = dict(config or {})
+    if not cfg.get("fields"):
+        explained = explain_config(df, id_column)
+        if not explained["fields"]:
+            resolve_fields(df, id_column, cfg)  # raises the error naming every column
+        out = {k: cfg.get(k) or v for k, v in explained.items()}
+    else:
+        fields, blocking, policy = resolve_fields(df, id_column, cfg)
+        policy = {k: {c: list(lv) for c, lv in v.items()} for k, v in policy.items()}
+        out = {"fields": fields, "blocking": blocking, "policy": policy}
+    thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
+    rest = {k: v for k, v in cfg.items() if k not in out and k != "thresholds"}
+    return {**out, "thresholds": thresholds, **rest}
+
+
+def engine_input(
+    df: pd.DataFrame, id_column: str, config: Mapping | None = None
+) -> tuple[pd.DataFrame, EngineConfig]:
+    """The frame (compared columns and blocking keys) and engine config of a run."""
+    cfg = dict(config or {})
+    fields, blocking_spec, policy = resolve_fields(df, id_column, cfg)
+    thresholds = {**DEFAULT_THRESHOLDS, **(cfg.get("thresholds") or {})}
+    work = blocking_frame(df, fields)
+    src = df.reset_index(drop=True)
+    frame = src[[f.get("column") or f["name"] for f in fields]].copy()
+    for col in work.columns:
+        frame[f"_block_{col}"] = work[col]
+    rules = [
+        BlockingRule(
+            name=r.name,
+            kind=r.kind,
+            columns=tuple(f"_block_{c}" for c in r.columns),
+            length=r.length,
+            keep=r.keep,
+            window=r.window,
+            max_block_size=r.max_block_size,
+            refine_window=r.refine_window,
+            sort_column=f"_block_{r.sort_column}" if r.sort_column else None,
+            train=r.train,
+            covers=tuple(
+                f.get("name")
+                for f in fields
+                if (f.get("column") or f["name"]) in {base_column(c) for c in r.columns}
+            ),
+        )
+        for r in _blocking_rules(blocking_spec)
+    ]
+    comps = [build_comparison({**f, "column": f.get("column") or f["name"]}) for f in fields]
+    eng = EngineConfig(
+        comparisons=comps,
+        blocking=rules,
+        match_threshold=float(thresholds["match"]),
+        review_threshold=float(thresholds["review"]),
+        conflict_weight=float(thresholds["conflict_weight"]),
+        max_block_size=int(cfg.get("max_block_size", 1000)),
+        max_cluster_size=int(cfg.get("max_cluster_size", 100)),
+        veto_levels=policy.get("veto", {}),
+        veto_unless=policy.get("veto_unless", {}),
+        merge_levels=policy.get("merge_when", {}),
+        contradicting_levels=policy.get("contradicting", {}),
+    )
+    return frame, eng
+
+
+def pairs_completeness(
+    df: pd.DataFrame, id_column: str, truth: pd.Series, config: Mapping | None = None
+) -> float:
+    """Share of the true duplicate pairs (records with equal ``truth``) that blocking makes
+    candidates: recall is bounded by it. Runs the blocking stage only."""
+    frame, eng = engine_input(df, id_column, config)
+    n = len(frame)
+    cand = candidate_pairs(frame, eng.blocking, max_block_size=eng.max_block_size)
+    codes, _ = pd.factorize(pd.Series(truth).reset_index(drop=True))
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    true_codes = []
+    start = 0
+    for size in sizes:
+        if size > 1:
+            members = np.sort(order[start : start + size])
+            i, j = np.triu_indices(size, 1)
+            true_codes.append(members[i].astype(np.int64) * n + members[j])
+        start += size
+    if not true_codes:
+        return 1.0
+    true = np.concatenate(true_codes)
+    return float(np.isin(true, cand.codes).mean())
 
 
 def dedupe_frame(
@@ -195,53 +235,7 @@ def dedupe_frame(
     ids = df[id_column].astype(str).reset_index(drop=True)
     if ids.duplicated().any():
         raise ValueError(f"id column {id_column!r} has duplicate values")
-    cfg = dict(config or {})
-    inferred = infer_config(df, id_column)
-    fields = list(cfg.get("fields") or inferred["fields"])
-    fields = [{"name": f} if isinstance(f, str) else dict(f) for f in fields]
-    for f in fields:
-        if "type" not in f:
-            col = f.get("column") or f["name"]
-            f["type"] = infer_field_type(col, df[col])
-    blocking_spec = cfg.get("blocking")
-    if not blocking_spec:
-        blocking_spec = [
-            b
-            for b in inferred["blocking"]
-            if (b[0] if isinstance(b, list) else b["columns"][0])
-            in {f.get("column") or f["name"] for f in fields}
-        ]
-    thresholds = dict(cfg.get("thresholds") or {})
-    work = _work_frame(df, fields)
-    src = df.reset_index(drop=True)
-    frame = src[[f.get("column") or f["name"] for f in fields]].copy()
-    for col in work.columns:
-        frame[f"_block_{col}"] = work[col]
-    rules = [
-        BlockingRule(
-            name=r.name,
-            kind=r.kind,
-            columns=tuple(f"_block_{c}" for c in r.columns),
-            length=r.length,
-            keep=r.keep,
-            window=r.window,
-            max_block_size=r.max_block_size,
-            covers=tuple(
-                f.get("name") for f in fields if (f.get("column") or f["name"]) in r.columns
-            ),
-        )
-        for r in _blocking_rules(blocking_spec)
-    ]
-    comps = [build_comparison({**f, "column": f.get("column") or f["name"]}) for f in fields]
-    eng = EngineConfig(
-        comparisons=comps,
-        blocking=rules,
-        match_threshold=float(thresholds.get("match", 0.95)),
-        review_threshold=float(thresholds.get("review", 0.5)),
-        conflict_weight=float(thresholds.get("conflict_weight", -10.0)),
-        max_block_size=int(cfg.get("max_block_size", 1000)),
-        max_cluster_size=int(cfg.get("max_cluster_size", 100)),
-    )
+    frame, eng = engine_input(df, id_column, config)
     t = time.perf_counter()
     res = run(frame, eng)
     labels = pd.Series(res.labels, index=ids.to_numpy())

@@ -62,6 +62,8 @@ class EngineConfig:
     em_max_iter: int = 200
     seed: int = 42
     fixed_m: dict[str, Sequence[float]] | None = None  # comparison -> m per level (skip EM)
+    #: a published model (``FSModel.as_dict``): used as it is, nothing is estimated
+    pinned_model: dict | None = None
     #: rescore once with term frequencies counted per first-pass cluster (see comparisons)
     entity_tf: bool = True
     #: comparison name -> level names that veto an automatic merge: such a pair goes to review
@@ -71,6 +73,11 @@ class EngineConfig:
     #: comparison name -> level names that lift a veto (corroborating evidence, e.g. a shared
     #: phone number makes a province disagreement a data error rather than a branch)
     veto_unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: decision policy: a pair at one of these levels (e.g. identical folded names) merges
+    #: whatever its score, unless it is vetoed or shows a ``contradicting_levels`` level (e.g.
+    #: different website domains or phones); contradicted pairs are scored as usual
+    merge_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    contradicting_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,6 +116,13 @@ class _Scorer:
                 out.append((f, np.array(lv, dtype=np.int8)))
         return out
 
+    def any_level(self, lv: np.ndarray, spec: dict[str, tuple[str, ...]]) -> np.ndarray:
+        """Whether each pair shows any of the named levels."""
+        out = np.zeros(len(lv), dtype=bool)
+        for f, levels in self._levels_of(spec):
+            out |= np.isin(lv[:, f], levels)
+        return out
+
     def vetoed(self, lv: np.ndarray) -> np.ndarray:
         out = np.zeros(len(lv), dtype=bool)
         for f, levels in self.veto:
@@ -130,10 +144,12 @@ class _Scorer:
             codes.append(code if comp.tf_levels else None)
         return lv, codes
 
-    def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
-        total = np.full(len(lv), self.model.prior_weight)
+    def parts(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
+        """Match weight (bits) of each comparison per pair, term frequencies included: the
+        waterfall of a pair is the prior plus these columns."""
+        out = np.zeros((len(lv), len(self.comparisons)))
         for f, comp in enumerate(self.comparisons):
-            total += self.w[f][lv[:, f]]
+            out[:, f] = self.w[f][lv[:, f]]
             code = codes[f]
             if code is None:
                 continue
@@ -143,8 +159,11 @@ class _Scorer:
                 sel = np.flatnonzero((lv[:, f] == level) & (code >= 0))
                 if len(sel):
                     tf = np.maximum(comp.tf_u(code[sel]), self.min_u)
-                    total[sel] += np.log2(u_raw[level]) - np.log2(tf)
-        return total
+                    out[sel, f] += np.log2(u_raw[level]) - np.log2(tf)
+        return out
+
+    def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
+        return self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
 
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Match weight without the prior, for the cluster check; vetoed pairs are -inf."""
@@ -193,7 +212,7 @@ def _em_all(
     sums = [np.zeros(k) for k in n_levels]
     wts = np.zeros(len(comparisons))
     for rule in rules:
-        if rule.name not in rule_pats:
+        if rule.name not in rule_pats or not rule.train:
             continue
         active = [not c for c in _covered(rule, comparisons)]
         if not any(active):
@@ -319,7 +338,14 @@ def run(
         codes.append(code if comp.tf_levels else None)
     timings["compare_s"] = time.perf_counter() - t
 
-    model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
+    if config.pinned_model is not None:
+        model = FSModel.from_dict(
+            config.pinned_model, [c.name for c in comps], [c.levels for c in comps]
+        )
+        model.tf_levels = [c.tf_levels for c in comps]
+        fit_times = {"u_estimation_s": 0.0, "em_s": 0.0, "prior_s": 0.0}
+    else:
+        model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
     timings.update(fit_times)
 
     ml_a, ml_b = (np.asarray(x, dtype=np.int64) for x in must_link)
@@ -327,6 +353,11 @@ def run(
     ml_a, ml_b = ml_a[ok], ml_b[ok]
     scorer = _Scorer(comps, model, n, config.veto_levels, config.veto_unless)
     veto = scorer.vetoed(levels)
+    policy_merge = np.zeros(len(levels), dtype=bool)
+    if config.merge_levels:
+        policy_merge = scorer.any_level(levels, config.merge_levels) & ~scorer.any_level(
+            levels, config.contradicting_levels
+        )
     timings["score_s"] = 0.0
     timings["cluster_s"] = 0.0
     prob = np.zeros(len(left))
@@ -345,7 +376,9 @@ def run(
                     comp.set_entity_counts(groups)
         weight = scorer.weights(levels, codes)
         prob = _prob(weight)
-        is_match = (prob >= config.match_threshold) & ~veto
+        # the policy merges identical names in the review zone, not against strong evidence
+        merge = policy_merge & (prob >= config.review_threshold)
+        is_match = ((prob >= config.match_threshold) | merge) & ~veto
         is_review = (prob >= config.review_threshold) & ~is_match
         timings["score_s"] += time.perf_counter() - t
 
@@ -364,7 +397,6 @@ def run(
         )
         labels = res.labels
         timings["cluster_s"] += time.perf_counter() - t
-    del codes
 
     t = time.perf_counter()
     decision = np.full(len(left), "", dtype=object)
@@ -375,15 +407,25 @@ def run(
     same = labels[left] == labels[right]
     # review pairs whose records ended up together anyway need no decision
     decision[is_review & same] = ""
+    # identical names (a merge level) kept apart by a veto or contradicting evidence: recorded,
+    # so a reader sees why two organisations of one name stay two
+    apart = np.zeros(len(left), dtype=bool)
+    if config.merge_levels:
+        apart = scorer.any_level(levels, config.merge_levels) & ~same
+        decision[apart & (decision == "")] = "kept_apart"
     cl_a, cl_b = (np.asarray(x, dtype=np.int64) for x in cannot_link)
     if len(cl_a):
         # pairs a reviewer already separated are not queued again
         decided = np.minimum(cl_a, cl_b) * np.int64(n) + np.maximum(cl_a, cl_b)
         decision[np.isin(cand.codes, decided)] = ""
     keep = np.flatnonzero(decision != "")
+    parts = scorer.parts(levels[keep], [c[keep] if c is not None else None for c in codes])
+    del codes
     pairs = _pairs_frame(
         comps, left[keep], right[keep], levels[keep], weight[keep], prob[keep], decision[keep]
     )
+    pairs = _with_parts(pairs, comps, parts, model.prior_weight)
+    pairs["kept_apart"] = apart[keep]
     if len(ml_a):
         ml_lv, ml_codes = scorer.levels(ml_a, ml_b)
         ml_w = scorer.weights(ml_lv, ml_codes)
@@ -396,6 +438,8 @@ def run(
             _prob(ml_w),
             np.full(len(ml_a), "must_link", dtype=object),
         )
+        ml_frame = _with_parts(ml_frame, comps, scorer.parts(ml_lv, ml_codes), model.prior_weight)
+        ml_frame["kept_apart"] = False
         refused_ml = {(min(a, b), max(a, b)) for a, b in res.refused_must_links}
         if refused_ml:
             bad = [
@@ -414,6 +458,7 @@ def run(
         "blocking": cand.stats,
         "match_pairs": int(is_match.sum()),
         "vetoed_pairs": int((veto & (prob >= config.review_threshold)).sum()),
+        "policy_merged_pairs": int((policy_merge & ~veto & (prob < config.match_threshold)).sum()),
         "review_pairs": int((pairs["decision"] == "review").sum()),
         "conflict_refused_pairs": len(refused),
         "clusters": int(labels.max() + 1) if n else 0,
@@ -422,6 +467,17 @@ def run(
         "refused_must_links": len(res.refused_must_links),
     }
     return EngineResult(labels=labels, pairs=pairs, model=model, timings=timings, stats=stats)
+
+
+def _with_parts(
+    pairs: pd.DataFrame, comps: list[Comparison], parts: np.ndarray, prior_weight: float
+) -> pd.DataFrame:
+    """Add the waterfall: ``w_prior`` and one ``w_<comparison>`` column (bits) per comparison;
+    ``match_weight`` is their sum."""
+    extra = {"w_prior": np.full(len(pairs), round(prior_weight, 4))}
+    for f, comp in enumerate(comps):
+        extra[f"w_{comp.name}"] = np.round(parts[:, f], 4)
+    return pd.concat([pairs, pd.DataFrame(extra, index=pairs.index)], axis=1)
 
 
 def _pairs_frame(

@@ -55,6 +55,30 @@ class FSModel:
         p = min(max(self.prior, 1e-300), 1 - 1e-12)
         return float(np.log2(p / (1 - p)))
 
+    @classmethod
+    def from_dict(cls, data: dict, names: list[str], levels: list[tuple[str, ...]]) -> FSModel:
+        """A published model (``as_dict``) for these comparisons; a comparison or level the
+        model does not have is an error naming it (a pinned model must fit the config)."""
+        by_name = {c["name"]: c["levels"] for c in data.get("comparisons", [])}
+        m, u = [], []
+        for name, lvls in zip(names, levels, strict=True):
+            if name not in by_name:
+                raise ValueError(f"pinned model has no comparison {name!r}")
+            missing = [lv for lv in lvls if lv not in by_name[name]]
+            if missing:
+                raise ValueError(f"pinned model comparison {name!r} lacks level(s) {missing}")
+            m.append(np.r_[0.0, [by_name[name][lv]["m"] for lv in lvls]])
+            u.append(np.r_[0.0, [by_name[name][lv]["u"] for lv in lvls]])
+        return cls(
+            names=list(names),
+            levels=list(levels),
+            m=m,
+            u=u,
+            prior=float(data["prior"]),
+            u_raw=[x.copy() for x in u],
+            history=[{"pinned": True}],
+        )
+
     def as_dict(self) -> dict:
         return {
             "prior": self.prior,

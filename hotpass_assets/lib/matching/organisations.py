@@ -45,7 +45,16 @@ from hotpass_assets.lib.matching.ids import MERGE_LOG_COLUMNS, entity_id_series
 
 #: Default candidate keys (names usable in ``MatchConfig.blocking``).
 DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
-    BlockingRule("name_key", "exact", ("_name_key",), max_block_size=50, covers=("name",)),
+    # over-common name blocks are refined into sorted neighbourhoods, not dropped
+    BlockingRule(
+        "name_key",
+        "exact",
+        ("_name_key",),
+        max_block_size=50,
+        covers=("name",),
+        refine_window=5,
+        sort_column="_phones",
+    ),
     BlockingRule(
         "name_key_province",
         "exact",
@@ -53,7 +62,15 @@ DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
         max_block_size=50,
         covers=("name", "province"),
     ),
-    BlockingRule("name_core", "exact", ("_name_core",), max_block_size=50, covers=("name",)),
+    BlockingRule(
+        "name_core",
+        "exact",
+        ("_name_core",),
+        max_block_size=50,
+        covers=("name",),
+        refine_window=5,
+        sort_column="_name_key",
+    ),
     BlockingRule(
         "name_rare_tokens",
         "rare_tokens",
@@ -61,6 +78,8 @@ DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
         keep=2,
         max_block_size=50,
         covers=("name",),
+        refine_window=5,
+        sort_column="_name_key",
     ),
     BlockingRule(
         "name_typo", "deletions", ("_name_tokens",), keep=1, max_block_size=12, covers=("name",)
@@ -111,11 +130,26 @@ class MatchConfig:
             "domain": ("same_email",),
         }
     )
+    #: decision policy: identical folded names merge unless vetoed or contradicted by
+    #: different website/e-mail domains or phones (see ``engine.EngineConfig``)
+    merge_levels: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"name": ("same_key",)}
+    )
+    contradicting_levels: dict[str, tuple[str, ...]] = field(
+        default_factory=lambda: {"domain": ("different",), "phone": ("different",)}
+    )
+    #: the review queue holds at most this share of the organisations (at least
+    #: ``review_min``), one pair per two clusters, ranked by impact
+    review_share: float = 0.05
+    review_min: int = 20
     use_link_record_id: bool = True
     u_sample_pairs: int = 400_000
     prior_strength: float = 10.0
     seed: int = 42
     id_prefix: str = "org"
+    #: a published model (``FSModel.as_dict``) whose m, u and prior are used as they are:
+    #: a pinned model makes a snapshot's weights independent of the day's data
+    pinned_model: dict | None = None
 
     def rules(self) -> list[BlockingRule]:
         by_name = {r.name: r for r in DEFAULT_BLOCKING}
@@ -140,6 +174,8 @@ class Resolution:
     merge_log: pd.DataFrame
     stats: dict = field(default_factory=dict)
     model: dict = field(default_factory=dict)  # learnt m/u/weights per comparison level
+    #: pairs of identical folded names left in two entities, with the evidence that did it
+    kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 PAIR_COLUMNS = (
@@ -153,7 +189,108 @@ PAIR_COLUMNS = (
     "cmp_phone",
     "cmp_province",
     "cmp_address",
+    "w_prior",
+    "w_name",
+    "w_domain",
+    "w_phone",
+    "w_province",
+    "w_address",
 )
+
+
+def load_match_config(
+    values: Mapping, config_path: str | None = None, model_path: str | None = None
+) -> MatchConfig:
+    """A ``MatchConfig`` from settings values, a YAML/JSON file of ``MatchConfig`` fields
+    (overriding them) and a published model JSON to pin. Unknown fields are an error naming them."""
+    import dataclasses
+    import json
+    from pathlib import Path
+
+    fields = {f.name for f in dataclasses.fields(MatchConfig)}
+    data = dict(values)
+    if config_path:
+        path = Path(config_path)
+        raw = path.read_text(encoding="utf-8")
+        if path.suffix.lower() == ".json":
+            loaded = json.loads(raw)
+        else:
+            import yaml
+
+            loaded = yaml.safe_load(raw)
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path.name}: the match config must be a mapping")
+        unknown = sorted(set(loaded) - fields)
+        if unknown:
+            raise ValueError(f"{path.name}: unknown match config field(s) {unknown}")
+        data.update(loaded)
+    for key in ("veto_levels", "veto_unless", "merge_levels", "contradicting_levels"):
+        if key in data:
+            data[key] = {k: tuple(v) for k, v in data[key].items()}
+    if "blocking" in data:
+        data["blocking"] = tuple(data["blocking"])
+    if model_path:
+        data["pinned_model"] = json.loads(Path(model_path).read_text(encoding="utf-8"))
+    return MatchConfig(**data)
+
+
+def _apart_reasons(pairs: pd.DataFrame, cfg: MatchConfig) -> list[str]:
+    """Why each pair of identical folded names stays in two entities (comparison levels)."""
+    parts = []
+    for spec in (cfg.veto_levels, cfg.contradicting_levels):
+        for comp, levels in spec.items():
+            col = f"cmp_{comp}"
+            if col in pairs.columns:
+                hit = pairs[col].isin(levels).to_numpy()
+                parts.append(np.where(hit, (comp + " " + pairs[col].astype(str)).to_numpy(), ""))
+    conflict = np.where(pairs["decision"].isin(["conflict"]), "cluster conflict", "")
+    parts.append(conflict)
+    out = []
+    for row in zip(*parts, strict=True) if parts else [() for _ in range(len(pairs))]:
+        out.append("; ".join(dict.fromkeys(x for x in row if x)) or "score below threshold")
+    return out
+
+
+def rank_review(
+    review: pd.DataFrame, entity_of: pd.Series, share: float, minimum: int
+) -> tuple[pd.DataFrame, int]:
+    """The review queue a reviewer can work through, and how many pairs were left out of it.
+
+    One pair per two entities (deciding it decides the others: the reviewer's must-link or
+    cannot-link joins or separates the clusters), the most probable pair of the two. Ranked by
+    impact: the records a decision would move (both entities' sizes) times its uncertainty
+    (1 at probability 0.5, 0 at 0 or 1); conflicts and refused must-links come first. At most
+    ``share`` of the entities (and at least ``minimum`` pairs) are kept; the rest stay unmerged
+    and are counted in the stats (``review_backlog_pairs``).
+    """
+    if review.empty:
+        return review.assign(left_entity_id=[], right_entity_id=[], impact=[]), 0
+    sizes = entity_of.value_counts()
+    le = review["left_record_id"].map(entity_of)
+    re_ = review["right_record_id"].map(entity_of)
+    lo, hi = np.minimum(le, re_), np.maximum(le, re_)
+    p = review["match_probability"].to_numpy(dtype=float)
+    impact = (lo.map(sizes).to_numpy() + hi.map(sizes).to_numpy()) * (1.0 - np.abs(2 * p - 1))
+    urgent = review["decision"].isin(["conflict", "must_link_refused"]).to_numpy()
+    ranked = review.assign(
+        left_entity_id=lo.to_numpy(),
+        right_entity_id=hi.to_numpy(),
+        impact=np.round(impact, 4),
+        _urgent=urgent,
+    )
+    ranked = ranked.sort_values(
+        ["_urgent", "match_probability", "left_record_id", "right_record_id"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    ).drop_duplicates(["left_entity_id", "right_entity_id"])
+    ranked = ranked.sort_values(
+        ["_urgent", "impact", "left_record_id", "right_record_id"],
+        ascending=[False, False, True, True],
+        kind="stable",
+    )
+    cap = max(int(share * entity_of.nunique()), minimum)
+    backlog = len(review) - min(len(ranked), cap)
+    return ranked.head(cap).drop(columns="_urgent").reset_index(drop=True), backlog
 
 
 def _col(records: pd.DataFrame, name: str) -> pd.Series:
@@ -262,6 +399,7 @@ def resolve_organisations(
             review=empty.copy(),
             merge_log=pd.DataFrame(columns=list(MERGE_LOG_COLUMNS)),
             stats={"input_records": 0, "entities": 0, "merge_rate": 0.0, "review_pairs": 0},
+            kept_apart=empty.assign(reason=pd.Series(dtype=object)),
         )
     t = time.perf_counter()
     frame = prepare_frame(recs)
@@ -277,8 +415,11 @@ def resolve_organisations(
         u_sample_pairs=cfg.u_sample_pairs,
         veto_levels=dict(cfg.veto_levels),
         veto_unless=dict(cfg.veto_unless),
+        merge_levels=dict(cfg.merge_levels),
+        contradicting_levels=dict(cfg.contradicting_levels),
         prior_strength=cfg.prior_strength,
         seed=cfg.seed,
+        pinned_model=cfg.pinned_model,
     )
     res = run(frame, eng, must_link=(ml_a, ml_b), cannot_link=(cl_a, cl_b))
     timings.update(res.timings)
@@ -302,17 +443,15 @@ def resolve_organisations(
         out[c] = pairs[c].to_numpy()
     merged = out["decision"].isin(["match", "must_link"])
     matches = out[merged].reset_index(drop=True)
+    kept_apart = out[out.pop("kept_apart").eq(True).to_numpy()].reset_index(drop=True)
+    kept_apart.insert(2, "reason", _apart_reasons(kept_apart, cfg))
     review = out[out["decision"].isin(["review", "conflict", "must_link_refused"])].reset_index(
         drop=True
     )
+    review, backlog = rank_review(review, entity_of, cfg.review_share, cfg.review_min)
     matches = matches.sort_values(["left_record_id", "right_record_id"], kind="stable").reset_index(
         drop=True
     )
-    review = review.sort_values(
-        ["match_probability", "left_record_id", "right_record_id"],
-        ascending=[False, True, True],
-        kind="stable",
-    ).reset_index(drop=True)
     matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
 
     n_ent = int(entity_of.nunique())
@@ -325,6 +464,9 @@ def resolve_organisations(
         "match_pairs": len(matches),
         "review_size": len(review),
         "review_pairs": int((review["decision"] == "review").sum()),
+        "review_backlog_pairs": backlog,
+        "kept_apart_pairs": len(kept_apart),
+        "policy_merged_pairs": res.stats.get("policy_merged_pairs", 0),
         "conflict_pairs": int((review["decision"] == "conflict").sum()),
         "must_links": len(ml_a),
         "cannot_links": len(cl_a),
@@ -347,5 +489,6 @@ def resolve_organisations(
         review=review,
         merge_log=merge_log,
         stats=stats,
+        kept_apart=kept_apart,
         model=res.model.as_dict(),
     )

@@ -21,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from hotpass_assets.lib.vocabulary import PROFILE_NOISE_WORDS
+
 #: Legal-form words dropped from the matching key.
 LEGAL_SUFFIXES: tuple[str, ...] = (
     "pty",
@@ -45,69 +47,9 @@ LEGAL_SUFFIXES: tuple[str, ...] = (
 
 #: Words that describe the kind of organisation rather than which one it is. They are kept in the
 #: matching key but dropped from the "core" tokens that name comparison and token blocking use,
-#: so "X Flight School" and "X Flying School" share the core "x".
-NOISE_WORDS: frozenset[str] = frozenset(
-    [
-        "the",
-        "and",
-        "of",
-        "a",
-        "an",
-        "aviation",
-        "aviators",
-        "avn",
-        "aero",
-        "aeronautical",
-        "aeronautics",
-        "air",
-        "airways",
-        "airline",
-        "airlines",
-        "aircraft",
-        "flight",
-        "flights",
-        "flying",
-        "fly",
-        "school",
-        "schools",
-        "academy",
-        "training",
-        "trainers",
-        "trainer",
-        "club",
-        "centre",
-        "center",
-        "aeroclub",
-        "services",
-        "service",
-        "svcs",
-        "charter",
-        "charters",
-        "helicopter",
-        "helicopters",
-        "heli",
-        "helicopter",
-        "maintenance",
-        "amo",
-        "engineering",
-        "company",
-        "co",
-        "group",
-        "holdings",
-        "international",
-        "solutions",
-        "enterprises",
-        "trading",
-        "brokers",
-        "broker",
-        "insurance",
-        "underwriters",
-        "underwriting",
-        "motorsport",
-        "motorsports",
-        "avionics",
-    ]
-)
+#: so "X Flight School" and "X Flying School" share the core "x". One list for the whole project
+#: (``vocabulary``), shared with the capture stage.
+NOISE_WORDS: frozenset[str] = PROFILE_NOISE_WORDS
 
 #: Word spellings unified before anything else.
 SYNONYMS: dict[str, str] = {
@@ -176,13 +118,39 @@ def _sql_list(words: Iterable[str]) -> str:
     return "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in sorted(words)) + "]"
 
 
-def organisation_name_features(names: Sequence[object] | pd.Series) -> pd.DataFrame:
+#: Words that never identify an organisation in any domain (used with learnt common words).
+STOP_WORDS: frozenset[str] = frozenset(["the", "and", "of", "a", "an", "at", "for", "in", "on"])
+
+
+def learn_common_words(
+    names: Sequence[object] | pd.Series, *, min_share: float = 0.03, min_count: int = 5
+) -> frozenset[str]:
+    """Name words that are common *in this data*: held by at least ``min_share`` of the
+    distinct folded names (and ``min_count`` of them). They describe a kind of organisation
+    ("aviation", "restaurant", "cafe") rather than which one, so, like the stop words, they are
+    left out of the name's core; the full key still holds them. This replaces a domain word
+    list with term frequencies learnt from the table (the aviation list stays a profile hint).
+    """
+    feats = organisation_name_features(names, noise_words=STOP_WORDS)
+    keys = pd.Series(feats["key"]).dropna().unique()
+    if not len(keys):
+        return STOP_WORDS
+    toks = pd.Series(keys).str.split(" ").explode()
+    df = toks.groupby(toks).size()
+    common = df[(df >= min_count) & (df / len(keys) >= min_share)].index
+    return frozenset(STOP_WORDS | set(map(str, common)))
+
+
+def organisation_name_features(
+    names: Sequence[object] | pd.Series, *, noise_words: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Matching features of organisation names, one row per input name (same order).
 
     Columns:
     - ``key``: lower-case, ASCII-folded, punctuation and legal suffixes removed, spaces collapsed.
-    - ``core``: the key's tokens without noise words, sorted and space-joined (word order does not
-      matter); the key's own tokens when every token is a noise word.
+    - ``core``: the key's tokens without noise words (``noise_words``, default the aviation
+      profile's :data:`NOISE_WORDS`), sorted and space-joined (word order does not matter); the
+      key's own tokens when every token is a noise word.
     - ``tokens``: the core tokens (list, sorted).
     - ``acronym``: one letter per core token, a token of at most three letters counting as
       initials, so "Blue Crane Aviation" and "BC Aviation" both give ``bc``.
@@ -200,7 +168,7 @@ def organisation_name_features(names: Sequence[object] | pd.Series) -> pd.DataFr
     )
     suffix_alt = "|".join(sorted({w for s in LEGAL_SUFFIXES for w in s.split()}))
     synonyms = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in SYNONYMS.items() if "'" not in a)
-    noise = _sql_list(NOISE_WORDS)
+    noise = _sql_list(NOISE_WORDS if noise_words is None else noise_words)
 
     con = duckdb.connect()
     try:
@@ -293,6 +261,16 @@ def normalise_strings(values: Sequence[object] | pd.Series) -> np.ndarray:
     arr = to_arrow_strings(values)
     arr = pc.utf8_lower(pc.utf8_trim_whitespace(arr))
     arr = pc.replace_substring_regex(arr, r"\s+", " ")
+    out = _to_object(_blank_to_null(arr))
+    out[pd.isna(out)] = None
+    return out
+
+
+def normalise_words(values: Sequence[object] | pd.Series) -> np.ndarray:
+    """As :func:`normalise_strings`, with punctuation turned into spaces ("(buckhead)" = "buckhead")."""
+    arr = pc.utf8_lower(to_arrow_strings(values))
+    arr = pc.replace_substring_regex(arr, r"[^\w\s]+", " ")
+    arr = pc.utf8_trim_whitespace(pc.replace_substring_regex(arr, r"\s+", " "))
     out = _to_object(_blank_to_null(arr))
     out[pd.isna(out)] = None
     return out
@@ -456,7 +434,15 @@ def national_numbers(
     values: Sequence[object] | pd.Series, digits: int = 9
 ) -> tuple[np.ndarray, pa.Array]:
     """(row position, last ``digits`` digits) of every phone value with at least six digits."""
-    idx, vals = explode_values(values, split=r"[;,/]")
+    idx, vals = explode_values(values, split=r"[;,]")
+    # a slash separates two numbers ("082 123 4567 / 083 …", "0821234567/0831234567"), but not
+    # an area code from the number ("310/246-1501")
+    if len(vals):
+        vals = pc.replace_substring_regex(vals, r"(\d{7,})\s*/\s*(\+?\d)", "\\1;\\2")
+        vals = pc.replace_substring_regex(vals, r"\s+/\s+", ";")
+        parts = pc.split_pattern(vals, ";")
+        idx = idx[pc.list_parent_indices(parts).to_numpy()]
+        vals = pc.utf8_trim_whitespace(pc.list_flatten(parts))
     d = pc.replace_substring_regex(pc.replace_substring_regex(vals, r"\.0$", ""), r"\D+", "")
     ok = np.asarray(
         pc.greater_equal(pc.utf8_length(d), 6).to_numpy(zero_copy_only=False), dtype=bool
