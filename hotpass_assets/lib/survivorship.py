@@ -215,7 +215,10 @@ def _fragments(r: _Ranked, field, best, rules, candidates, values) -> np.ndarray
 
 def _join_fragments(columns: list[np.ndarray], n: int) -> list[str]:
     """``json.dumps(provenance, sort_keys=True)`` per entity from its sorted key fragments."""
-    return ["{" + ", ".join([x for x in row if x is not None]) + "}" for row in zip(*columns, strict=False)]
+    return [
+        "{" + ", ".join([x for x in row if x is not None]) + "}"
+        for row in zip(*columns, strict=False)
+    ]
 
 
 def _unmapped_provinces(r: _Ranked, province_best: np.ndarray) -> np.ndarray:
@@ -283,7 +286,8 @@ def _ordered(r: _Ranked, people: pd.DataFrame, column: str) -> list[list[str]]:
 
 
 def _customers(r: _Ranked, last_order: list) -> tuple[np.ndarray, np.ndarray]:
-    counts = np.add.reduceat(r.rows["order_count"].fillna(0).astype(np.int64).to_numpy(), r.starts)
+    order_count = pd.to_numeric(r.rows["order_count"]).fillna(0).astype(np.int64)
+    counts = np.add.reduceat(order_count.to_numpy(), r.starts)
     codes, uniques = pd.factorize(r.rows["order_status"], use_na_sentinel=True)
     hit = np.array(
         [str(u or "").strip().casefold() in ORDER_STATUSES for u in uniques] + [False], bool
