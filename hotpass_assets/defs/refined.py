@@ -127,19 +127,22 @@ def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
 
 
 def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
+    """The captures of ``keys``, drop by drop, only the columns the snapshot uses, concatenated
+    once in Arrow (organisations sorted by record id there) and converted to pandas once."""
+    from hotpass_assets.lib.contacts_merge import CONTACT_INPUT_COLUMNS
+    from hotpass_assets.lib.records import CAPTURE_ORGANISATION_COLUMNS
 
     org_paths = [settings.capture_path("organisations", k) for k in keys]
     people_paths = [p for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()]
     org_frame = (
-        read_tables(org_paths)
+        read_tables(org_paths, columns=CAPTURE_ORGANISATION_COLUMNS, sort_by="record_id")
         if org_paths
         else pd.DataFrame(columns=list(CAPTURE_ORGANISATION_COLUMNS))
     )
     people_frame = (
-        read_tables(people_paths)
+        read_tables(people_paths, columns=CONTACT_INPUT_COLUMNS)
         if people_paths
-        else pd.DataFrame(columns=list(CAPTURE_CONTACT_COLUMNS))
+        else pd.DataFrame(columns=list(CONTACT_INPUT_COLUMNS))
     )
     return org_frame, people_frame
 

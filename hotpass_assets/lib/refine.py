@@ -61,6 +61,16 @@ def natural_key(row: Mapping) -> str:
     return f"{row['source_dataset']}|{row['source_sheet']}|{row.get('name_key') or ''}"
 
 
+def natural_keys(records: pd.DataFrame) -> list[str]:
+    """:func:`natural_key` of every row, without materialising the rows as mappings."""
+    return [
+        f"{d}|{s}|{k or ''}"
+        for d, s, k in zip(
+            records["source_dataset"], records["source_sheet"], records["name_key"], strict=True
+        )
+    ]
+
+
 def previous_ids_for(records: pd.DataFrame, previous: pd.DataFrame | None) -> dict[str, str]:
     """Map current record ids to the entity ids the previous snapshot gave them.
 
@@ -97,8 +107,13 @@ def build_snapshot(
     timings: dict[str, float] = {}
     snap = snapshot_date.isoformat()
     t0 = time.perf_counter()
-    records = organisations.sort_values("record_id", kind="stable").reset_index(drop=True)
-    records["natural_key"] = [natural_key(r) for r in records.to_dict("records")]
+    if organisations["record_id"].is_monotonic_increasing:
+        # Already in record-id order (the refined asset sorts while reading): no copy.
+        records = organisations.copy(deep=False)
+        records.index = pd.RangeIndex(len(records))
+    else:
+        records = organisations.sort_values("record_id", kind="stable").reset_index(drop=True)
+    records["natural_key"] = natural_keys(records)
     prev_ids = previous_ids_for(records, previous)
     resolution = resolve_organisations(
         records,

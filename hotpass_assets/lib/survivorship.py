@@ -117,7 +117,8 @@ class _Ranked:
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
         order = order[codes[order] >= 0]
-        self.rows = records.iloc[order].reset_index(drop=True)
+        used = [c for c in ORGANISATION_INPUT_COLUMNS if c in records.columns]
+        self.rows = records[used].iloc[order].reset_index(drop=True)
         self.g = codes[order].astype(np.int64)
         self.keys = np.stack([-trust[order], -complete[order], -recency[order], pos[order]])
         self.pos = pos[order]

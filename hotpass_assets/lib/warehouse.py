@@ -141,15 +141,33 @@ def read_table(path: Path) -> pd.DataFrame:
     return read_tables([path])
 
 
-def read_tables(paths: list[Path]) -> pd.DataFrame:
+def read_tables(
+    paths: list[Path], *, columns: Iterable[str] | None = None, sort_by: str | None = None
+) -> pd.DataFrame:
     """Read several Parquet files of one table as one frame (Arrow concatenates them on their
-    schema, so an all-null column in one file does not change the column's type)."""
-    tables = [pq.read_table(p) for p in paths]
+    schema, so an all-null column in one file does not change the column's type).
+
+    ``columns`` reads only those columns (a file without one of them gets nulls); ``sort_by``
+    orders the rows by that column in Arrow, before the one conversion to pandas.
+    """
+    wanted = list(columns) if columns is not None else None
+    tables = []
+    for p in paths:
+        names = None if wanted is None else set(pq.read_schema(p).names)
+        tables.append(
+            pq.read_table(p, columns=None if names is None else [c for c in wanted if c in names])
+        )
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
+    del tables
+    if sort_by is not None:
+        table = table.sort_by(sort_by)
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
     frame = table.to_pandas(types_mapper=_INT_TYPES.get)
+    del table
     for name in LIST_COLUMNS.intersection(frame.columns):
         frame[name] = [None if v is None else list(v) for v in frame[name]]
+    if wanted is not None and list(frame.columns) != wanted:
+        frame = frame.reindex(columns=wanted)
     return frame
 
 
