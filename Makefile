@@ -60,6 +60,7 @@ contracts: install ## Regenerate schemas/ and docs/reference/schemas.md from the
 bench: install ## Run the benchmarks (medians of several runs)
 	$(BIN)/python benchmarks/bench_ingest.py
 	$(BIN)/python benchmarks/bench_dedupe.py
+	$(BIN)/python benchmarks/bench_snapshot.py
 
 clean: ## Remove the local data directory (landing, warehouse, instance, MLflow)
 	rm -rf "$(HOTPASS_HOME)"

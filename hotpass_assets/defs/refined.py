@@ -151,7 +151,9 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict]:
     """Build (not yet publish) the snapshot for ``day``; returns it and its drop accounting."""
     usable, unpublished = _published_drops(settings)
     used, superseded = select_drops(usable, day)
+    t_read = time.perf_counter()
     orgs, people = _read_captures(settings, used)
+    read_s = time.perf_counter() - t_read
     must, cannot = load_decisions(settings.review_dir / "decisions", orgs)
     t0 = time.perf_counter()
     snapshot = build_snapshot(
@@ -163,6 +165,7 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict]:
         cannot_link=cannot,
     )
     snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
+    snapshot.stats["read_s"] = round(read_s, 3)
     accounting = {
         "drops_used": used,
         "drops_superseded": superseded,
@@ -240,7 +243,9 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         if any(o.blocks for o in outcomes):
             yield from check_results("refined_organisations", outcomes)
             raise_if_blocked(outcomes, f"snapshot {key}")
+        t_publish = time.perf_counter()
         digests = publish_snapshot(settings, day, snapshot)
+        snapshot.stats["publish_s"] = round(time.perf_counter() - t_publish, 3)
         per_day[key] = {
             **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
             **accounting,
