@@ -104,7 +104,9 @@ def child_pipeline(home: Path, files: list[Path]) -> dict:
     stages = dict(meta["runtime_per_stage_s"].value)
     stages["capture_s"] = sum(spans[:-1])
     stages["snapshot_run_s"] = spans[-1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "total_s": total,
         "stages": stages,
         "input_records": int(meta["input_records"].value),
@@ -130,9 +132,14 @@ def child_survive(home: Path, impl: str) -> dict:
         from hotpass_assets_tests.lib.refine_reference import reference_survive as run
     else:
         from hotpass_assets.lib.survivorship import survive as run
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     orgs, _, _ = run(records, contacts, "2026-01-01")
-    return {"seconds": time.perf_counter() - t0, "records": len(records), "entities": len(orgs)}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+        "records": len(records),
+        "entities": len(orgs),
+    }
 
 
 def _load() -> str:
@@ -149,7 +156,8 @@ def bench_size(rows: int, args, env: dict[str, str]) -> dict:
         result.update(wall_s=wall, peak_gb=rss, load=f"{load_before} → {_load()}")
         runs.append(result)
         print(
-            f"  {rows:>9,} run {i + 1}: {wall:7.1f} s, peak {rss:5.2f} GB, "
+            f"  {rows:>9,} run {i + 1}: {wall:7.1f} s (CPU {result['cpu_s']:.1f} s), "
+            f"peak {rss:5.2f} GB, "
             f"{result['input_records']:,} records → {result['entities']:,} entities, "
             f"load {result['load']}",
             flush=True,
@@ -169,18 +177,28 @@ def bench_size(rows: int, args, env: dict[str, str]) -> dict:
 
 
 def compare(home: Path, rows: int, args, env: dict[str, str]) -> dict:
-    times = {"old": [], "new": []}
+    times, cpu = {"old": [], "new": []}, {"old": [], "new": []}
     for _ in range(args.compare_repeats if rows < 100_000 else args.compare_repeats_large):
         for impl in ("new", "old"):
             result, _, rss = _child(["--child-survive", str(home), impl], env)
             times[impl].append(result["seconds"])
+            cpu[impl].append(result["cpu_s"])
             print(
-                f"    survivorship {impl}: {result['seconds']:.2f} s on {result['records']:,} "
+                f"    survivorship {impl}: {result['seconds']:.2f} s "
+                f"(CPU {result['cpu_s']:.2f} s) on {result['records']:,} "
                 f"records ({result['entities']:,} entities), peak {rss:.2f} GB, load {_load()}",
                 flush=True,
             )
     med = {k: statistics.median(v) for k, v in times.items()}
-    return {"runs": times, "median": med, "ratio_old_to_new": med["old"] / med["new"]}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    return {
+        "runs": times,
+        "cpu_runs": cpu,
+        "median": med,
+        "median_cpu": med_cpu,
+        "ratio_old_to_new": med["old"] / med["new"],
+        "cpu_ratio_old_to_new": med_cpu["old"] / med_cpu["new"],
+    }
 
 
 def report(results: list[dict]) -> None:
@@ -206,7 +224,9 @@ def report(results: list[dict]) -> None:
             c = r["survivorship"]
             print(
                 f"\nsurvivorship at {r['rows']:,} rows: former {c['median']['old']:.2f} s, "
-                f"column-wise {c['median']['new']:.2f} s, ratio {c['ratio_old_to_new']:.1f}×"
+                f"column-wise {c['median']['new']:.2f} s, ratio {c['ratio_old_to_new']:.1f}× "
+                f"(CPU {c['median_cpu']['old']:.2f} / {c['median_cpu']['new']:.2f} s, "
+                f"{c['cpu_ratio_old_to_new']:.1f}×)"
             )
 
 
