@@ -359,7 +359,8 @@ def _organisations(r: _Ranked, people: pd.DataFrame, chosen, primary, snapshot) 
     first_row = np.minimum.reduceat(r.pos, r.starts)
     by_pos = np.empty(len(r.pos), dtype=np.int64)
     by_pos[r.pos] = np.arange(len(r.pos))
-    name_row = np.where(chosen["organisation_name"] >= 0, chosen["organisation_name"], -1)
+    # The chosen name's record, else the entity's first record in record-id order.
+    name_row = chosen["organisation_name"]
     name_row = np.where(name_row >= 0, name_row, by_pos[first_row])
     out["name_key"] = r.column("name_key")[name_row]
     out["domain"] = _take(
