@@ -200,22 +200,43 @@ def read_table(path: "Location") -> pd.DataFrame:
     return read_tables([path])
 
 
-def _read_parquet(path: "Location") -> pa.Table:
+def _read_parquet(path: "Location", columns: list[str] | None = None) -> pa.Table:
+    """One Parquet file (local or fsspec); ``columns``: only those of them the file has."""
     if isinstance(path, Path):
-        return pq.read_table(path)
+        if columns is not None:
+            names = set(pq.read_schema(path).names)
+            columns = [c for c in columns if c in names]
+        return pq.read_table(path, columns=columns)
     with path.open("rb") as handle:
-        return pq.read_table(handle)
+        if columns is not None:
+            names = set(pq.read_schema(handle).names)
+            columns = [c for c in columns if c in names]
+            handle.seek(0)
+        return pq.read_table(handle, columns=columns)
 
 
-def read_tables(paths: "list[Location]") -> pd.DataFrame:
+def read_tables(
+    paths: "list[Location]", *, columns: Iterable[str] | None = None, sort_by: str | None = None
+) -> pd.DataFrame:
     """Read several Parquet files of one table as one frame (Arrow concatenates them on their
-    schema, so an all-null column in one file does not change the column's type)."""
-    tables = [_read_parquet(p) for p in paths]
+    schema, so an all-null column in one file does not change the column's type).
+
+    ``columns`` reads only those columns (a file without one of them gets nulls); ``sort_by``
+    orders the rows by that column in Arrow, before the one conversion to pandas.
+    """
+    wanted = list(columns) if columns is not None else None
+    tables = [_read_parquet(p, wanted) for p in paths]
     table = pa.concat_tables(tables, promote_options="default") if len(tables) > 1 else tables[0]
+    del tables
+    if sort_by is not None:
+        table = table.sort_by(sort_by)
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
     frame = table.to_pandas(types_mapper=_INT_TYPES.get)
+    del table
     for name in LIST_COLUMNS.intersection(frame.columns):
         frame[name] = [None if v is None else list(v) for v in frame[name]]
+    if wanted is not None and list(frame.columns) != wanted:
+        frame = frame.reindex(columns=wanted)
     return frame
 
 

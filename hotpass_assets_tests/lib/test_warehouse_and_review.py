@@ -266,3 +266,40 @@ def test_review_decisions_bad_value_names_file(tmp_path):
     )
     with pytest.raises(DecisionFileError, match=r"bad\.csv.*maybe"):
         load_decisions(folder, pd.DataFrame({"record_id": ["a", "b"], "natural_key": ["1", "2"]}))
+
+
+def test_read_tables_projects_columns_and_sorts_once(tmp_path):
+    """Only the asked columns, in the asked order; a file without one of them gives nulls; rows
+    sorted by the key across files; integer and list columns keep their types."""
+    from hotpass_assets.lib.warehouse import read_tables
+
+    first = pd.DataFrame(
+        {
+            "record_id": ["c", "a"],
+            "emails": [["x@y.co"], None],
+            "n": pd.array([1, None], dtype="Int64"),
+            "skip": ["s", "t"],
+        }
+    )
+    second = pd.DataFrame({"record_id": ["b"], "n": [3], "skip": ["u"]})
+    paths = [tmp_path / "1.parquet", tmp_path / "2.parquet"]
+    write_table(first, paths[0])
+    write_table(second, paths[1])
+    frame = read_tables(paths, columns=["record_id", "n", "emails"], sort_by="record_id")
+    assert list(frame.columns) == ["record_id", "n", "emails"]
+    assert frame["record_id"].tolist() == ["a", "b", "c"]
+    assert frame["n"].dtype == "Int64" and frame["n"].isna().tolist() == [True, False, False]
+    assert frame["emails"].tolist() == [None, None, ["x@y.co"]]
+
+
+def test_natural_keys_match_natural_key_per_row():
+    from hotpass_assets.lib.refine import natural_keys
+
+    records = pd.DataFrame(
+        {
+            "source_dataset": ["sacaa", "reachout", "sacaa"],
+            "source_sheet": ["Cleaned", "Orgs", "Cleaned"],
+            "name_key": ["acme", None, ""],
+        }
+    )
+    assert natural_keys(records) == [natural_key(r) for r in records.to_dict("records")]

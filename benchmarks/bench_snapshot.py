@@ -1,0 +1,277 @@
+"""Landing → refined snapshot benchmark: ``hotpass refine --no-score`` at 10k, 100k and 1M rows.
+
+For each size, ``--workbooks`` SACAA-shaped workbooks share the organisation rows
+(``hotpass_assets.lib.demo.write_large_sheet``, one seed each; the same organisation names recur
+across workbooks, so entity resolution merges across drops). They are generated once into
+``--cache``. Each run is a fresh child process on a fresh temporary ``HOTPASS_HOME`` that calls
+:func:`hotpass_assets.runner.run_pipeline` with ``include_scoring=False``: one ``ingest_drop`` run
+per workbook (capture and its contract checks), then the ``refine_snapshot`` job (read captures,
+resolve entities, survivorship, contract checks, write Parquet). Reported per size: the median
+over ``--repeats`` runs of the wall clock, the peak resident memory of the child (``wait4``), and
+per stage the median seconds and rows/s:
+
+* ``capture``: the ingest runs together (Dagster run start to end, checks included);
+* ``read``, ``resolve``, ``survivorship``, ``write``: timings the snapshot asset records
+  (``runtime_per_stage_s``: ``read_s``, ``resolve_s``, ``survivorship_s``, ``publish_s``);
+* ``snapshot run``: the whole ``refine_snapshot`` run (incl. contract checks, DuckDB views).
+
+``--compare-sizes`` measures the former per-entity survivorship (the reference kept in
+``hotpass_assets_tests/lib/refine_reference.py``) against the column-wise one on the same
+resolved records of such a size, in alternating child processes, and prints the ratio. The
+load average of the machine is printed beside every run.
+
+    .venv/bin/python benchmarks/bench_snapshot.py
+    .venv/bin/python benchmarks/bench_snapshot.py --sizes 10000,100000 --repeats 3 --json out.json
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = (
+    ("capture", "capture_s"),
+    ("read", "read_s"),
+    ("resolve", "resolve_s"),
+    ("survivorship", "survivorship_s"),
+    ("write", "publish_s"),
+    ("snapshot run", "snapshot_run_s"),
+)
+
+
+def _workbooks(cache: Path, rows: int, count: int) -> list[Path]:
+    from hotpass_assets.lib.demo import write_large_sheet
+
+    folder = cache / f"rows_{rows}_x{count}"
+    folder.mkdir(parents=True, exist_ok=True)
+    per = [rows // count + (1 if i < rows % count else 0) for i in range(count)]
+    paths = []
+    for i, n in enumerate(per):
+        path = folder / f"flight_schools_part{i + 1}.xlsx"
+        if not path.exists():
+            tmp = path.with_suffix(".tmp.xlsx")
+            write_large_sheet(tmp, n_rows=n, seed=101 + i)
+            tmp.rename(path)
+        paths.append(path)
+    return paths
+
+
+def _child(argv: list[str], env: dict[str, str]) -> tuple[dict, float, float]:
+    """Run this script in a child; returns its JSON result, wall seconds and peak RSS (GB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"child {argv[0]} failed with exit code {proc.returncode}")
+    return json.loads(out.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024**2
+
+
+def child_pipeline(home: Path, files: list[Path]) -> dict:
+    """Inside the child: the ``hotpass refine --no-score`` graph; stage timings as JSON."""
+    import dagster as dg
+
+    from hotpass_assets.runner import run_pipeline
+    from hotpass_assets.settings import Settings
+
+    os.environ["HOTPASS_HOME"] = str(home)
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    settings = Settings.from_env()
+    t0 = time.perf_counter()
+    report = run_pipeline(files, settings=settings, include_scoring=False)
+    total = time.perf_counter() - t0
+    if not report.snapshot_success or not all(d.success for d in report.drops):
+        raise SystemExit(f"pipeline failed: {report.snapshot_error or report.drops}")
+    instance = dg.DagsterInstance.get()
+    spans = []
+    for run_id in report.run_ids:
+        stats = instance.get_run_stats(run_id)
+        spans.append(stats.end_time - stats.start_time)
+    event = instance.get_latest_materialization_event(dg.AssetKey("refined_organisations"))
+    meta = event.asset_materialization.metadata
+    stages = dict(meta["runtime_per_stage_s"].value)
+    stages["capture_s"] = sum(spans[:-1])
+    stages["snapshot_run_s"] = spans[-1]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "total_s": total,
+        "stages": stages,
+        "input_records": int(meta["input_records"].value),
+        "entities": int(meta["entities"].value),
+        "home": str(home),
+    }
+
+
+def child_survive(home: Path, impl: str) -> dict:
+    """Inside the child: one survivorship implementation on a finished snapshot's inputs."""
+    sys.path.insert(0, str(ROOT))
+    from hotpass_assets.lib.warehouse import read_tables
+
+    records = read_tables(sorted((home / "warehouse").glob("capture/organisations/**/*.parquet")))
+    contacts = read_tables(sorted((home / "warehouse").glob("capture/contacts/**/*.parquet")))
+    record_map = read_tables(
+        sorted((home / "warehouse").glob("refined/entity_record_map/**/*.parquet"))
+    )
+    records = records.sort_values("record_id", kind="stable").reset_index(drop=True)
+    entity_of = dict(zip(record_map["record_id"], record_map["entity_id"], strict=True))
+    records["entity_id"] = records["record_id"].map(entity_of)
+    if impl == "old":
+        from hotpass_assets_tests.lib.refine_reference import reference_survive as run
+    else:
+        from hotpass_assets.lib.survivorship import survive as run
+    t0, c0 = time.perf_counter(), time.process_time()
+    orgs, _, _ = run(records, contacts, "2026-01-01")
+    return {
+        "seconds": time.perf_counter() - t0,
+        "cpu_s": time.process_time() - c0,
+        "records": len(records),
+        "entities": len(orgs),
+    }
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def bench_size(rows: int, args, env: dict[str, str]) -> dict:
+    files = _workbooks(args.cache, rows, args.workbooks)
+    runs = []
+    for i in range(args.repeats if rows < 1_000_000 else args.repeats_1m):
+        home = Path(tempfile.mkdtemp(prefix=f"hotpass-bench-{rows}-", dir=args.tmp))
+        load_before = _load()
+        result, wall, rss = _child(["--child-pipeline", str(home), *map(str, files)], env)
+        result.update(wall_s=wall, peak_gb=rss, load=f"{load_before} → {_load()}")
+        runs.append(result)
+        print(
+            f"  {rows:>9,} run {i + 1}: {wall:7.1f} s (CPU {result['cpu_s']:.1f} s), "
+            f"peak {rss:5.2f} GB, "
+            f"{result['input_records']:,} records → {result['entities']:,} entities, "
+            f"load {result['load']}",
+            flush=True,
+        )
+    out = {"rows": rows, "runs": runs, "workbooks": [f.name for f in files]}
+    out["median_s"] = statistics.median(r["wall_s"] for r in runs)
+    out["peak_gb"] = max(r["peak_gb"] for r in runs)
+    out["stages"] = {
+        name: statistics.median(r["stages"].get(key, float("nan")) for r in runs)
+        for name, key in STAGES
+    }
+    if rows in args.compare_sizes:
+        out["survivorship"] = compare(Path(runs[-1]["home"]), rows, args, env)
+    for r in runs:
+        shutil.rmtree(r["home"], ignore_errors=True)
+    return out
+
+
+def compare(home: Path, rows: int, args, env: dict[str, str]) -> dict:
+    times, cpu = {"old": [], "new": []}, {"old": [], "new": []}
+    for _ in range(args.compare_repeats if rows < 100_000 else args.compare_repeats_large):
+        for impl in ("new", "old"):
+            result, _, rss = _child(["--child-survive", str(home), impl], env)
+            times[impl].append(result["seconds"])
+            cpu[impl].append(result["cpu_s"])
+            print(
+                f"    survivorship {impl}: {result['seconds']:.2f} s "
+                f"(CPU {result['cpu_s']:.2f} s) on {result['records']:,} "
+                f"records ({result['entities']:,} entities), peak {rss:.2f} GB, load {_load()}",
+                flush=True,
+            )
+    med = {k: statistics.median(v) for k, v in times.items()}
+    med_cpu = {k: statistics.median(v) for k, v in cpu.items()}
+    return {
+        "runs": times,
+        "cpu_runs": cpu,
+        "median": med,
+        "median_cpu": med_cpu,
+        "ratio_old_to_new": med["old"] / med["new"],
+        "cpu_ratio_old_to_new": med_cpu["old"] / med_cpu["new"],
+    }
+
+
+def report(results: list[dict]) -> None:
+    print("\n| rows | records → entities | median s | peak GB | runs (s) |")
+    print("| ---: | --- | ---: | ---: | --- |")
+    for r in results:
+        last = r["runs"][-1]
+        runs = ", ".join(f"{x['wall_s']:.1f}" for x in r["runs"])
+        print(
+            f"| {r['rows']:,} | {last['input_records']:,} → {last['entities']:,} | "
+            f"{r['median_s']:.1f} | {r['peak_gb']:.2f} | {runs} |"
+        )
+    print("\n| rows | " + " | ".join(f"{n} s (rows/s)" for n, _ in STAGES) + " |")
+    print("| ---: |" + " ---: |" * len(STAGES))
+    for r in results:
+        cells = []
+        for name, _ in STAGES:
+            s = r["stages"][name]
+            cells.append(f"{s:.1f} ({r['rows'] / s:,.0f})" if s and s == s else "–")
+        print(f"| {r['rows']:,} | " + " | ".join(cells) + " |")
+    for r in results:
+        if "survivorship" in r:
+            c = r["survivorship"]
+            print(
+                f"\nsurvivorship at {r['rows']:,} rows: former {c['median']['old']:.2f} s, "
+                f"column-wise {c['median']['new']:.2f} s, ratio {c['ratio_old_to_new']:.1f}× "
+                f"(CPU {c['median_cpu']['old']:.2f} / {c['median_cpu']['new']:.2f} s, "
+                f"{c['cpu_ratio_old_to_new']:.1f}×)"
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--child-pipeline":
+        print(json.dumps(child_pipeline(Path(argv[1]), [Path(p) for p in argv[2:]])))
+        return 0
+    if argv and argv[0] == "--child-survive":
+        print(json.dumps(child_survive(Path(argv[1]), argv[2])))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats-1m", type=int, default=3, help="runs at 1,000,000 rows")
+    parser.add_argument("--workbooks", type=int, default=4)
+    parser.add_argument("--compare-sizes", default="10000,100000")
+    parser.add_argument("--compare-repeats", type=int, default=3)
+    parser.add_argument(
+        "--compare-repeats-large",
+        type=int,
+        default=1,
+        help="former/column-wise pairs at 100,000 rows and more (the former takes minutes)",
+    )
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hotpass-bench")
+    parser.add_argument("--tmp", type=Path, default=None, help="parent of the temporary homes")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    args.compare_sizes = {int(s) for s in args.compare_sizes.split(",") if s}
+    env = {
+        **os.environ,
+        "GX_ANALYTICS_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("MLFLOW_TRACKING_URI", None)
+    results = []
+    print(f"cores {os.cpu_count()}, load {_load()}, {resource.getpagesize()} B pages", flush=True)
+    for rows in (int(s) for s in args.sizes.split(",")):
+        results.append(bench_size(rows, args, env))
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1))
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""Column-wise building blocks of survivorship: presence masks, day numbers, grouped lists.
+
+Everything here works on whole columns (NumPy, pandas) so that the cost per record is a few
+vectorised passes, not a Python loop over entities. Groups are integer codes ``0..n-1``; helpers
+that build one Python list per group expect the rows already ordered group by group.
+"""
+
+import json
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+from itertools import chain, pairwise
+
+import numpy as np
+import pandas as pd
+
+#: ``json.dumps`` of one string with ``ensure_ascii`` (the same C function the encoder calls).
+json_text = json.encoder.encode_basestring_ascii
+
+
+def json_value(value: object) -> str:
+    """JSON text of a scalar exactly as ``json.dumps(..., default=str)`` writes it."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return json_text(value)
+    return json.dumps(value, default=str)
+
+
+def present_mask(values: pd.Series, *, is_list: bool = False) -> np.ndarray:
+    """True where a value is present: not null, not blank text, not an empty list."""
+    if is_list:
+        return np.fromiter((v is not None and len(v) > 0 for v in values), bool, len(values))
+    notna = values.notna().to_numpy()
+    if values.dtype != object or not notna.any():
+        return notna
+    try:
+        blank = values.str.strip().eq("").to_numpy()
+    except AttributeError:  # not text (dates, numbers): present when not null
+        return np.fromiter((_present(v) for v in values), bool, len(values))
+    return notna & ~blank
+
+
+def _present(value: object) -> bool:
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    if isinstance(value, list | tuple):
+        return len(value) > 0
+    return not (isinstance(value, str) and not value.strip())
+
+
+def day_numbers(values: pd.Series) -> np.ndarray:
+    """Proleptic ordinal of each value's date (``date`` objects or ISO text); 0 when absent."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    table = np.zeros(len(uniques) + 1, dtype=np.int64)
+    for i, u in enumerate(uniques):
+        table[i] = _ordinal(u)
+    return table[codes]
+
+
+def _ordinal(value: object) -> int:
+    if isinstance(value, date):
+        return value.toordinal()
+    if isinstance(value, str) and not value.strip():
+        return 0
+    try:
+        return date.fromisoformat(str(value)[:10]).toordinal()
+    except ValueError:
+        return 0
+
+
+def fold_name(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    return " ".join(folded.replace(".", " ").split())
+
+
+def group_bounds(groups: np.ndarray, n: int) -> np.ndarray:
+    """Start offsets (length ``n + 1``) of each group in a group-sorted code array."""
+    return np.searchsorted(groups, np.arange(n + 1), side="left")
+
+
+def split_lists(groups: np.ndarray, values: Sequence, n: int) -> list[list]:
+    """One Python list per group ``0..n-1`` of ``values`` (rows sorted by group)."""
+    values = values if isinstance(values, list) else list(values)
+    bounds = group_bounds(groups, n).tolist()
+    return [values[a:b] for a, b in pairwise(bounds)]
+
+
+def grouped_union(groups: np.ndarray, lists: Sequence, n: int) -> list[list[str]]:
+    """Per group, the items of its rows' lists in row order, first spelling of each case-folded
+    item kept (the rows are in the wanted order within each group, groups in any order)."""
+    lens = np.fromiter((0 if v is None else len(v) for v in lists), np.int64, len(lists))
+    flat = [str(x) for x in chain.from_iterable(v for v in lists if v is not None)]
+    item_groups = np.repeat(np.asarray(groups, dtype=np.int64), lens)
+    if not flat:
+        return [[] for _ in range(n)]
+    keys = pd.Series([x.casefold() for x in flat])
+    first = ~pd.DataFrame({"g": item_groups, "k": keys}).duplicated().to_numpy()
+    idx = np.flatnonzero(first)
+    idx = idx[np.argsort(item_groups[idx], kind="stable")]
+    return split_lists(item_groups[idx], [flat[i] for i in idx], n)
+
+
+def grouped_sorted_unique(groups: np.ndarray, values: Sequence, n: int) -> list[list]:
+    """Per group, the sorted distinct values (``sorted(set(...))``)."""
+    frame = pd.DataFrame({"g": np.asarray(groups, dtype=np.int64), "v": list(values)})
+    frame = frame.drop_duplicates().sort_values(["g", "v"], kind="stable")
+    return split_lists(frame["g"].to_numpy(), frame["v"].tolist(), n)
+
+
+def first_per_group(groups: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
+    """Row index of the first row with ``mask`` of each group (rows sorted by group), or -1."""
+    rows = np.flatnonzero(mask)
+    out = np.full(n, -1, dtype=np.int64)
+    g = groups[rows]
+    keep = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
+    out[g[keep]] = rows[keep]
+    return out
