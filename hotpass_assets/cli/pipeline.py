@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,10 +20,14 @@ from hotpass_assets.cli._common import (
     settings_for,
 )
 
+if TYPE_CHECKING:
+    from hotpass_assets.runner import PipelineReport
+    from hotpass_assets.settings import Settings
+
 OUTPUT_TYPES = (".parquet", ".csv", ".xlsx")
 
 
-def print_report(report) -> None:
+def print_report(report: "PipelineReport") -> None:
     """One line per drop (``drop <key> (<file>): ok|BLOCKED|FAILED``) and one for the snapshot,
     each failure followed by the checks that blocked and the error."""
     for drop in report.drops:
@@ -44,7 +49,7 @@ def print_report(report) -> None:
         echo(f"  lead-score model {report.scoring_note}")
 
 
-def report_document(report) -> dict:
+def report_document(report: "PipelineReport") -> dict[str, Any]:
     """The pipeline report as JSON-ready data (ids, file names, check names; no values)."""
     return {
         "drops": [
@@ -63,13 +68,15 @@ def report_document(report) -> dict:
     }
 
 
-def exit_code(report) -> int:
+def exit_code(report: "PipelineReport") -> int:
     if report.blocked:
         return EXIT_REFUSED
     return EXIT_ERROR if report.failed else EXIT_OK
 
 
-def _run(ctx: click.Context, settings, files: list[Path], include_scoring: bool, show: bool):
+def _run(
+    ctx: click.Context, settings: "Settings", files: list[Path], include_scoring: bool, show: bool
+) -> "PipelineReport":
     from hotpass_assets.runner import run_pipeline
 
     with quiet_libraries(ctx), Progress("refining") as progress:
@@ -85,7 +92,9 @@ def _run(ctx: click.Context, settings, files: list[Path], include_scoring: bool,
     return report
 
 
-def _write_output(settings, report, output: Path, whole_snapshot: bool) -> dict | None:
+def _write_output(
+    settings: "Settings", report: "PipelineReport", output: Path, whole_snapshot: bool
+) -> dict[str, Any] | None:
     from hotpass_assets.lib import contracts
     from hotpass_assets.lib.snapshot_tables import capture_record_ids, organisations_of_records
     from hotpass_assets.lib.table_export import export_frame
