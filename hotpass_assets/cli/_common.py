@@ -10,9 +10,18 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+    from hotpass_assets.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: The documented exit codes (see ``hotpass --help``).
 EXIT_OK = 0
@@ -31,15 +40,16 @@ class CliError(click.ClickException):
 
     exit_code = EXIT_ERROR
 
-    def __init__(self, message: str, code: int = EXIT_ERROR):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
         super().__init__(message)
-        self.exit_code = code
+        # click declares ``exit_code`` a class variable; each error here carries its own.
+        self.exit_code = code  # type: ignore[misc]
 
-    def show(self, file=None) -> None:
+    def show(self, file: IO[Any] | None = None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-def settings_for(ctx: click.Context, profile: str | None = None):
+def settings_for(ctx: click.Context, profile: str | None = None) -> "Settings":
     """Settings from the environment, with the global ``--home`` and a command's ``--profile``.
 
     Both are also exported to the environment, because the Dagster runs the pipeline starts read
@@ -66,7 +76,7 @@ def log_level(ctx: click.Context) -> str:
     return "DEBUG" if verbose(ctx) else "CRITICAL"
 
 
-def console(stderr: bool = False):
+def console(stderr: bool = False) -> "Console":
     """A Rich console on stdout (or stderr); colour and live output only on a terminal."""
     from rich.console import Console
 
@@ -82,7 +92,7 @@ def emit_json(document: Any) -> None:
     click.echo(json.dumps(document, indent=2, default=str, ensure_ascii=False))
 
 
-def json_option(func: Callable) -> Callable:
+def json_option(func: F) -> F:
     return click.option(
         "--json",
         "as_json",
@@ -91,7 +101,7 @@ def json_option(func: Callable) -> Callable:
     )(func)
 
 
-def snapshot_option(func: Callable) -> Callable:
+def snapshot_option(func: F) -> F:
     return click.option(
         "--snapshot",
         metavar="DATE",
@@ -103,11 +113,11 @@ def snapshot_option(func: Callable) -> Callable:
 class Progress:
     """Step progress for long work, drawn only when stdout is a terminal (else silent)."""
 
-    def __init__(self, description: str, out=None):
+    def __init__(self, description: str, out: "Console | None" = None) -> None:
         self.description = description
         self._out = out
-        self._bar = None
-        self._task = None
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> "Progress":
         out = self._out or console()
@@ -128,11 +138,11 @@ class Progress:
         return self
 
     def __call__(self, done: int, total: int, label: str = "") -> None:
-        if self._bar is not None:
+        if self._bar is not None and self._task is not None:  # both set by __enter__
             text = f"{self.description}: {label}" if label else self.description
             self._bar.update(self._task, completed=done, total=total, description=text)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: Any) -> None:
         if self._bar is not None:
             self._bar.__exit__(*exc)
 

@@ -3,6 +3,7 @@
 import csv
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,7 +19,7 @@ from hotpass_assets.cli._common import (
 )
 
 
-def _rows(sql: str, duckdb_path: Path) -> tuple[list[str], list[tuple]]:
+def _rows(sql: str, duckdb_path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
     import duckdb
 
     if not duckdb_path.exists():

@@ -2,6 +2,7 @@
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,10 +21,14 @@ from hotpass_assets.cli._common import (
     verbose,
 )
 
+if TYPE_CHECKING:
+    from hotpass_assets.runner import PipelineReport
+    from hotpass_assets.settings import Settings
+
 OUTPUT_TYPES = (".parquet", ".csv", ".xlsx")
 
 
-def print_report(report, verbose: bool = False) -> None:
+def print_report(report: "PipelineReport", verbose: bool = False) -> None:
     """One line per drop (``drop <key> (<file>): ok|BLOCKED: …|FAILED: …``) and one for the
     snapshot, with the reason when it did not succeed; WARN findings summarised at the end
     (``lib.messages``)."""
@@ -35,7 +40,7 @@ def print_report(report, verbose: bool = False) -> None:
         echo(f"  lead-score model {report.scoring_note}")
 
 
-def report_document(report) -> dict:
+def report_document(report: "PipelineReport") -> dict[str, Any]:
     """The pipeline report as JSON-ready data (ids, file names, check names; no values)."""
     return {
         "drops": [
@@ -56,7 +61,7 @@ def report_document(report) -> dict:
     }
 
 
-def exit_code(report) -> int:
+def exit_code(report: "PipelineReport") -> int:
     if report.interrupted:  # 130 for SIGINT, 143 for SIGTERM, as a shell reports them
         import signal
 
@@ -66,7 +71,9 @@ def exit_code(report) -> int:
     return EXIT_ERROR if report.failed else EXIT_OK
 
 
-def _run(ctx: click.Context, settings, files: list[Path], include_scoring: bool, show: bool):
+def _run(
+    ctx: click.Context, settings: "Settings", files: list[Path], include_scoring: bool, show: bool
+) -> "PipelineReport":
     from hotpass_assets.runner import run_pipeline
 
     with quiet_libraries(ctx), Progress("refining") as progress:
@@ -82,7 +89,9 @@ def _run(ctx: click.Context, settings, files: list[Path], include_scoring: bool,
     return report
 
 
-def _write_output(settings, report, output: Path, whole_snapshot: bool) -> dict | None:
+def _write_output(
+    settings: "Settings", report: "PipelineReport", output: Path, whole_snapshot: bool
+) -> dict[str, Any] | None:
     from hotpass_assets.lib import contracts
     from hotpass_assets.lib.snapshot_tables import capture_record_ids, organisations_of_records
     from hotpass_assets.lib.table_export import export_frame

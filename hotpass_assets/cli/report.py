@@ -1,6 +1,7 @@
 """``hotpass report``: one HTML page of a snapshot's figures and charts, safe to forward."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,8 +16,16 @@ from hotpass_assets.cli._common import (
     snapshot_option,
 )
 
+if TYPE_CHECKING:
+    from dagster import AssetCheckEvaluation
+    from dagster._core.storage.asset_check_execution_record import (  # not re-exported
+        AssetCheckExecutionRecord,
+    )
 
-def recorded_checks(settings, partitions: set[str]) -> list[dict]:
+    from hotpass_assets.settings import Settings
+
+
+def recorded_checks(settings: "Settings", partitions: set[str]) -> list[dict[str, str]]:
     """The latest result of every asset check on ``partitions``, from the Dagster instance.
 
     One row per check: ``passed``, or ``failed in n of m`` partitions (drops); names and
@@ -33,7 +42,9 @@ def recorded_checks(settings, partitions: set[str]) -> list[dict]:
     defs = build_definitions(str(settings.home))
     run_partitions: dict[str, str | None] = {}
 
-    def partition_of(record, evaluation) -> str | None:
+    def partition_of(
+        record: "AssetCheckExecutionRecord", evaluation: "AssetCheckEvaluation"
+    ) -> str | None:
         # checks evaluated with their asset carry the run's partition, not their own
         if evaluation.partition is not None:
             return evaluation.partition

@@ -2,6 +2,7 @@
 
 import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,13 +16,18 @@ from hotpass_assets.cli._common import (
     snapshot_option,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hotpass_assets.settings import Location, Settings
+
 
 @click.group(short_help="Work the match review queue in a workbook.")
 def review() -> None:
     """The match review queue as a workbook: export it, decide pairs, import the decisions."""
 
 
-def _queue_frame(settings, day: str):
+def _queue_frame(settings: "Settings", day: str) -> "pd.DataFrame":
     from hotpass_assets.lib.review_sheet import review_frame
     from hotpass_assets.lib.warehouse import read_table, read_tables
 
@@ -30,7 +36,9 @@ def _queue_frame(settings, day: str):
         raise CliError(f"snapshot {day} has no match_review_queue table")
     queue = read_table(queue_path)
     wanted = set(queue["left_record_id"]) | set(queue["right_record_id"])
-    captures = sorted(settings.warehouse_dir.glob("capture/organisations/*/data.parquet"))
+    captures: list[Location] = sorted(
+        settings.warehouse_dir.glob("capture/organisations/*/data.parquet")
+    )
     records = read_tables(captures) if captures and wanted else None
     if records is not None:
         records = records[records["record_id"].isin(wanted)]

@@ -76,7 +76,7 @@ def _last_update(instance: dg.DagsterInstance, asset: str) -> tuple[float | None
     "been updated within its freshness policy: WARN after HOTPASS_FRESHNESS_SNAPSHOT_WARN_HOURS, "
     "ERROR after HOTPASS_FRESHNESS_SNAPSHOT_FAIL_HOURS. Once per state and last update.",
 )
-def freshness_alerts(context: dg.SensorEvaluationContext, hotpass: HotpassConfig):
+def freshness_alerts(context: dg.SensorEvaluationContext, hotpass: HotpassConfig) -> dg.SkipReason:
     settings = hotpass.settings()
     sent = json.loads(context.cursor) if context.cursor else {}
     alerts, now = [], time.time()

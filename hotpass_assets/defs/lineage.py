@@ -25,12 +25,16 @@ events (same run ids, same dataset names, same event times): a receiver updates,
 """
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from hotpass_assets.defs.run_events import cursor_value
 from hotpass_assets.defs.sensors import sensor_interval
 from hotpass_assets.lib import lineage
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WORKBOOK_SHA = "hotpass/workbook_sha256"
 SHEETS_READ = "hotpass/sheets_read"
@@ -48,7 +52,12 @@ def _column_lineage(deps: Mapping[str, Iterable[tuple[str, str]]]) -> dg.TableCo
     )
 
 
-def capture_lineage_metadata(organisations, contacts, sha256: str, sheets: list[dict]) -> dict:
+def capture_lineage_metadata(
+    organisations: "pd.DataFrame",
+    contacts: "pd.DataFrame",
+    sha256: str,
+    sheets: list[dict[str, Any]],
+) -> dict[str, Any]:
     """Capture columns back to the workbook columns the profile mapped (``sheet!header``)."""
     deps = lineage.capture_column_lineage(organisations, contacts)
     read = sorted({str(s.get("sheet")) for s in sheets if int(s.get("rows_read") or 0) > 0})
@@ -61,7 +70,7 @@ def capture_lineage_metadata(organisations, contacts, sha256: str, sheets: list[
     }
 
 
-def static_lineage_metadata(asset: str) -> dict:
+def static_lineage_metadata(asset: str) -> dict[str, Any]:
     """``dagster/column_lineage`` of an asset whose lineage is fixed (the refined tables)."""
     upstream, mapping = lineage.STATIC_COLUMN_LINEAGE[asset]
     return {
@@ -83,7 +92,7 @@ def static_lineage_metadata(asset: str) -> dict:
     "and assertions) for every finished run, to the transport the standard OpenLineage "
     "configuration names (OPENLINEAGE_URL, openlineage.yml). Without one it emits nothing.",
 )
-def openlineage_emitter(context: dg.SensorEvaluationContext):
+def openlineage_emitter(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     if not lineage.lineage_configured():
         return dg.SkipReason(
             "OpenLineage is not configured (no OPENLINEAGE_URL, OPENLINEAGE_CONFIG or "
@@ -91,8 +100,11 @@ def openlineage_emitter(context: dg.SensorEvaluationContext):
         )
     from hotpass_assets.defs.lineage_events import emit_runs
 
+    repository = context.repository_def
+    if repository is None:  # set whenever Dagster evaluates the sensor
+        raise dg.DagsterInvariantViolationError("openlineage_emitter needs its repository")
     after = cursor_value(context.cursor)
-    cursor, runs, error = emit_runs(context.instance, context.repository_def.asset_graph, after)
+    cursor, runs, error = emit_runs(context.instance, repository.asset_graph, after)
     context.update_cursor(str(cursor))
     if error:
         context.log.warning(f"OpenLineage delivery failed ({error}); retrying next tick")

@@ -4,8 +4,8 @@ Imported only when lineage is configured: importing ``dagster_openlineage`` buil
 module-level client, which without configuration warns that it would print to the console.
 """
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster_openlineage import adapter as ol_adapter
@@ -17,30 +17,51 @@ from dagster_openlineage.facets import (
 )
 from dagster_openlineage.utils import to_utc_iso_8601
 from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import column_lineage_dataset, job_type_job, parent_run
+from openlineage.client.facet_v2 import (
+    DatasetFacet,
+    RunFacet,
+    column_lineage_dataset,
+    job_type_job,
+    parent_run,
+    schema_dataset,
+)
 
 from hotpass_assets.defs.lineage import SHEETS_READ, WORKBOOK_SHA
-from hotpass_assets.defs.run_events import AssetActivity, RunTimeline, finished_runs, load_run
+from hotpass_assets.defs.run_events import (
+    AssetActivity,
+    CheckActivity,
+    RunTimeline,
+    finished_runs,
+    load_run,
+)
 from hotpass_assets.lib import lineage
 
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # not re-exported
+    from openlineage.client import OpenLineageClient
+
+#: Output dataset name -> column -> the input fields it comes from.
+ColumnLineage = dict[str, dict[str, column_lineage_dataset.Fields]]
 PRODUCER = ol_adapter._PRODUCER
 RUNS_PER_TICK = 20
 _EXTRA_OUTPUTS = {"contact_capture": ("contact_capture/contacts", "contact_capture/rejects")}
 
 
-def _partition_facets(partition: str | None) -> dict:
+def _partition_facets(partition: str | None) -> dict[str, RunFacet]:
     nominal = build_nominal_time_facet(partition)
     return {"nominalTime": nominal} if nominal is not None else {}
 
 
-def _column_lineage_facet(asset: str, metadata: Mapping[str, Any], namespace: str, sha: str | None):
+def _column_lineage_facet(
+    asset: str, metadata: Mapping[str, Any], namespace: str, sha: str | None
+) -> ColumnLineage | None:
     """Column-lineage facets per output dataset, from ``dagster/column_lineage``; workbook
     columns (``sheet!header`` on raw_workbook) become fields of the sheet datasets."""
     value = metadata.get("dagster/column_lineage")
     table = getattr(value, "value", value)
     if not isinstance(table, dg.TableColumnLineage):
         return None
-    fields = {}
+    fields: ColumnLineage = {}
     for column, deps in table.deps_by_column.items():
         inputs = []
         for dep in deps:
@@ -63,11 +84,11 @@ def _column_lineage_facet(asset: str, metadata: Mapping[str, Any], namespace: st
 class LineageBuilder:
     """Turns one :class:`RunTimeline` into its OpenLineage events."""
 
-    def __init__(self, asset_graph, namespace: str):
+    def __init__(self, asset_graph: "AssetGraph", namespace: str) -> None:
         self.graph = asset_graph
         self.ns = namespace
 
-    def _schema(self, asset: str):
+    def _schema(self, asset: str) -> schema_dataset.SchemaDatasetFacet | None:
         key = dg.AssetKey.from_user_string(asset)
         if not self.graph.has(key):
             return None
@@ -81,11 +102,11 @@ class LineageBuilder:
             return []
         return sorted(k.to_user_string() for k in self.graph.get(key).parent_keys)
 
-    def _datasets(self, activity: AssetActivity) -> tuple[list, list]:
+    def _datasets(self, activity: AssetActivity) -> tuple[list[InputDataset], list[OutputDataset]]:
         meta = activity.metadata
         sha = _text(meta.get(WORKBOOK_SHA)) or _text(meta.get("sha256"))
         inputs = [InputDataset(namespace=self.ns, name=p) for p in self._parents(activity.key)]
-        outputs_facets: dict[str, dict] = {activity.key: {}}
+        outputs_facets: dict[str, dict[str, DatasetFacet]] = {activity.key: {}}
         schema = self._schema(activity.key)
         if schema is not None:
             outputs_facets[activity.key]["schema"] = schema
@@ -109,7 +130,9 @@ class LineageBuilder:
         ]
         return inputs, outputs
 
-    def _run(self, run_id: str, timeline: RunTimeline, facets: dict | None = None) -> Run:
+    def _run(
+        self, run_id: str, timeline: RunTimeline, facets: dict[str, RunFacet] | None = None
+    ) -> Run:
         all_facets = {**_partition_facets(timeline.partition), **(facets or {})}
         if run_id != timeline.run_id:
             all_facets["parent"] = parent_run.ParentRunFacet(
@@ -124,7 +147,15 @@ class LineageBuilder:
         )
         return Job(namespace=self.ns, name=name, facets={"jobType": facet})
 
-    def _event(self, state, at: float, run: Run, job: Job, inputs=(), outputs=()) -> RunEvent:
+    def _event(
+        self,
+        state: RunState,
+        at: float,
+        run: Run,
+        job: Job,
+        inputs: Iterable[InputDataset] = (),
+        outputs: Iterable[OutputDataset] = (),
+    ) -> RunEvent:
         return RunEvent(
             eventType=state,
             eventTime=to_utc_iso_8601(at),
@@ -154,8 +185,10 @@ class LineageBuilder:
         run_id = lineage.stable_run_id(timeline.run_id, activity.key)
         job = self._job(activity.key, "ASSET")
         inputs, outputs = self._datasets(activity)
+        # load_run plans every asset it saw, at the run's start when no event says otherwise
+        planned_at = timeline.started_at if activity.planned_at is None else activity.planned_at
         start = self._event(
-            RunState.START, activity.planned_at, self._run(run_id, timeline), job, inputs, outputs
+            RunState.START, planned_at, self._run(run_id, timeline), job, inputs, outputs
         )
         if activity.materialized_at is not None:
             end = self._event(
@@ -183,10 +216,10 @@ class LineageBuilder:
         return [start, end]
 
     def _check_events(self, timeline: RunTimeline) -> list[RunEvent]:
-        by_asset: dict[str, list] = {}
+        by_asset: dict[str, list[CheckActivity]] = {}
         for check in timeline.checks:
             by_asset.setdefault(check.asset, []).append(check)
-        out = []
+        out: list[RunEvent] = []
         for asset, checks in sorted(by_asset.items()):
             latest = {c.name: c for c in checks}  # the last evaluation of each check
             quality = build_data_quality_assertions_facet(
@@ -218,10 +251,10 @@ def _json(value: Any) -> Any:
 
 def emit_runs(
     instance: dg.DagsterInstance,
-    asset_graph,
+    asset_graph: "AssetGraph",
     after_storage_id: int,
     *,
-    client=None,
+    client: "OpenLineageClient | None" = None,
     limit: int = RUNS_PER_TICK,
 ) -> tuple[int, int, str | None]:
     """Emit the events of runs that ended after the cursor; (new cursor, runs, error type).

@@ -9,12 +9,13 @@ the last run-ending event they handled) and process runs oldest first.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import dagster as dg
 
 ET = dg.DagsterEventType
-RUN_END_TYPES = {ET.RUN_SUCCESS, ET.RUN_FAILURE, ET.RUN_CANCELED}
+RunEndType = Literal[ET.RUN_SUCCESS, ET.RUN_FAILURE, ET.RUN_CANCELED]
+RUN_END_TYPES: set[RunEndType] = {ET.RUN_SUCCESS, ET.RUN_FAILURE, ET.RUN_CANCELED}
 OUTCOME = {ET.RUN_SUCCESS: "success", ET.RUN_FAILURE: "failure", ET.RUN_CANCELED: "canceled"}
 
 
@@ -73,7 +74,7 @@ def finished_runs(
     instance: dg.DagsterInstance, after_storage_id: int, limit: int
 ) -> list[tuple[int, str]]:
     """(storage id, run id) of run-ending events after the cursor, oldest first."""
-    records = []
+    records: list[dg.EventLogRecord] = []
     for etype in RUN_END_TYPES:
         records += instance.fetch_run_status_changes(
             dg.RunStatusChangeRecordsFilter(event_type=etype, after_storage_id=after_storage_id),
@@ -89,7 +90,10 @@ def _asset(timeline: RunTimeline, key: dg.AssetKey) -> AssetActivity:
     return timeline.assets.setdefault(name, AssetActivity(key=name))
 
 
-def _on_asset_event(timeline: RunTimeline, etype, data, ts: float, step: str | None) -> None:
+def _on_asset_event(
+    timeline: RunTimeline, etype: dg.DagsterEventType, data: Any, ts: float, step: str | None
+) -> None:
+    # ``data``: the event's ``event_specific_data``, whose class depends on ``etype``.
     if etype == ET.ASSET_MATERIALIZATION_PLANNED:
         activity = _asset(timeline, data.asset_key)
         activity.planned_at = activity.planned_at or ts

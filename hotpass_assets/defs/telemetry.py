@@ -27,13 +27,18 @@ only (no run or check spans), has no metrics and needs a decorator on every asse
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from hotpass_assets.defs.run_events import RunTimeline, cursor_value, finished_runs, load_run
 from hotpass_assets.defs.sensors import sensor_interval
 from hotpass_assets.lib import telemetry
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+    from opentelemetry.util.types import AttributeValue
 
 TRACE_ID_KEY = "otel/trace_id"
 RUNS_PER_TICK = 20
@@ -70,8 +75,9 @@ def rows_in_out(meta: Mapping[str, Any]) -> tuple[int | None, int | None]:
     if rows_out is None:
         rows_out = _number(meta, "total_rows")
     captured = [_number(meta, k) for k in ("organisations", "contacts")]
-    if all(v is not None for v in captured) and "rejects" in meta:
-        rows_out = sum(captured)
+    counted = [v for v in captured if v is not None]
+    if len(counted) == len(captured) and "rejects" in meta:
+        rows_out = sum(counted)
     rows_in = _number(meta, "input_records")
     if rows_in is None:
         rows_in = _sheet_rows(meta)
@@ -84,7 +90,7 @@ def rows_in_out(meta: Mapping[str, Any]) -> tuple[int | None, int | None]:
 class RunRecorder:
     """Records the spans and metrics of finished runs on the given providers."""
 
-    def __init__(self, tracer_provider, meter_provider):
+    def __init__(self, tracer_provider: "TracerProvider", meter_provider: "MeterProvider") -> None:
         self.tracer = tracer_provider.get_tracer(telemetry.INSTRUMENTATION)
         meter = meter_provider.get_meter(telemetry.INSTRUMENTATION)
         self.captured = meter.create_counter("hotpass.capture.rows_captured", unit="{row}")
@@ -122,7 +128,11 @@ class RunRecorder:
                 (a for a in t.assets.values() if a.step_key == step.key),
                 key=lambda a: a.materialized_at or a.failed_at or 0.0,
             )
-            attrs = {**base, "dagster.step": step.key, "hotpass.outcome": step.outcome}
+            attrs: dict[str, AttributeValue] = {
+                **base,
+                "dagster.step": step.key,
+                "hotpass.outcome": step.outcome,
+            }
             if assets:
                 attrs["hotpass.asset"] = [a.key for a in assets]
                 rows = [rows_in_out(a.metadata) for a in assets if a.metadata]
@@ -247,7 +257,7 @@ def record_runs(
     "metrics of every finished run to the OTLP endpoint in OTEL_EXPORTER_OTLP_ENDPOINT. "
     "Without one it records nothing.",
 )
-def otel_run_telemetry(context: dg.SensorEvaluationContext):
+def otel_run_telemetry(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     config = telemetry.TelemetryConfig.from_env()
     if not config.exporting:
         return dg.SkipReason("no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT): idle")

@@ -12,10 +12,15 @@ import shutil
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, overload
 
-from hotpass_assets.settings import Settings
+from hotpass_assets.settings import Location, Settings
+
+if TYPE_CHECKING:
+    from upath import UPath
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 MIN_FREE_BYTES = 500 * 2**20  # below: fail (a demo run needs ~150 MB)
@@ -38,7 +43,7 @@ class Finding:
     detail: str
     fix: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
@@ -194,26 +199,33 @@ def check_event_log(config: Path, *, lineage_on: bool) -> Finding:
     return Finding("event_log", WARN, f"{detail}; cross-run asset queries are slow", fix)
 
 
-def _nearest_existing(path: Path) -> Path:
+@overload
+def _nearest_existing(path: Path) -> Path: ...
+@overload
+def _nearest_existing(path: "UPath") -> "UPath": ...
+def _nearest_existing(path: Location) -> Location:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
 
 
-def _writable(folder: Path) -> str | None:
+def _writable(folder: Location) -> str | None:
     """None when a file can be created in ``folder``, else the reason."""
     if not folder.is_dir():
         return "exists but is not a directory"
     try:
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".hotpass-doctor-"):
+        # A UPath is probed like a Path: fine for file://; a remote one has no local directory.
+        with tempfile.NamedTemporaryFile(  # type: ignore[type-var]
+            dir=folder, prefix=".hotpass-doctor-"
+        ):
             pass
     except OSError as exc:
         return f"not writable ({exc.strerror or exc})"
     return None
 
 
-def data_dirs(settings: Settings, env: dict[str, str]) -> dict[str, Path]:
-    dirs = {
+def data_dirs(settings: Settings, env: dict[str, str]) -> dict[str, Location]:
+    dirs: dict[str, Location] = {
         "landing": settings.landing_dir,
         "archive": settings.archive_dir,
         "warehouse": settings.warehouse_dir,
@@ -241,7 +253,11 @@ def check_dirs(settings: Settings, env: dict[str, str]) -> list[Finding]:
             else:
                 findings.append(Finding(check, OK, f"{folder} writable"))
             continue
-        if name == "landing" and not folder.is_relative_to(settings.home):
+        if (
+            name == "landing"
+            and isinstance(folder, Path)  # always: the landing folder is local
+            and not folder.is_relative_to(settings.home)
+        ):
             findings.append(
                 Finding(
                     check,
@@ -268,7 +284,14 @@ def check_dirs(settings: Settings, env: dict[str, str]) -> list[Finding]:
     return findings
 
 
-def check_disk(settings: Settings, usage=shutil.disk_usage) -> Finding:
+class _DiskUsage(Protocol):
+    @property
+    def free(self) -> int: ...
+
+
+def check_disk(
+    settings: Settings, usage: Callable[[Path], _DiskUsage] = shutil.disk_usage
+) -> Finding:
     where = _nearest_existing(settings.home)
     free = usage(where).free
     text = f"{free / 2**30:.1f} GiB free at {where}"

@@ -30,9 +30,13 @@ import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from hotpass_assets.lib.limits import LimitExceeded, ReadLimits, inspect_workbook
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.context import ForkContext
 
 T = TypeVar("T")
 MiB = 1 << 20
@@ -62,10 +66,12 @@ class ReadBudget:
 
 
 #: (device, inode, size, mtime_ns, limits) of workbooks that passed :func:`check_limits` in this process.
-_PASSED: set[tuple] = set()
+_PASSED: set[tuple[int, int, int, int, ReadLimits]] = set()
 
 
-def check_limits(path: str | Path, name: str | None = None, limits: ReadLimits | None = None):
+def check_limits(
+    path: str | Path, name: str | None = None, limits: ReadLimits | None = None
+) -> None:
     """Raise ``WorkbookReadError`` (naming file, sheet and limit) when ``path`` exceeds a limit.
 
     Remembered per file version and limits, so a drop read by several steps of one process is
@@ -98,7 +104,14 @@ def _data_bytes() -> int:
     return 0
 
 
-def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int, err_fd: int) -> None:
+def _child(
+    send: Connection[bytes, Any],
+    fn: Callable[..., object],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    memory_bytes: int,
+    err_fd: int,
+) -> None:
     import pickle
     import resource
 
@@ -128,7 +141,7 @@ def _child(send, fn: Callable, args: tuple, kwargs: dict, memory_bytes: int, err
         send.close()
 
 
-def _first_line(err) -> str:
+def _first_line(err: IO[bytes]) -> str:
     """First non-empty line the child wrote on stderr, shortened (no backtrace)."""
     with contextlib.suppress(OSError, ValueError):
         err.seek(0)
@@ -139,7 +152,7 @@ def _first_line(err) -> str:
     return ""
 
 
-def _fork_context():
+def _fork_context() -> ForkContext | None:
     import multiprocessing as mp
 
     try:
@@ -227,7 +240,7 @@ def run_isolated(
             proc.kill()
             proc.join(timeout=5)
     if status == "ok":
-        return value
+        return cast(T, value)  # what ``fn`` returned, unpickled
     if status == "memory":
         raise WorkbookReadError(
             path,

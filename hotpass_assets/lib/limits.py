@@ -31,9 +31,10 @@ import html
 import os
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 __all__ = ["LIMIT_SETTINGS", "ReadLimits", "WorkbookFigures", "inspect_workbook"]
 
@@ -64,7 +65,7 @@ class ReadLimits:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReadLimits:
         env = os.environ if env is None else env
-        values: dict[str, float | int] = {}
+        values: dict[str, Any] = {}  # field name → a value of the field's type
         for f in fields(cls):
             name, scale = LIMIT_SETTINGS[f.name]
             raw = (env.get(name) or "").strip()
@@ -116,8 +117,14 @@ class LimitExceeded(Exception):
     """Raised by :func:`inspect_workbook`; ``reading`` turns it into a ``WorkbookReadError``."""
 
     def __init__(
-        self, limit: str, value: float, allowed: float, setting: str, sheet=None, at_least=False
-    ):
+        self,
+        limit: str,
+        value: float,
+        allowed: float,
+        setting: str,
+        sheet: str | None = None,
+        at_least: bool = False,
+    ) -> None:
         self.limit, self.value, self.allowed = limit, value, allowed
         self.setting, self.sheet = setting, sheet
         where = f"sheet {sheet!r}: " if sheet is not None else ""
@@ -227,7 +234,9 @@ class _TextRuns:
         self.longest = max(self.longest, best)
 
 
-def _chunks(book: zipfile.ZipFile, member: str, sheet: str | None, limits: ReadLimits):
+def _chunks(
+    book: zipfile.ZipFile, member: str, sheet: str | None, limits: ReadLimits
+) -> Iterator[bytes]:
     """Decompressed ``member`` in pieces that end on a tag boundary."""
     carry = b""
     with book.open(member) as fh:
@@ -284,8 +293,9 @@ class _SheetScan:
                 self.max_row = max(self.max_row, int(row))
             else:
                 m = re.match(rb"([A-Za-z]+)([0-9]+)", cell)
-                self.max_row = max(self.max_row, int(m.group(2)))
-                self.max_col = max(self.max_col, _column_number(m.group(1)))
+                if m is not None:  # always: ``self.big`` matched letters then digits
+                    self.max_row = max(self.max_row, int(m.group(2)))
+                    self.max_col = max(self.max_col, _column_number(m.group(1)))
         last = data.rfind(self.row_ref)
         if last >= 0:
             end = data.find(b'"', last + len(self.row_ref))
@@ -318,7 +328,9 @@ class _SheetScan:
 _PREFIX = re.compile(rb"<(\w+:)?(?:sheetData|worksheet|dimension)[\s>/]")
 
 
-def _scan_sheet(book, member: str, sheet: str, limits: ReadLimits, figures: WorkbookFigures):
+def _scan_sheet(
+    book: zipfile.ZipFile, member: str, sheet: str, limits: ReadLimits, figures: WorkbookFigures
+) -> None:
     stats = {"declared_rows": 0, "declared_columns": 0, "rows": 0, "columns": 0, "cells": 0}
     figures.sheets[sheet] = stats
     text = _TextRuns(limits.max_cell_chars)
@@ -347,7 +359,9 @@ _ROW_SPLIT = re.compile(rb"(<(?:\w+:)?row(?:\s[^>]*)?/?>)")
 _ROW_R = re.compile(rb"\br=\"([0-9]+)\"")
 
 
-def _implied(data: bytes, row: int, row_cells: int, max_row: int, max_col: int):
+def _implied(
+    data: bytes, row: int, row_cells: int, max_row: int, max_col: int
+) -> tuple[int, int, int, int, int, int]:
     """Follow ``<row>`` and ``<c>`` elements in order, giving referenceless ones the next
     position; returns the state to carry into the next chunk and the rows and cells seen."""
     pieces = _ROW_SPLIT.split(data)
@@ -369,7 +383,9 @@ def _implied(data: bytes, row: int, row_cells: int, max_row: int, max_col: int):
     return row, row_cells, max_row, max_col, n_rows, n_cells
 
 
-def _scan_shared_strings(book, member: str, limits: ReadLimits, figures: WorkbookFigures):
+def _scan_shared_strings(
+    book: zipfile.ZipFile, member: str, limits: ReadLimits, figures: WorkbookFigures
+) -> None:
     text = _TextRuns(limits.max_cell_chars)
     count = 0
     for data in _chunks(book, member, None, limits):

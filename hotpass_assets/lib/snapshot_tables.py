@@ -57,7 +57,13 @@ def load_table(settings: Settings, table: str, snapshot: str) -> pd.DataFrame:
         return build_call_list(orgs, read_table(scores_path), settings.call_list_size)
     delivered = settings.scoring_path("call_list", snapshot, "csv")
     if delivered.exists():
-        frame = pd.read_csv(delivered, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        # A local Path, or a UPath: pandas opens a local (file://) one only; the stubs know neither.
+        frame = pd.read_csv(
+            delivered,  # type: ignore[arg-type]
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+        )
         return frame[[c for c in CALL_LIST_COLUMNS if c in frame.columns]]
     raise SnapshotNotFound(
         f"snapshot {snapshot} has no call list yet: it is built by scoring "

@@ -12,6 +12,7 @@
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -67,8 +68,8 @@ def _inferred_type(series: pd.Series) -> str:
 
 
 def csvw_metadata(
-    frame: pd.DataFrame, csv_name: str, title: str, columns: list[dict] | None = None
-) -> dict:
+    frame: pd.DataFrame, csv_name: str, title: str, columns: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """CSVW table description of ``frame`` as written by :func:`write_csv`."""
     known = {c["name"]: c for c in columns or []}
     described = []
@@ -99,7 +100,9 @@ def csvw_metadata(
     }
 
 
-def write_csv(frame: pd.DataFrame, path: Path, title: str, columns: list[dict] | None) -> Path:
+def write_csv(
+    frame: pd.DataFrame, path: Path, title: str, columns: list[dict[str, Any]] | None
+) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -121,7 +124,7 @@ def export_frame(
     *,
     table: str,
     title: str,
-    columns: list[dict] | None = None,
+    columns: list[dict[str, Any]] | None = None,
 ) -> list[Path]:
     """Write ``frame`` to ``path`` in the format its suffix names; returns the files written."""
     path = Path(path)

@@ -20,6 +20,7 @@ import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Self
 
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import MetricReader
@@ -103,19 +104,21 @@ class use_trace_id:
 
     def __init__(self, trace_id: int):
         self.trace_id = trace_id
-        self._token = None
+        self._token: contextvars.Token[int | None] | None = None
 
-    def __enter__(self):
+    def __enter__(self) -> Self:
         self._token = _NEXT_TRACE_ID.set(self.trace_id)
         return self
 
-    def __exit__(self, *exc):
-        _NEXT_TRACE_ID.reset(self._token)
+    def __exit__(self, *exc: object) -> None:
+        if self._token is not None:  # always set: a with-block calls __enter__ first
+            _NEXT_TRACE_ID.reset(self._token)
 
 
 def _resource() -> Resource:
     resource = Resource.create()  # reads OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES
-    if resource.attributes.get(SERVICE_NAME, "").startswith("unknown_service"):
+    name = resource.attributes.get(SERVICE_NAME, "")
+    if isinstance(name, str) and name.startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
     return resource
 

@@ -7,6 +7,7 @@ history (``examples/leads_example.xlsx``) to refine first. Existing files are ke
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def scaffold(root: Path, *, force: bool = False) -> Scaffold:
     kept: list[str] = []
     for folder in ("landing", "profiles", "examples"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    files = {
+    files: dict[str, Callable[[Path], object]] = {
         "hotpass.env": lambda p: p.write_text(env_file(root), encoding="utf-8"),
         PROFILE_COPY: lambda p: p.write_text(profile_copy(), encoding="utf-8"),
         EXAMPLE_WORKBOOK: lambda p: write_generic_workbook(p, seed=11, n_rows=12, header_row=1),

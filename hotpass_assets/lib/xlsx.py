@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -53,7 +54,7 @@ def is_empty(value: object) -> bool:
         except TypeError:
             return False
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(cast(Any, value)))  # any scalar; the stubs list known types only
     except (TypeError, ValueError):
         return False
 
@@ -88,7 +89,8 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
-def _write_cell(sheet, row: int, col: int, value: object, fmt) -> None:
+def _write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any) -> None:
+    # ``sheet``: an xlsxwriter Worksheet, ``fmt``: a Format or None (xlsxwriter has no types).
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value, fmt)
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -121,7 +123,8 @@ def _widths(frame: pd.DataFrame) -> list[int]:
     return widths
 
 
-def _write_sheet(book, spec: Sheet, formats: dict) -> None:
+def _write_sheet(book: Any, spec: Sheet, formats: dict[str, Any]) -> None:
+    # ``book``: an xlsxwriter Workbook; ``formats``: name -> its Format (xlsxwriter has no types).
     sheet = book.add_worksheet(spec.name[:31])
     frame = spec.frame
     if spec.notes and frame.empty and not len(frame.columns):

@@ -10,12 +10,13 @@ e-mail or phone value is read into the report's data.
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
 from hotpass_assets.lib.warehouse import read_table, read_tables
 from hotpass_assets.lib.xlsx import completeness
-from hotpass_assets.settings import Settings
+from hotpass_assets.settings import Location, Settings
 
 QUALITY_BINS = [i / 10 for i in range(11)]
 
@@ -29,13 +30,17 @@ class ReportData:
     completeness: pd.DataFrame  # column, filled, empty, completeness
     quality_histogram: pd.DataFrame  # bin_from, bin_to, organisations
     resolution: dict[str, float | int]
-    checks: list[dict] = field(default_factory=list)  # asset, check, status, severity, when
-    model: dict | None = None
+    checks: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # asset, check, status, severity, when
+    model: dict[str, Any] | None = None
 
 
 def _captures(settings: Settings, record_ids: set[str]) -> tuple[pd.DataFrame, list[str]]:
     """Capture organisation rows (ids and source columns only) behind the snapshot."""
-    paths = sorted(settings.warehouse_dir.glob("capture/organisations/*/data.parquet"))
+    paths: list[Location] = sorted(
+        settings.warehouse_dir.glob("capture/organisations/*/data.parquet")
+    )
     cols = ["record_id", "partition_key", "source_dataset", "record_kind"]
     if not paths:
         return pd.DataFrame(columns=cols), []
@@ -73,7 +78,9 @@ def _sources(captures: pd.DataFrame, rejects: pd.DataFrame, orgs: pd.DataFrame) 
     )
 
 
-def _resolution(settings: Settings, snapshot: str, orgs: pd.DataFrame, n_records: int) -> dict:
+def _resolution(
+    settings: Settings, snapshot: str, orgs: pd.DataFrame, n_records: int
+) -> dict[str, float | int]:
     def rows(table: str) -> int:
         path = settings.refined_path(table, snapshot)
         return len(read_table(path)) if path.exists() else 0
@@ -103,7 +110,7 @@ def _quality(orgs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def model_metrics(settings: Settings) -> dict | None:
+def model_metrics(settings: Settings) -> dict[str, Any] | None:
     """Metrics of the champion lead-score model (None without a local store or a champion)."""
     uri = settings.mlflow_tracking_uri
     if uri.startswith("sqlite:///") and not Path(uri.removeprefix("sqlite:///")).exists():
@@ -114,7 +121,8 @@ def model_metrics(settings: Settings) -> dict | None:
     client = MlflowClient(tracking_uri=uri, registry_uri=settings.mlflow_registry_uri)
     try:
         version = client.get_model_version_by_alias(settings.model_name, "champion")
-        run = client.get_run(version.run_id)
+        # Every version is created from its training run (defs/scoring.py), so it has a run id.
+        run = client.get_run(cast(str, version.run_id))
     except MlflowException:
         return None
     metrics = {k: round(float(v), 4) for k, v in sorted(run.data.metrics.items())}
@@ -137,7 +145,11 @@ def snapshot_drops(settings: Settings, snapshot: str) -> list[str]:
 
 
 def gather(
-    settings: Settings, snapshot: str, *, checks: list[dict] | None = None, with_model=True
+    settings: Settings,
+    snapshot: str,
+    *,
+    checks: list[dict[str, Any]] | None = None,
+    with_model: bool = True,
 ) -> ReportData:
     orgs = read_table(settings.refined_path("organisations", snapshot))
     record_ids = snapshot_record_ids(settings, snapshot)

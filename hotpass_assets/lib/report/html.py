@@ -6,10 +6,15 @@ HTML-escaped. Deterministic for the same data apart from the generation time.
 
 import io
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hotpass_assets.lib.report import ReportData
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1b1b1b}
@@ -21,7 +26,7 @@ th{background:#1F4E78;color:#fff;text-align:left}td.n{text-align:right}
 """
 
 
-def _svg(fig) -> str:
+def _svg(fig: "Figure") -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
@@ -31,7 +36,7 @@ def _svg(fig) -> str:
     return f'<div class="chart">{text[text.index("<svg") :]}</div>'
 
 
-def _figure(height: float):
+def _figure(height: float) -> "tuple[Figure, Axes]":
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -52,7 +57,9 @@ def chart_sources(sources: pd.DataFrame) -> str:
     return _svg(fig)
 
 
-def chart_bars(labels: list[str], values: list[float], xlabel: str, limit: float | None = None):
+def chart_bars(
+    labels: list[str], values: list[float], xlabel: str, limit: float | None = None
+) -> str:
     fig, ax = _figure(0.6 + 0.28 * max(len(labels), 1))
     ax.barh(range(len(labels)), values, color="#1F4E78")
     ax.set_yticks(range(len(labels)), labels)
@@ -86,7 +93,7 @@ def _table(frame: pd.DataFrame, percent: tuple[str, ...] = ()) -> str:
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
 
 
-def _checks(checks: list[dict]) -> str:
+def _checks(checks: list[dict[str, Any]]) -> str:
     if not checks:
         return '<p class="small">No check results recorded for this snapshot.</p>'
     frame = pd.DataFrame(checks, columns=["asset", "check", "status", "severity"])
@@ -95,7 +102,7 @@ def _checks(checks: list[dict]) -> str:
     return f"<p>{summary}</p>" + _table(frame)
 
 
-def _model(model: dict | None) -> str:
+def _model(model: dict[str, Any] | None) -> str:
     if not model:
         return '<p class="small">No champion lead-score model yet.</p>'
     head = (
