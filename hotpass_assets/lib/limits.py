@@ -302,9 +302,11 @@ class _SheetScan:
             with_ref = data[last + len(self.row_ref) : end]
             if with_ref.isdigit():
                 self.max_row = max(self.max_row, int(with_ref))
-            cols = self.last_cells.findall(data, last)
-            if cols:
-                self.max_col = max(self.max_col, max(map(_column_number, cols)))
+        # Every cell's column letters (a handful of distinct values): a row wider than the last
+        # one, or a last row without cells, still counts.
+        cols = set(self.last_cells.findall(data))
+        if cols:
+            self.max_col = max(self.max_col, max(map(_column_number, cols)))
         if self.odd.search(data):
             # Rows or cells without a leading reference: follow them one by one (slower).
             row, open_cells, self.max_row, self.max_col, n_rows, n_cells = _implied(
