@@ -115,13 +115,19 @@ def test_tutorial_commands_run_in_a_fresh_clone(tmp_path, demo_dir):
     decided: dict[str, str] = {}
 
     def by_hand(command: str) -> None:
-        if command.startswith("cp review-queue.csv"):
-            # The reader decides the first pair in the sheet: the same organisation.
-            queue = pd.read_csv(sandbox.folder / "review-queue.csv", dtype=str)
+        if command.startswith("hotpass review import"):
+            # The reader decides the first pair in the workbook: the same organisation.
+            from openpyxl import load_workbook
+
+            sheet = sandbox.folder / "review.xlsx"
+            queue = pd.read_excel(sheet, sheet_name="review", dtype=str)
             assert len(queue), "the demo leaves pairs to review"
-            queue.loc[0, "decision"] = "match"
             decided.update(queue.loc[0, ["record_id_a", "record_id_b"]].to_dict())
-            queue.to_csv(sandbox.folder / "review-queue.csv", index=False)
+            book = load_workbook(sheet)
+            ws = book["review"]
+            col = [c.value for c in ws[1]].index("decision") + 1
+            ws.cell(2, col).value = "match"
+            book.save(sheet)
 
     page = (ROOT / "docs" / "tutorial.md").read_text()
     skipped = run_page(
