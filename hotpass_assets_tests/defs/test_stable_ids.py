@@ -74,18 +74,32 @@ def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
         joined = b_records["entity_id"].isin(set(ids_before.values())).sum()
         assert joined >= 0.3 * len(b_records)
 
-        # The bridge rows join two of yesterday's clusters: one id survives, the other is logged.
-        merges = log[log["event"] == "merge"] if len(log) else log
-        assert len(merges) >= 1, "a bridge between two clusters is a logged merge"
-        for _, row in merges.iterrows():
-            assert row["retired_id"] in set(ids_before.values())
-            assert row["survivor_id"] in set(ids_after.values())
-            assert row["retired_id"] not in set(ids_after.values())
-
         # Re-materialising today's snapshot gives the same ids.
         assert run_job(instance, home, "refine_snapshot", today.isoformat()).success
         again = read_table(settings.refined_path("entity_record_map", today.isoformat()))
         assert dict(zip(again["record_id"], again["entity_id"], strict=True)) == ids_after
+
+        # A reviewer's 'match' between two of yesterday's organisations merges them: one id
+        # survives, the other is retired, and the merge log says so.
+        two = sorted(set(ids_before.values()))[:2]
+        record_of = {eid: rid for rid, eid in sorted(ids_before.items(), reverse=True)}
+        decisions = settings.review_dir / "decisions"
+        decisions.mkdir(parents=True, exist_ok=True)
+        (decisions / "round-1.csv").write_text(
+            f"record_id_a,record_id_b,decision\n{record_of[two[0]]},{record_of[two[1]]},match\n"
+        )
+        assert run_job(instance, home, "refine_snapshot", today.isoformat()).success
+        merged = read_table(settings.refined_path("entity_record_map", today.isoformat()))
+        ids_merged = dict(zip(merged["record_id"], merged["entity_id"], strict=True))
+        assert ids_merged[record_of[two[0]]] == ids_merged[record_of[two[1]]]
+        log = read_table(settings.refined_path("entity_merge_log", today.isoformat()))
+        merges = log[log["event"] == "merge"]
+        assert len(merges) >= 1, "a merge of two existing organisations is logged"
+        for _, row in merges.iterrows():
+            assert row["retired_id"] in set(ids_before.values())
+            assert row["survivor_id"] in set(ids_merged.values())
+            assert row["retired_id"] not in set(ids_merged.values())
+        assert set(two) & set(merges["retired_id"]), "one of the two ids was retired"
     shutil.rmtree(folder_a)
 
 
