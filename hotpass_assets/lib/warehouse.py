@@ -139,12 +139,13 @@ def write_tables(
     return [f.result() for f in futures]
 
 
-def _pending(manifest: Path) -> Path:
+def _pending(manifest: "Location") -> "Location":
     return manifest.with_name(manifest.name + ".pending")
 
 
 def publish_together(
-    items: dict[str, tuple[pd.DataFrame | pa.Table, Path, Iterable[str] | None]], manifest: Path
+    items: dict[str, tuple[pd.DataFrame | pa.Table, "Location", Iterable[str] | None]],
+    manifest: "Location",
 ) -> dict[str, str]:
     """Write several tables as one publication: readers see all of them or none.
 
@@ -167,6 +168,10 @@ def publish_together(
         )
     )
     body = json.dumps({"tables": digests}, sort_keys=True, indent=1).encode()
+    if not isinstance(manifest, Path):  # object storage: one put is atomic
+        manifest.write_bytes(body)
+        pending.unlink(missing_ok=True)
+        return digests
     fd, tmp = tempfile.mkstemp(dir=manifest.parent, prefix=f".{manifest.name}.", suffix=".tmp")
     try:
         os.write(fd, body)
@@ -180,7 +185,7 @@ def publish_together(
     return digests
 
 
-def is_published(manifest: Path, paths: Iterable[Path]) -> bool:
+def is_published(manifest: "Location", paths: "Iterable[Location]") -> bool:
     """Whether the tables of a :func:`publish_together` publication are complete and usable."""
     if not all(p.exists() for p in paths):
         return False

@@ -22,6 +22,9 @@ def bucket(home, monkeypatch):
     root = UPath(f"memory://hotpass-test-{uuid.uuid4().hex[:8]}")
     monkeypatch.setenv("HOTPASS_ARCHIVE_DIR", str(root / "archive"))
     monkeypatch.setenv("HOTPASS_WAREHOUSE_DIR", str(root / "warehouse"))
+    # memory:// lives in this process's memory: a forked reading process would write into its
+    # own copy. Real object storage (s3://, gs://) is shared, so isolation stays on there.
+    monkeypatch.setenv("HOTPASS_READ_ISOLATION", "off")
     yield root
     if root.exists():
         root.fs.rm(root.path, recursive=True)
