@@ -1,4 +1,4 @@
-"""Stable entity ids across snapshots: workbook A, then workbook B repeating and bridging it."""
+"""Stable entity ids across snapshots: workbook A, then workbook B repeating it, then a merge."""
 
 import os
 import shutil
@@ -26,7 +26,7 @@ def _age(path, days: int) -> None:
     os.utime(path, (ts, ts))
 
 
-def test_ids_survive_a_new_drop_and_a_bridge_logs_a_merge(home, tmp_path):
+def test_ids_survive_a_new_drop_and_a_merge_is_logged(home, tmp_path):
     today = datetime.now(tz=UTC).date()
     yesterday = today - timedelta(days=1)
     folder_a = tmp_path / "a"

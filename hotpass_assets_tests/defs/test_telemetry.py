@@ -49,6 +49,19 @@ def demo_run(tmp_path_factory, demo_dir):
         mp.delenv("HOTPASS_PROFILE", raising=False)
         for lg in loggers:
             lg.addHandler(handler)
+        # An earlier test may have run MLflow's migrations, whose logging set-up disables every
+        # logger that existed then; this module must see what those loggers would write.
+        disabled = [
+            lg
+            for lg in logging.root.manager.loggerDict.values()
+            if isinstance(lg, logging.Logger) and lg.disabled
+        ]
+        for lg in disabled:
+            lg.disabled = False
+        # ... and whatever level an earlier test left on the root logger: every record counts.
+        levels = [(lg, lg.level) for lg in loggers]
+        for lg in loggers:
+            lg.setLevel(logging.DEBUG)
         try:
             with dg.instance_for_test(overrides={"event_log_storage": storage}) as instance:
                 for key in register(instance, home, *sorted(demo_dir.glob("*.xlsx"))):
@@ -66,6 +79,10 @@ def demo_run(tmp_path_factory, demo_dir):
         finally:
             for lg in loggers:
                 lg.removeHandler(handler)
+            for lg in disabled:
+                lg.disabled = True
+            for lg, level in levels:
+                lg.setLevel(level)
 
 
 def _record(instance):
