@@ -59,6 +59,12 @@ class Sandbox:
         for entry in ROOT.iterdir():
             if entry.name not in _LEAVE_OUT and not (self.folder / entry.name).exists():
                 (self.folder / entry.name).symlink_to(entry)
+        # The linked .venv is the environment these tests run in, so it is installed: mark it
+        # synced, or `make` in the sandbox would re-install the project from the sandbox's path
+        # into the shared environment (and leave it pointing at a folder about to be deleted).
+        stamp = ROOT / ".venv" / ".synced"
+        if stamp.parent.is_dir():
+            stamp.touch()
 
     @property
     def home(self) -> Path:
