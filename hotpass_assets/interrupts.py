@@ -37,10 +37,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TypeVar
 
 import dagster as dg
-from dagster._core.storage.dagster_run import DagsterRunStatus, RunsFilter
+from dagster._core.storage.dagster_run import DagsterRunStatus, RunRecord, RunsFilter
 
 T = TypeVar("T")
 
@@ -61,7 +62,7 @@ _REPEAT_EVERY = 5.0
 class RunInterrupted(dg.Failure):
     """Raised inside a step when the command is stopped: fails the step, never retried."""
 
-    def __init__(self, *_args) -> None:
+    def __init__(self, *_args: object) -> None:
         super().__init__(
             description="stopped by a signal: the run was canceled", allow_retries=False
         )
@@ -145,17 +146,19 @@ def _worker_pid(instance: dg.DagsterInstance, run_id: str) -> int | None:
     return None
 
 
-def _dead_pid(instance: dg.DagsterInstance, record, host: str, local_launcher: bool) -> int | None:
+def _dead_pid(
+    instance: dg.DagsterInstance, record: RunRecord, host: str, local_launcher: bool
+) -> int | None:
     """The pid of ``record``'s run when that process is gone, else ``None``."""
     run = record.dagster_run
     if PID_TAG in run.tags:
         if run.tags.get(HOST_TAG) != host:
             return None
         try:
-            pid = int(run.tags[PID_TAG])
+            tagged = int(run.tags[PID_TAG])
         except ValueError:
             return None
-        return None if process_alive(pid, run.tags.get(PID_START_TAG)) else pid
+        return None if process_alive(tagged, run.tags.get(PID_START_TAG)) else tagged
     if not local_launcher or run.status != DagsterRunStatus.STARTED:
         return None  # not ours to judge: run monitoring of that launcher decides
     pid = _worker_pid(instance, run.run_id)
@@ -277,7 +280,7 @@ class RunGuard:
 
         worker = threading.Thread(target=work, name="hotpass-run", daemon=True)
 
-        def on_signal(signum: int, _frame) -> None:
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
             if self.interrupted:  # second signal: leave now
                 self._cancel_active(final=True)
                 os._exit(128 + signum)

@@ -14,13 +14,15 @@ import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from hotpass_assets.lib.isolation import ReadBudget
 from hotpass_assets.lib.limits import ReadLimits
 
 if TYPE_CHECKING:
     from upath import UPath
+
+    from hotpass_assets.lib.matching.organisations import MatchConfig
 
 #: A local path, or a ``UPath`` for an fsspec URL (object storage).
 Location: TypeAlias = "Path | UPath"
@@ -157,7 +159,7 @@ class Settings:
             else None,
         )
 
-    def match_config(self):
+    def match_config(self) -> "MatchConfig":
         """The organisation ``MatchConfig``: thresholds from the environment, then the config
         file's fields, then a pinned model (its m/u are used instead of learning them)."""
         from hotpass_assets.lib.matching.organisations import load_match_config
@@ -168,8 +170,8 @@ class Settings:
                 "review_threshold": self.review_threshold,
                 "review_share": self.review_share,
             },
-            self.match_config_path,
-            self.match_model_path,
+            str(self.match_config_path) if self.match_config_path is not None else None,
+            str(self.match_model_path) if self.match_model_path is not None else None,
         )
 
     # --- warehouse layout -------------------------------------------------------------------
@@ -187,7 +189,7 @@ class Settings:
         )
 
     # --- faults and recovery (issue 18 B) -----------------------------------------------------
-    def capture_manifest_path(self, partition_key: str) -> Path:
+    def capture_manifest_path(self, partition_key: str) -> "Location":
         """Written last when a drop's capture tables are published together (see
         :func:`hotpass_assets.lib.warehouse.publish_together`)."""
         return self.warehouse_dir / "capture" / "_published" / f"drop={partition_key}.json"
@@ -196,9 +198,11 @@ class Settings:
         """Whether a drop's capture ``tables`` are all published (one publication)."""
         from hotpass_assets.lib.warehouse import is_published
 
+        # ``is_published`` is annotated for ``Path`` but only calls ``exists``, ``name`` and
+        # ``with_name``, which a ``UPath`` (object storage) has as well.
         return is_published(
-            self.capture_manifest_path(partition_key),
-            [self.capture_path(t, partition_key) for t in tables],
+            cast(Path, self.capture_manifest_path(partition_key)),
+            [cast(Path, self.capture_path(t, partition_key)) for t in tables],
         )
 
     # -------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hotpass_assets.defs.sensors import sensor_interval
     description="Marks runs whose process died (killed, crashed, out of memory) failed, so they "
     "free their queue slot; run monitoring cannot tell for locally launched runs.",
 )
-def dead_run_sweeper(context: dg.SensorEvaluationContext):
+def dead_run_sweeper(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     from hotpass_assets.interrupts import fail_dead_runs
 
     ended = fail_dead_runs(context.instance)

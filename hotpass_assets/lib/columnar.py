@@ -7,9 +7,10 @@ that build one Python list per group expect the rows already ordered group by gr
 
 import json
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from itertools import chain, pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -79,14 +80,14 @@ def group_bounds(groups: np.ndarray, n: int) -> np.ndarray:
     return np.searchsorted(groups, np.arange(n + 1), side="left")
 
 
-def split_lists(groups: np.ndarray, values: Sequence, n: int) -> list[list]:
+def split_lists(groups: np.ndarray, values: Sequence[Any], n: int) -> list[list[Any]]:
     """One Python list per group ``0..n-1`` of ``values`` (rows sorted by group)."""
     values = values if isinstance(values, list) else list(values)
     bounds = group_bounds(groups, n).tolist()
     return [values[a:b] for a, b in pairwise(bounds)]
 
 
-def grouped_union(groups: np.ndarray, lists: Sequence, n: int) -> list[list[str]]:
+def grouped_union(groups: np.ndarray, lists: Sequence[Any], n: int) -> list[list[str]]:
     """Per group, the items of its rows' lists in row order, first spelling of each case-folded
     item kept (the rows are in the wanted order within each group, groups in any order)."""
     lens = np.fromiter((0 if v is None else len(v) for v in lists), np.int64, len(lists))
@@ -101,7 +102,7 @@ def grouped_union(groups: np.ndarray, lists: Sequence, n: int) -> list[list[str]
     return split_lists(item_groups[idx], [flat[i] for i in idx], n)
 
 
-def grouped_sorted_unique(groups: np.ndarray, values: Sequence, n: int) -> list[list]:
+def grouped_sorted_unique(groups: np.ndarray, values: Iterable[Any], n: int) -> list[list[Any]]:
     """Per group, the sorted distinct values (``sorted(set(...))``)."""
     frame = pd.DataFrame({"g": np.asarray(groups, dtype=np.int64), "v": list(values)})
     frame = frame.drop_duplicates().sort_values(["g", "v"], kind="stable")

@@ -71,6 +71,7 @@ def _person_groups(rows: pd.DataFrame, entity: np.ndarray) -> np.ndarray:
     node, node_uniques = pd.factorize(scoped)
     size = m + len(node_uniques)
     graph = coo_matrix((np.ones(len(owner), dtype=np.int8), (owner, m + node)), shape=(size, size))
+    labels: np.ndarray  # scipy.sparse.csgraph has no type annotations
     _, labels = connected_components(graph, directed=False)
     return labels[:m]
 

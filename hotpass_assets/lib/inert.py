@@ -29,6 +29,7 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, cast
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\n")
 #: An array formula as xlsxwriter's ``write`` recognises it: ``{=`` at the start.
@@ -48,7 +49,10 @@ def _is_missing(value: object) -> bool:
     try:
         import pandas as pd
 
-        return bool(pd.isna(value)) if not isinstance(value, list | tuple | dict) else False
+        if isinstance(value, list | tuple | dict):
+            return False
+        # A scalar of any type: pandas-stubs overload ``isna`` by container, not for ``object``.
+        return bool(pd.isna(cast(Any, value)))
     except (TypeError, ValueError):
         return False
 
@@ -109,8 +113,11 @@ def write_csv(
             writer.writerow([cell_text(v) for v in row])
 
 
-def write_cell(sheet, row: int, col: int, value: object, fmt=None) -> None:
-    """Write one cell by its type; text always as a string cell (never a formula or link)."""
+def write_cell(sheet: Any, row: int, col: int, value: object, fmt: Any = None) -> None:
+    """Write one cell by its type; text always as a string cell (never a formula or link).
+
+    ``sheet`` is an ``xlsxwriter`` worksheet and ``fmt`` one of its formats (xlsxwriter has no
+    type annotations)."""
     value = cell_text(value)
     if isinstance(value, bool):
         sheet.write_boolean(row, col, value, fmt)

@@ -15,7 +15,8 @@ Pure: works on the runner's report and on (class name, message) chains of serial
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 #: Longest reason shown on a drop's line without --verbose.
 MAX_REASON = 240
@@ -38,6 +39,44 @@ _CAUSES: list[tuple[str, tuple[str, ...]]] = [
 ]
 _INTERRUPTED = ("RunInterrupted", "DagsterExecutionInterruptedError", "KeyboardInterrupt")
 _WRAPPERS = ("exceeded max_retries", "retryrequested", "error occurred while executing")
+
+
+class DropResult(Protocol):
+    """What a message needs of one drop's outcome (the runner's ``DropOutcome``)."""
+
+    @property
+    def partition_key(self) -> str: ...
+    @property
+    def file_name(self) -> str: ...
+    @property
+    def success(self) -> bool: ...
+    @property
+    def blocked_checks(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def error(self) -> str | None: ...
+
+
+class RunReport(Protocol):
+    """What the messages need of a runner report (the runner's ``PipelineReport``)."""
+
+    @property
+    def drops(self) -> Sequence[DropResult]: ...
+    @property
+    def snapshot_date(self) -> str: ...
+    @property
+    def snapshot_success(self) -> bool: ...
+    @property
+    def snapshot_blocked(self) -> Sequence[Mapping[str, Any]]: ...
+    @property
+    def snapshot_error(self) -> str | None: ...
+    @property
+    def interrupted(self) -> str | None: ...
+    @property
+    def canceled_runs(self) -> Sequence[str]: ...
+    @property
+    def recovered_runs(self) -> Sequence[str]: ...
+    @property
+    def warnings(self) -> Sequence[Mapping[str, Any]]: ...
 
 
 def display(text: object) -> str:
@@ -81,7 +120,7 @@ def failure_reason(chain: Sequence[tuple[str, str]], description: str | None = N
     return chain[0][1] if chain else "unknown error"
 
 
-def _drop_line(drop, verbose: bool) -> str:
+def _drop_line(drop: DropResult, verbose: bool) -> str:
     name = f"drop {display(drop.partition_key)} ({display(drop.file_name)})"
     limit = None if verbose else MAX_REASON
     if drop.success:
@@ -95,7 +134,7 @@ def _drop_line(drop, verbose: bool) -> str:
     return f"  {name}: FAILED: {one_line(drop.error or 'failed', limit)}"
 
 
-def format_report(report, *, verbose: bool = False) -> list[str]:
+def format_report(report: RunReport, *, verbose: bool = False) -> list[str]:
     """The lines ``hotpass refine`` prints for a runner report."""
     lines: list[str] = []
     if report.recovered_runs:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from hotpass_assets.lib.inert import FORMULA_TRIGGERS
 from hotpass_assets.lib.review import MATCH, NO_MATCH
-from hotpass_assets.lib.scoring.calllist import FORMULA_TRIGGERS
 from hotpass_assets.lib.xlsx import Sheet, write_workbook
 
 SHEET = "review"

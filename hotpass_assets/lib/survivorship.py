@@ -17,7 +17,9 @@ to join a few strings per entity.
 """
 
 import json
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -109,10 +111,9 @@ class _Ranked:
         self.entity_ids = pd.Index(uniques, dtype=object)
         self.n = len(uniques)
         trust = records["source_trust"].fillna(0).astype(np.int64).to_numpy()
-        complete = sum(
-            present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
-            for f in COMPLETENESS_FIELDS
-        )
+        complete = np.zeros(len(records), dtype=np.int64)
+        for f in COMPLETENESS_FIELDS:
+            complete += present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
         recency = np.maximum(day_numbers(records["interaction_date"]), 1)
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
@@ -133,7 +134,14 @@ class _Ranked:
         return self.rows[name].to_numpy(object)
 
 
-def _rules(r: _Ranked, rows, counts, best, runner, has_others) -> np.ndarray:
+def _rules(
+    r: _Ranked,
+    rows: np.ndarray,
+    counts: np.ndarray,
+    best: np.ndarray,
+    runner: np.ndarray,
+    has_others: np.ndarray,
+) -> np.ndarray:
     rules = np.full(r.n, None, dtype=object)
     some = np.flatnonzero(counts > 0)
     b, s = best[some], runner[some]
@@ -145,7 +153,9 @@ def _rules(r: _Ranked, rows, counts, best, runner, has_others) -> np.ndarray:
     return rules
 
 
-def _choose_field(r: _Ranked, field: str, fi: int, pool: np.ndarray, snapshot: str):
+def _choose_field(
+    r: _Ranked, field: str, fi: int, pool: np.ndarray, snapshot: str
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Survivor row per entity (-1: none), its provenance fragment, and the conflict rows."""
     values = r.column(field)
     rows = np.flatnonzero(present_mask(r.rows[field]) & pool)
@@ -197,7 +207,14 @@ def _prov_value(value: object) -> str:
     return json_text(str(value))
 
 
-def _fragments(r: _Ranked, field, best, rules, candidates, values) -> np.ndarray:
+def _fragments(
+    r: _Ranked,
+    field: str,
+    best: np.ndarray,
+    rules: np.ndarray,
+    candidates: list[list[Any]],
+    values: np.ndarray,
+) -> np.ndarray:
     out = np.full(r.n, None, dtype=object)
     files, sheets = r.column("source_file"), r.column("source_sheet")
     src_rows, rid = r.rows["source_row"].to_numpy(), r.column("record_id")
@@ -257,10 +274,13 @@ def _primary(r: _Ranked, people: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     ent = people["_entity"].to_numpy(np.int64)[order]
     lead = np.r_[True, ent[1:] != ent[:-1]]
     out[ent[lead]] = order[lead]
-    ids, records = people["contact_id"].to_numpy(object), people["source_record_ids"]
+    ids, records = (
+        people["contact_id"].to_numpy(object),
+        people["source_record_ids"].to_numpy(object),
+    )
     for e in np.flatnonzero(out >= 0).tolist():
         p = out[e]
-        rec = "[" + ", ".join(json_value(v) for v in records.iat[p]) + "]"
+        rec = "[" + ", ".join(json_value(v) for v in records[p]) + "]"
         fragments[e] = (
             f'"primary_contact": {{"contact_id": {json_text(ids[p])}, "record_ids": {rec}, '
             f'"rule": {json_text(PRIMARY_RULE)}}}'
@@ -286,7 +306,7 @@ def _ordered(r: _Ranked, people: pd.DataFrame, column: str) -> list[list[str]]:
     return grouped_union(groups, [*r.rows[column].tolist(), *people[column].tolist()], r.n)
 
 
-def _customers(r: _Ranked, last_order: list) -> tuple[np.ndarray, np.ndarray]:
+def _customers(r: _Ranked, last_order: list[str | None]) -> tuple[np.ndarray, np.ndarray]:
     order_count = pd.to_numeric(r.rows["order_count"]).fillna(0).astype(np.int64)
     counts = np.add.reduceat(order_count.to_numpy(), r.starts)
     codes, uniques = pd.factorize(r.rows["order_status"], use_na_sentinel=True)
@@ -298,7 +318,13 @@ def _customers(r: _Ranked, last_order: list) -> tuple[np.ndarray, np.ndarray]:
     return counts, (counts > 0) | ordered | status
 
 
-def _quality(emails, phones, website, province, address) -> tuple[list, list]:
+def _quality(
+    emails: Sequence[Any],
+    phones: Sequence[Any],
+    website: np.ndarray,
+    province: np.ndarray,
+    address: np.ndarray,
+) -> tuple[list[float], list[list[str]]]:
     present = np.stack(
         [
             np.fromiter((bool(v) for v in emails), bool, len(emails)),
@@ -352,8 +378,14 @@ def survive(
     return orgs.reindex(columns=list(REFINED_ORGANISATION_COLUMNS)), people_out, conflict_frame
 
 
-def _organisations(r: _Ranked, people: pd.DataFrame, chosen, primary, snapshot) -> pd.DataFrame:
-    out = {"entity_id": r.entity_ids.to_numpy(object), "snapshot_date": snapshot}
+def _organisations(
+    r: _Ranked,
+    people: pd.DataFrame,
+    chosen: dict[str, np.ndarray],
+    primary: np.ndarray,
+    snapshot: str,
+) -> pd.DataFrame:
+    out: dict[str, Any] = {"entity_id": r.entity_ids.to_numpy(object), "snapshot_date": snapshot}
     for field in SURVIVOR_FIELDS:
         out[field] = _take(r.column(field), chosen[field])
     first_row = np.minimum.reduceat(r.pos, r.starts)

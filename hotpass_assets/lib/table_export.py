@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from hotpass_assets.lib.scoring.calllist import neutralise
+from hotpass_assets.lib.inert import neutralise
 from hotpass_assets.lib.warehouse import write_table
 from hotpass_assets.lib.xlsx import (
     Sheet,

@@ -18,7 +18,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from hotpass_assets.lib.scoring.calllist import neutralise
+from hotpass_assets.lib.inert import neutralise
 
 MAX_WIDTH = 60
 MIN_WIDTH = 8

@@ -15,6 +15,7 @@ as YAML, edited and passed back (``hotpass dedupe --explain-config`` / ``--confi
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -103,7 +104,7 @@ def _date_share(txt: pd.Series, raw: pd.Series) -> float:
     return _share(compact | worded)
 
 
-def profile_column(name: object, values: pd.Series) -> dict:
+def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
     """``{"type": ..., "why": ...}`` for a compared column, or ``{"type": None, "why": ...}``
     for a column left out. Never raises on odd content."""
     col = _column_key(name)
@@ -189,7 +190,7 @@ def base_column(col: str) -> str:
     return col.split("#", 1)[0]
 
 
-def blocking_frame(df: pd.DataFrame, fields: list[dict]) -> pd.DataFrame:
+def blocking_frame(df: pd.DataFrame, fields: list[dict[str, Any]]) -> pd.DataFrame:
     """Normalised copies of the compared columns (and derived keys), used for blocking keys."""
     out = pd.DataFrame(index=range(len(df)))
     for f in fields:
@@ -242,17 +243,17 @@ MAX_BLOCK = 50
 PAIRS_PER_RECORD = 20
 
 
-def blocking_for(field: dict) -> list:
+def blocking_for(field: dict[str, Any]) -> list[dict[str, Any]]:
     """Candidate blocking rules (config shape) for one compared field."""
     col, kind = field.get("column") or field["name"], field.get("type", "string")
     if kind in ("category", "numeric"):
         return []
     if kind in ("email", "phone", "website", "set"):
-        rules: list = [{"columns": [col], "kind": "set"}]
+        rules: list[dict[str, Any]] = [{"columns": [col], "kind": "set"}]
         if kind == "email":
             rules.append({"columns": [f"{col}#domain"], "kind": "set"})
         return rules
-    refine = {"max_block_size": MAX_BLOCK, "refine_window": REFINE_WINDOW}
+    refine: dict[str, Any] = {"max_block_size": MAX_BLOCK, "refine_window": REFINE_WINDOW}
     if kind == "organisation_name":
         refine["sort_column"] = f"{col}#key"
         return [
@@ -271,7 +272,7 @@ def blocking_for(field: dict) -> list:
     return [{"columns": [col], "kind": "exact", **refine}]
 
 
-def _rule_pairs(work: pd.DataFrame, rule: dict) -> int:
+def _rule_pairs(work: pd.DataFrame, rule: dict[str, Any]) -> int:
     """Candidate pairs the rule would make on ``work`` (blocks refined as configured)."""
     from hotpass_assets.lib.matching.blocking import BlockingRule, record_keys
 
@@ -292,7 +293,9 @@ def _rule_pairs(work: pd.DataFrame, rule: dict) -> int:
     return int((small * (small - 1) // 2).sum() + (big * max(window - 1, 0)).sum())
 
 
-def choose_blocking(df: pd.DataFrame, fields: list[dict]) -> tuple[list[dict], list[dict]]:
+def choose_blocking(
+    df: pd.DataFrame, fields: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rules kept, rules left out) for the fields: a rule is kept when it makes at most
     ``PAIRS_PER_RECORD`` candidate pairs per record (a key most records share is no evidence)."""
     work = blocking_frame(df, fields)
@@ -311,7 +314,7 @@ def choose_blocking(df: pd.DataFrame, fields: list[dict]) -> tuple[list[dict], l
             if pairs <= budget:
                 # EM learns m from selective keys only; loose keys make candidates, not weights
                 train = rule.get("kind", "exact") in ("exact", "set") and pairs <= 2 * len(df)
-                extra = {"train": train}
+                extra: dict[str, Any] = {"train": train}
                 if rule.get("refine_window") and names and "sort_column" not in rule:
                     extra["sort_column"] = names[0]
                 kept.append({**rule, **extra, "why": f"{pairs} candidate pairs"})
@@ -320,11 +323,11 @@ def choose_blocking(df: pd.DataFrame, fields: list[dict]) -> tuple[list[dict], l
     return kept, left_out
 
 
-def explain_config(df: pd.DataFrame, id_column: str) -> dict:
+def explain_config(df: pd.DataFrame, id_column: str) -> dict[str, Any]:
     """The inferred config with a ``why`` per field and blocking rule, the columns left out
     (``dropped``) and the blocking rules left out (``blocking_dropped``)."""
-    fields: list[dict] = []
-    dropped: list[dict] = []
+    fields: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
     for col in df.columns:
         if col == id_column:
             continue
@@ -347,7 +350,7 @@ def explain_config(df: pd.DataFrame, id_column: str) -> dict:
 POLICY_KEYS = ("merge_when", "contradicting", "veto", "veto_unless")
 
 
-def default_policy(fields: list[dict], df: pd.DataFrame) -> dict:
+def default_policy(fields: list[dict[str, Any]], df: pd.DataFrame) -> dict[str, Any]:
     """The decision policy for inferred fields of a table of organisations (a name column and
     a website, phone or e-mail column), each part with a ``why``:
 
@@ -363,7 +366,7 @@ def default_policy(fields: list[dict], df: pd.DataFrame) -> dict:
     if len(fields) < 2 or not contacts:
         # the policy is for tables of organisations: names with contact identifiers
         return {}
-    policy: dict = {}
+    policy: dict[str, Any] = {}
     # the policy keys on a name column filled in most rows (an organisation's name is)
     names = []
     for f in fields:
@@ -403,7 +406,7 @@ def infer_field_type(name: str, values: pd.Series) -> str:
     return profile_column(name, values)["type"] or "string"
 
 
-def infer_config(df: pd.DataFrame, id_column: str) -> dict:
+def infer_config(df: pd.DataFrame, id_column: str) -> dict[str, Any]:
     """A config mapping (same shape as the YAML config) inferred from the table's contents."""
     cfg = explain_config(df, id_column)
     return {

@@ -3,11 +3,11 @@ model card and call list. Pure library code; scikit-learn, matplotlib and xlsxwr
 only when a function needs them.
 """
 
+from hotpass_assets.lib.inert import neutralise
 from hotpass_assets.lib.scoring.baseline import baseline_components, baseline_score
 from hotpass_assets.lib.scoring.calllist import (
     CALL_LIST_COLUMNS,
     build_call_list,
-    neutralise,
     write_call_list,
 )
 from hotpass_assets.lib.scoring.card import render_model_card
