@@ -211,14 +211,17 @@ def run_isolated(
     mb = budget.memory_bytes // MiB
     try:
         deadline = time.monotonic() + budget.timeout_s
-        if not recv.poll(max(0.0, deadline - time.monotonic())):
-            proc.kill()
-            raise WorkbookReadError(
-                path,
-                f"reading took longer than the time budget of {budget.timeout_s:g} s "
-                "(HOTPASS_READ_TIMEOUT_S); stopped",
-                name,
-            )
+        # Short waits, not one long one: between them this thread runs Python again, so a stop
+        # request (the CLI's SIGINT/SIGTERM handling interrupts the run's thread) lands promptly.
+        while not recv.poll(0.25):
+            if time.monotonic() >= deadline:
+                proc.kill()
+                raise WorkbookReadError(
+                    path,
+                    f"reading took longer than the time budget of {budget.timeout_s:g} s "
+                    "(HOTPASS_READ_TIMEOUT_S); stopped",
+                    name,
+                )
         try:
             status, value = pickle.loads(recv.recv_bytes())  # noqa: S301 (our own forked child)
         except (EOFError, OSError):
@@ -232,6 +235,10 @@ def run_isolated(
                 "(HOTPASS_READ_MEMORY_MB) or crashed the reader",
                 name,
             ) from None
+    except BaseException:
+        if proc.is_alive():  # stopped (or failed) while the child still works: end it now
+            proc.kill()
+        raise
     finally:
         recv.close()
         err.close()

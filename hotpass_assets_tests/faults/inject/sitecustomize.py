@@ -23,6 +23,9 @@ import signal
 import time
 
 _SPEC = os.environ.get("HOTPASS_FAULT", "")
+#: The command's own process: a point reached in the forked reading process (capture and its
+#: writes run there) kills the command, as a kill of the whole process at that moment would.
+_MAIN_PID = os.getpid()
 _FIRED: set[str] = set()
 
 
@@ -38,6 +41,8 @@ def _fire(action: str, point: str) -> None:
             fh.flush()
             os.fsync(fh.fileno())
     if action == "kill":
+        if os.getpid() != _MAIN_PID:
+            os.kill(_MAIN_PID, signal.SIGKILL)
         os.kill(os.getpid(), signal.SIGKILL)
     elif action == "pause":
         deadline = time.monotonic() + 120
