@@ -42,7 +42,9 @@ def _text(html: Path) -> str:
 
 
 def test_reference_is_generated_from_the_definitions_and_the_parser(site):
-    from hotpass_assets.cli import build_parser
+    import click
+
+    from hotpass_assets.cli import cli as command_line
     from hotpass_assets.definitions import defs
 
     html, _ = site
@@ -58,9 +60,11 @@ def test_reference_is_generated_from_the_definitions_and_the_parser(site):
     for sensor in defs.sensors:
         assert sensor.name in automation
     cli = _text(html / "reference" / "cli.html")
-    commands = build_parser()._subparsers._group_actions[0].choices
-    for name in commands:
+    for name, command in command_line.commands.items():
         assert f"hotpass {name}" in cli, name
+        for sub in command.commands if isinstance(command, click.Group) else ():
+            assert f"hotpass {name} {sub}" in cli, (name, sub)
+    assert "--whole-snapshot" in cli and "--explain-config" in cli
     configuration = _text(html / "reference" / "configuration.html")
     for name in ("HOTPASS_HOME", "HOTPASS_SNAPSHOT_START", "MLFLOW_TRACKING_URI"):
         assert name in configuration
