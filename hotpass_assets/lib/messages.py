@@ -18,8 +18,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-#: Longest reason shown on a drop's line without --verbose.
-MAX_REASON = 240
+#: Longest reason shown on a drop's line without --verbose (room for a limit message with the
+#: file, the stored name, the value, the limit and its setting).
+MAX_REASON = 400
 
 _PATH = re.compile(r"'(/[^']+)'|\"(/[^\"]+)\"")
 _CAUSES: list[tuple[str, tuple[str, ...]]] = [

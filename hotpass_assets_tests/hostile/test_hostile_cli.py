@@ -57,7 +57,7 @@ class Run:
     def status(self, file_name: str) -> str | None:
         """Status printed on the drop line of ``file_name`` (None when there is none)."""
         shown = re.escape(display_name(file_name))
-        found = re.search(rf"^  drop \S+ \({shown}\): (\w+)$", self.out, re.M)
+        found = re.search(rf"^  drop \S+ \({shown}\): (\w+)(?::|$)", self.out, re.M)
         return found.group(1) if found else None
 
     def capture(self, file_name: str) -> pd.DataFrame | None:
