@@ -6,10 +6,10 @@ one DuckDB query over the distinct names: on the 1,035,799 generated records of 
 loop (both measured on this 2-core machine while other jobs shared it), and the scale target of
 the matching engine leaves no room for a per-row Python loop over every record.
 
-The rules follow section 3 of the domain reference, as :mod:`hotpass_assets.lib.normalise` does
-per string (ASCII folding, punctuation removed, legal suffixes removed, ``&``/``and`` and
-``intl``/``international`` unified); the two implementations can differ on edge cases. The
-free-mail list of that module is added to the local one when it is importable.
+The rules are those of :mod:`hotpass_assets.lib.normalise` per string (ASCII folding,
+punctuation removed, legal suffixes removed, ``&``/``and`` and ``intl``/``international``
+unified), with the word lists of :mod:`hotpass_assets.lib.vocabulary`; the two implementations
+can differ on edge cases (their own additions to those lists are listed below).
 """
 
 from __future__ import annotations
@@ -21,29 +21,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotpass_assets.lib.vocabulary import PROFILE_NOISE_WORDS
+from hotpass_assets.lib import vocabulary
+from hotpass_assets.lib.vocabulary import LEGAL_FORM_WORDS, NAME_ABBREVIATIONS, PROFILE_NOISE_WORDS
 
-#: Legal-form words dropped from the matching key.
-LEGAL_SUFFIXES: tuple[str, ...] = (
-    "pty",
-    "pty ltd",
-    "proprietary",
-    "ltd",
-    "limited",
-    "cc",
-    "inc",
-    "incorporated",
-    "npc",
-    "nfp",
-    "llc",
-    "plc",
-    "corp",
-    "corporation",
-    "gmbh",
-    "bv",
-    "rf",
-    "soc",
-)
+#: Legal-form words dropped from the matching key: the shared list, plus "corporation".
+LEGAL_SUFFIXES: tuple[str, ...] = (*sorted(LEGAL_FORM_WORDS), "corporation")
 
 #: Words that describe the kind of organisation rather than which one it is. They are kept in the
 #: matching key but dropped from the "core" tokens that name comparison and token blocking use,
@@ -51,67 +33,22 @@ LEGAL_SUFFIXES: tuple[str, ...] = (
 #: (``vocabulary``), shared with the capture stage.
 NOISE_WORDS: frozenset[str] = PROFILE_NOISE_WORDS
 
-#: Word spellings unified before anything else.
+#: Word spellings unified before anything else: the shared abbreviations, plus the matcher's own
+#: (which writes "center" and "flight", where the capture key writes "centre" and keeps "flying").
 SYNONYMS: dict[str, str] = {
-    "intl": "international",
+    **NAME_ABBREVIATIONS,
     "int'l": "international",
     "flying": "flight",
-    "aviatn": "aviation",
-    "svc": "services",
-    "svcs": "services",
     "centre": "center",
 }
 
 #: Free-mail providers: their domains say nothing about which organisation a mailbox belongs to.
-FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
-    [
-        "gmail.com",
-        "googlemail.com",
-        "yahoo.com",
-        "yahoo.co.za",
-        "yahoo.co.uk",
-        "ymail.com",
-        "hotmail.com",
-        "hotmail.co.za",
-        "hotmail.co.uk",
-        "outlook.com",
-        "live.com",
-        "live.co.za",
-        "msn.com",
-        "icloud.com",
-        "me.com",
-        "mac.com",
-        "aol.com",
-        "mweb.co.za",
-        "telkomsa.net",
-        "vodamail.co.za",
-        "webmail.co.za",
-        "iafrica.com",
-        "absamail.co.za",
-        "lantic.net",
-        "gmx.com",
-        "gmx.net",
-        "mail.com",
-        "protonmail.com",
-        "proton.me",
-        "zoho.com",
-        "yandex.com",
-        "worldonline.co.za",
-        "polka.co.za",
-        "tiscali.co.za",
-        "xsinet.co.za",
-        "netactive.co.za",
-    ]
-)
+FREE_MAIL_DOMAINS: frozenset[str] = vocabulary.FREE_MAIL_DOMAINS
 
 
 def free_mail_domains() -> frozenset[str]:
-    """The local free-mail list, extended by the normalisation module's list when present."""
-    try:
-        from hotpass_assets.lib.normalise import FREE_MAIL_DOMAINS as shared  # type: ignore
-    except Exception:  # the normalisation module is optional here
-        return FREE_MAIL_DOMAINS
-    return FREE_MAIL_DOMAINS | frozenset(str(d).lower() for d in shared)
+    """The free-mail domains (one list for the project, in ``vocabulary``)."""
+    return FREE_MAIL_DOMAINS
 
 
 def _sql_list(words: Iterable[str]) -> str:
