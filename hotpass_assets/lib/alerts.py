@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class Alert:
         lines.append(f"  {self.link}")
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["checks"] = [asdict(c) for c in self.checks]
         data["assets"] = list(self.assets)
@@ -223,7 +223,7 @@ def freshness_alert(
 
 def _ordered(checks: Sequence[CheckFailure]) -> tuple[CheckFailure, ...]:
     """ERROR before WARN, then by asset, partition and check name; duplicates dropped."""
-    seen: dict[tuple, CheckFailure] = {}
+    seen: dict[tuple[str, str | None, str], CheckFailure] = {}
     for c in checks:
         seen.setdefault((c.asset, c.partition, c.check), c)
     rank = {"ERROR": 0, "WARN": 1}
@@ -286,7 +286,7 @@ class WebhookSink:
                 method="POST",
             )
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                ok = 200 <= response.status < 300
+                ok: bool = 200 <= response.status < 300
             if not ok:
                 log.warning("alert %s: webhook answered %s", alert.alert_id, response.status)
             return ok
@@ -334,7 +334,7 @@ def deliver(alert: Alert, sinks: Iterable[AlertSink]) -> dict[str, bool]:
     return results
 
 
-def read_alerts(path: Path) -> list[dict]:
+def read_alerts(path: Path) -> list[dict[str, Any]]:
     """Every alert in a JSON-lines file (skips lines that are not JSON)."""
     if not Path(path).exists():
         return []

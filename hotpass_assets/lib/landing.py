@@ -158,7 +158,9 @@ def scan_landing(
     waiting = waiting or {}
     seen_path = register.drops_dir / SEEN_INDEX
     try:
-        seen: dict[str, list] = json.loads(seen_path.read_text()) if seen_path.exists() else {}
+        seen: dict[str, list[object]] = (
+            json.loads(seen_path.read_text()) if seen_path.exists() else {}
+        )
     except (OSError, ValueError):
         seen = {}
     known_hashes = {m.sha256 for m in register.all()}

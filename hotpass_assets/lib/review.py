@@ -86,17 +86,17 @@ def load_decisions(
             by_natural.setdefault(natural_key(row), row["record_id"])
 
     def resolve(row: pd.Series, side: str) -> str | None:
-        rid = row.get(f"record_id_{side}", "")
+        rid: str = row.get(f"record_id_{side}", "")
         if rid in present:
             return rid
         return by_natural.get(row.get(f"natural_key_{side}", ""))
 
     final: dict[tuple[str, str], str] = {}
-    for _, row in decisions.iterrows():
-        a, b = resolve(row, "a"), resolve(row, "b")
+    for _, decision in decisions.iterrows():
+        a, b = resolve(decision, "a"), resolve(decision, "b")
         if a is None or b is None or a == b:
             continue
-        final[tuple(sorted((a, b)))] = row["decision"]
+        final[(a, b) if a <= b else (b, a)] = decision["decision"]
     must = sorted(pair for pair, d in final.items() if d in MATCH)
     cannot = sorted(pair for pair, d in final.items() if d in NO_MATCH)
     return must, cannot

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ _WRITE_OPTIONS = {
 }
 
 
-def _list_array(values: list) -> pa.Array:
+def _list_array(values: list[Any]) -> pa.Array:
     """``list<string>`` array of per-row sequences (``None``: a null list).
 
     Built from the flattened values and their offsets; rows whose items are not all ``str`` take
@@ -61,7 +62,7 @@ def _list_array(values: list) -> pa.Array:
     return pa.array(items, type=pa.list_(pa.string()))
 
 
-def _plain_array(values: list) -> pa.Array:
+def _plain_array(values: list[Any]) -> pa.Array:
     """Arrow array of one column's values, typed by inference (``None`` and NA are nulls)."""
     first = values[0] if values else None
     if type(first) is str:
@@ -236,10 +237,11 @@ def read_tables(
     if sort_by is not None:
         table = table.sort_by(sort_by)
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
-    frame = table.to_pandas(types_mapper=_INT_TYPES.get)
+    frame: pd.DataFrame = table.to_pandas(types_mapper=_INT_TYPES.get)
     del table
     for name in LIST_COLUMNS.intersection(frame.columns):
-        frame[name] = [None if v is None else list(v) for v in frame[name]]
+        # pandas-stubs accept no list of lists as a column value; pandas stores it as objects.
+        frame[name] = [None if v is None else list(v) for v in frame[name]]  # type: ignore[assignment]
     if wanted is not None and list(frame.columns) != wanted:
         frame = frame.reindex(columns=wanted)
     return frame
@@ -263,6 +265,13 @@ VIEWS: dict[str, str] = {
     "entity_merge_log": "refined/entity_merge_log/*/data.parquet",
     "lead_scores": "scoring/lead_scores/*/data.parquet",
 }
+
+
+def _first_match_folder(location: Location, pattern: str) -> str:
+    """Name of the folder holding the first file under ``location`` that matches ``pattern``."""
+    if isinstance(location, Path):
+        return next(iter(location.glob(pattern))).parent.name
+    return next(iter(location.glob(pattern))).parent.name
 
 
 def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: "Location") -> list[str]:
@@ -289,7 +298,7 @@ def refresh_duckdb_views(duckdb_path: Path, warehouse_dir: "Location") -> list[s
                 f"read_parquet('{glob}', hive_partitioning = true, union_by_name = true)"
             )
             created.append(view)
-            if "snapshot_date=" in next(iter(warehouse_dir.glob(pattern))).parent.name:
+            if "snapshot_date=" in _first_match_folder(warehouse_dir, pattern):
                 # Not ``max(snapshot_date)``: DuckDB 2.0 answers it from the files' statistics,
                 # and over a single file, whose own ``snapshot_date`` column shadows the hive
                 # one, fails with "Max() called on statistics that does not have max". A top-1
