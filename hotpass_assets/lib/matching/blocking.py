@@ -63,8 +63,9 @@ class BlockingRule:
     #: and can pull EM towards a "same city" model)
     train: bool = True
     #: names of the comparisons this rule blocks on (left out of this rule's EM session);
-    #: empty means the comparisons that read any of ``columns``
-    covers: tuple[str, ...] = ()
+    #: empty means the comparisons that read any of ``columns`` (a configured field without a
+    #: name is listed as ``None``)
+    covers: tuple[str | None, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -276,7 +277,7 @@ def pairs_from_blocks(
     big = sizes > max_block_size
     refined = np.zeros(0, dtype=np.int64)
     refine = rank is not None and window >= 2 and big.any()
-    if refine:
+    if refine and rank is not None:
         refined = _refine_blocks(
             idx[np.repeat(big, sizes)], key[np.repeat(big, sizes)], rank, n, window
         )

@@ -23,11 +23,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _PARQUET = {".parquet", ".pq"}
 
 
-def read_table(path: Path):
+def read_table(path: Path) -> pd.DataFrame:
     import pandas as pd
 
     suffix = path.suffix.lower()
@@ -39,7 +43,7 @@ def read_table(path: Path):
     raise ValueError(f"unsupported input format {suffix!r}: use .csv or .parquet")
 
 
-def write_table(df, path: Path) -> None:
+def write_table(df: pd.DataFrame, path: Path) -> None:
     suffix = path.suffix.lower()
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in _PARQUET:
@@ -53,12 +57,13 @@ def write_table(df, path: Path) -> None:
         raise ValueError(f"unsupported output format {suffix!r}: use .csv or .parquet")
 
 
-def load_config(path: Path | None) -> dict | None:
+def load_config(path: Path | None) -> dict[str, Any] | None:
     if path is None:
         return None
     text = path.read_text(encoding="utf-8")
     if path.suffix.lower() == ".json":
-        return json.loads(text)
+        loaded: dict[str, Any] | None = json.loads(text)
+        return loaded
     import yaml
 
     data = yaml.safe_load(text)
@@ -67,7 +72,9 @@ def load_config(path: Path | None) -> dict | None:
     return data
 
 
-def add_dedupe_parser(subparsers) -> argparse.ArgumentParser:
+def add_dedupe_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Add the ``dedupe`` sub-command to an ``argparse`` sub-parser collection."""
     p = subparsers.add_parser(
         "dedupe",
@@ -118,7 +125,7 @@ def run_dedupe(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_config(df, id_column: str, config: dict | None) -> int:
+def _print_config(df: pd.DataFrame, id_column: str, config: dict[str, Any] | None) -> int:
     import yaml
 
     from hotpass_assets.lib.matching.dedupe import describe_config
@@ -132,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     add_dedupe_parser(sub)
     args = parser.parse_args(argv)
-    return args.handler(args)
+    code: int = args.handler(args)
+    return code
 
 
 if __name__ == "__main__":

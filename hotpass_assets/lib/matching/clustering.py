@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ class ClusterResult:
     labels: np.ndarray  # cluster label per record (0..k-1)
     refused_edges: np.ndarray  # indices into the edge arrays whose merge was refused
     refused_must_links: list[tuple[int, int]] = field(default_factory=list)
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -37,7 +38,8 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not len(a):
         return np.arange(n)
     g = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    return connected_components(g, directed=False)[1]
+    labels: np.ndarray = connected_components(g, directed=False)[1]
+    return labels
 
 
 def all_pairs_within(labels: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,9 @@ rare name counts more than agreeing on a common one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,7 +33,7 @@ from hotpass_assets.lib.matching.blocking import unique_ints
 MAX_SET = 4
 _WORKERS = 2
 
-_SCORERS = {
+_SCORERS: dict[str, tuple[Callable[..., float], float]] = {
     "jaro_winkler": (distance.JaroWinkler.normalized_similarity, 1.0),
     "ratio": (fuzz.ratio, 100.0),
     "token_set": (fuzz.token_set_ratio, 100.0),
@@ -83,13 +85,19 @@ def _pair_similarity(
     uk, inv = np.unique(key, return_inverse=True)
     a = uniques[uk // (len(uniques) + 1)].tolist()
     b = uniques[uk % (len(uniques) + 1)].tolist()
-    sim = None
     # "name": the better of Jaro-Winkler (typos) and token-set (word order, extra words)
-    for name in ("jaro_winkler", "token_set") if scorer == "name" else (scorer,):
-        fn, scale = _SCORERS[name]
-        s = process.cpdist(a, b, scorer=fn, workers=_WORKERS, dtype=np.float32) / scale
-        sim = s if sim is None else np.maximum(sim, s)
+    first, *more = ("jaro_winkler", "token_set") if scorer == "name" else (scorer,)
+    sim = _similarity(a, b, first)
+    for name in more:
+        sim = np.maximum(sim, _similarity(a, b, name))
     return sim[inv.ravel()]
+
+
+def _similarity(a: list[object], b: list[object], name: str) -> np.ndarray:
+    """Element-wise similarity in [0, 1] of ``a`` and ``b`` by the scorer ``name``."""
+    fn, scale = _SCORERS[name]
+    sim: np.ndarray = process.cpdist(a, b, scorer=fn, workers=_WORKERS, dtype=np.float32) / scale
+    return sim
 
 
 def _pair_edits(codes_l: np.ndarray, codes_r: np.ndarray, uniques: np.ndarray) -> np.ndarray:
@@ -135,7 +143,7 @@ class Comparison:
         """Chance that another random record shares the value, per tf code (NaN for -1)."""
         out = np.full(len(codes), np.nan)
         ok = codes >= 0
-        if self.tf_counts is not None and ok.any():
+        if self.tf_counts is not None and self.tf_total is not None and ok.any():
             c = codes[ok]
             # other holders of the value, with add-half smoothing for a value no other record
             # (or, after ``set_entity_counts``, no other cluster) holds
@@ -169,7 +177,7 @@ class Comparison:
     def n_levels(self) -> int:
         return len(self.levels) + 1
 
-    def describe(self) -> dict:
+    def describe(self) -> dict[str, Any]:
         return {"name": self.name, "type": type(self).__name__, "columns": list(self.columns)}
 
 
@@ -210,11 +218,13 @@ class ScalarComparison(Comparison):
             self.tf_counts = self.counts.astype(float)
             self.tf_total = np.full(len(self.counts), float(self.n_records))
 
-    def tf_entries(self):
+    def tf_entries(self) -> tuple[np.ndarray, np.ndarray]:
         rec = np.flatnonzero(self.codes >= 0)
         return rec, self.codes[rec]
 
-    def _base(self, left: np.ndarray, right: np.ndarray):
+    def _base(
+        self, left: np.ndarray, right: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         cl, cr = self.codes[left], self.codes[right]
         present = (cl >= 0) & (cr >= 0)
         same = present & (cl == cr)
@@ -237,7 +247,7 @@ class ExactComparison(ScalarComparison):
         self.levels = ("exact", "different")
         self.tf_levels = (1,) if self.tf else ()
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         cl, _, present, same = self._base(left, right)
         lv = np.where(same, 1, np.where(present, 2, 0)).astype(np.int8)
         return lv, self._tf(cl, lv)
@@ -254,7 +264,7 @@ class StringComparison(ScalarComparison):
         self.levels = ("exact", *(f"{self.scorer}>={t:g}" for t in self.thresholds), "different")
         self.tf_levels = (1,) if self.tf else ()
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         cl, cr, present, same = self._base(left, right)
         lv = np.where(same, 1, np.where(present, len(self.levels), 0)).astype(np.int8)
         todo = np.flatnonzero(present & ~same)
@@ -277,7 +287,7 @@ class CodeComparison(ScalarComparison):
         self.levels = ("exact", *(f"edits<={k}" for k in self.max_edits), "different")
         self.tf_levels = (1,) if self.tf else ()
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         cl, cr, present, same = self._base(left, right)
         lv = np.where(same, 1, np.where(present, len(self.levels), 0)).astype(np.int8)
         todo = np.flatnonzero(present & ~same)
@@ -342,12 +352,12 @@ class DateComparison(ScalarComparison):
         )
         self.tf_levels = (1,) if self.tf else ()
 
-    def prepare(self, frame):
+    def prepare(self, frame: pd.DataFrame) -> None:
         txt, self.days = _parse_dates(frame[self.columns[0]])
         self.codes, self.uniques, self.counts = _encode(txt)
         self._init_tf()
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         cl, cr, present, same = self._base(left, right)
         lv = np.where(same, 1, np.where(present, 6, 0)).astype(np.int8)
         todo = np.flatnonzero(present & ~same)
@@ -371,15 +381,15 @@ class NumericComparison(ScalarComparison):
         self.levels = ("exact", "within_1pct", "within_10pct", "different")
         self.tf_levels = (1,) if self.tf else ()
 
-    def prepare(self, frame):
+    def prepare(self, frame: pd.DataFrame) -> None:
         num = pd.to_numeric(frame[self.columns[0]].reset_index(drop=True), errors="coerce")
         self.values = num.to_numpy(dtype=float)
-        self.codes, self.uniques, self.counts = _encode(
-            np.where(np.isnan(self.values), None, self.values).astype(object)
-        )
+        values = self.values.astype(object)
+        values[np.isnan(self.values)] = None
+        self.codes, self.uniques, self.counts = _encode(values)
         self._init_tf()
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         cl, _, present, same = self._base(left, right)
         a, b = self.values[left], self.values[right]
         rel = np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-12)
@@ -411,7 +421,7 @@ class SetComparison(Comparison):
             self.levels = ("shared_value", "different")
         self.tf_levels = (1,) if self.tf else ()
 
-    def prepare(self, frame):
+    def prepare(self, frame: pd.DataFrame) -> None:
         col = frame[self.columns[0]].reset_index(drop=True)
         n = len(col)
         if self.kind == "email":
@@ -435,14 +445,14 @@ class SetComparison(Comparison):
             self.tf_total = np.full(len(self.counts), float(self.n_records))
         if self.kind == "email":
             free = text.free_mail_domains()
-            doms = pd.Series(self.uniques, dtype=object).str.rsplit("@", n=1).str[-1]
-            doms = doms.where(~doms.isin(free))
-            dcode, _ = pd.factorize(doms, use_na_sentinel=True)
+            mail_doms = pd.Series(self.uniques, dtype=object).str.rsplit("@", n=1).str[-1]
+            mail_doms = mail_doms.where(~mail_doms.isin(free))
+            dcode, _ = pd.factorize(mail_doms, use_na_sentinel=True)
             # a column without a single valid address has no codes at all
             dcode = np.r_[dcode, -1].astype(np.int64)
             self.dom_mat = np.where(self.mat >= 0, dcode[np.where(self.mat >= 0, self.mat, -1)], -1)
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         lv, tf = set_levels(self.mat, left, right, self.counts, self.tf)
         if self.kind == "email":
             lv = lv.astype(np.int8)
@@ -453,10 +463,10 @@ class SetComparison(Comparison):
                 lv[diff] = sub
         return lv, tf
 
-    def exact_u(self):
+    def exact_u(self) -> dict[int, float]:
         return {1: _freq_u(self.counts)}
 
-    def tf_entries(self):
+    def tf_entries(self) -> tuple[np.ndarray, np.ndarray]:
         return _mat_entries(self.mat)
 
 
@@ -469,7 +479,8 @@ def set_overlap(mat: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndar
     """Whether the two records of each pair share a value (-1 entries never match)."""
     a, b = mat[left], mat[right]
     eq = (a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)
-    return eq.any(axis=(1, 2))
+    shared: np.ndarray = eq.any(axis=(1, 2))
+    return shared
 
 
 def set_levels(
@@ -491,7 +502,7 @@ def set_levels(
         eq = (a[:, :, None] == b[:, None, :]) & (a[:, :, None] >= 0)
         shared = eq.any(axis=(1, 2))
         out_lv[s : s + step] = np.where(shared, 1, np.where(present, 2, 0))
-        if tf and shared.any():
+        if out_code is not None and shared.any():
             cnt = np.where(eq, counts[np.maximum(a, 0)][:, :, None], np.iinfo(np.int64).max)
             best = cnt.reshape(len(li), -1).argmin(axis=1) // width
             code = a[np.arange(len(li)), best]
@@ -545,7 +556,7 @@ class OrganisationNameComparison(Comparison):
         )
         self.tf_levels = (1, 2) if self.tf else ()
 
-    def prepare(self, frame):
+    def prepare(self, frame: pd.DataFrame) -> None:
         col = self.columns[0]
         feats = None
         if {"_name_key", "_name_core", "_name_acronym"} <= set(frame.columns):
@@ -569,12 +580,12 @@ class OrganisationNameComparison(Comparison):
             self.tf_counts = np.r_[self.key_n, self.core_n].astype(float)
             self.tf_total = np.full(len(self.tf_counts), float(self.n_records))
 
-    def tf_entries(self):
+    def tf_entries(self) -> tuple[np.ndarray, np.ndarray]:
         rk = np.flatnonzero(self.key >= 0)
         rc = np.flatnonzero(self.core >= 0)
         return np.r_[rk, rc], np.r_[self.key[rk], self.core[rc] + len(self.key_n)]
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         kl, kr = self.key[left], self.key[right]
         cl, cr = self.core[left], self.core[right]
         present = (kl >= 0) & (kr >= 0)
@@ -605,7 +616,7 @@ class OrganisationNameComparison(Comparison):
         code = np.where(lv == 1, kl, np.where(lv == 2, cl + len(self.key_n), -1)).astype(np.int64)
         return lv, code
 
-    def exact_u(self):
+    def exact_u(self) -> dict[int, float]:
         return {1: _freq_u(self.key_n)}
 
 
@@ -626,7 +637,7 @@ class DomainComparison(Comparison):
         self.levels = ("same_email", "same_website", "shared_domain", "different")
         self.tf_levels = (1, 2, 3) if self.tf else ()
 
-    def prepare(self, frame):
+    def prepare(self, frame: pd.DataFrame) -> None:
         n = len(frame)
         dom_col, mail_col = self.columns[0], self.columns[1]
         empty = pd.Series([None] * n, dtype=object)
@@ -659,12 +670,12 @@ class DomainComparison(Comparison):
                 np.full(len(self.dom_n), float(self.n_records)),
             ]
 
-    def tf_entries(self):
+    def tf_entries(self) -> tuple[np.ndarray, np.ndarray]:
         r1, c1 = _mat_entries(self.mail_mat)
         r2, c2 = _mat_entries(self.dom_mat, len(self.mail_n))
         return np.r_[r1, r2], np.r_[c1, c2]
 
-    def compare(self, left, right):
+    def compare(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         dlv, dcode = set_levels(self.dom_mat, left, right, self.dom_n, self.tf)
         mlv, mcode = set_levels(self.mail_mat, left, right, self.mail_n, self.tf)
         sl, sr = self.site[left], self.site[right]
@@ -672,7 +683,7 @@ class DomainComparison(Comparison):
         lv = np.where(dlv == 1, 3, np.where(dlv == 2, 4, 0))
         lv = np.where(same_site, 2, lv)
         lv = np.where(mlv == 1, 1, lv).astype(np.int8)
-        if not self.tf:
+        if not self.tf or mcode is None or dcode is None:
             return lv, None
         off = len(self.mail_n)
         code = np.where(
@@ -680,11 +691,11 @@ class DomainComparison(Comparison):
         )
         return lv, code.astype(np.int64)
 
-    def exact_u(self):
+    def exact_u(self) -> dict[int, float]:
         return {2: _freq_u(self.dom_n)}
 
 
-COMPARISON_TYPES = {
+COMPARISON_TYPES: dict[str, type[Comparison]] = {
     "exact": ExactComparison,
     "category": ExactComparison,
     "string": StringComparison,
@@ -703,7 +714,7 @@ COMPARISON_TYPES = {
 }
 
 
-def build_comparison(spec: dict) -> Comparison:
+def build_comparison(spec: dict[str, Any]) -> Comparison:
     """A comparison from a config mapping: ``{"name", "column" | "columns", "type", ...}``.
 
     Types: exact, category, string, name, address, code, postcode, date, numeric, email, phone,
@@ -718,7 +729,7 @@ def build_comparison(spec: dict) -> Comparison:
     cols = tuple(spec.get("columns") or [spec.get("column") or spec["name"]])
     name = spec.get("name") or cols[0]
     cls = COMPARISON_TYPES[kind]
-    kwargs: dict = {}
+    kwargs: dict[str, Any] = {}
     if "tf" in spec:
         kwargs["tf"] = bool(spec["tf"])
     if kind in ("string", "name", "address"):

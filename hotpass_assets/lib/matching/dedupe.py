@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,8 +54,8 @@ __all__ = [
 ]
 
 
-def _blocking_rules(spec: list) -> list[BlockingRule]:
-    rules = []
+def _blocking_rules(spec: list[Any]) -> list[BlockingRule]:
+    rules: list[BlockingRule] = []
     for k, item in enumerate(spec):
         if isinstance(item, str):
             item = [item]
@@ -86,7 +87,9 @@ def _blocking_rules(spec: list) -> list[BlockingRule]:
 DEFAULT_THRESHOLDS = {"match": 0.95, "review": 0.5, "conflict_weight": -10.0}
 
 
-def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list[dict], list, dict]:
+def resolve_fields(
+    df: pd.DataFrame, id_column: str, cfg: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[Any], dict[str, Any]]:
     """(fields, blocking spec, veto) of a run: the configured ones, the rest inferred."""
     explained = None
     if cfg.get("fields"):
@@ -120,7 +123,9 @@ def resolve_fields(df: pd.DataFrame, id_column: str, cfg: Mapping) -> tuple[list
     return fields, blocking, policy
 
 
-def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = None) -> dict:
+def describe_config(
+    df: pd.DataFrame, id_column: str, config: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The config a run would use, as a mapping that can be saved as YAML and passed back:
     without ``config`` the inferred one with its reasons (:func:`explain_config`), else the
     given one with what it leaves out completed."""
@@ -142,7 +147,7 @@ def describe_config(df: pd.DataFrame, id_column: str, config: Mapping | None = N
 
 
 def engine_input(
-    df: pd.DataFrame, id_column: str, config: Mapping | None = None
+    df: pd.DataFrame, id_column: str, config: Mapping[str, Any] | None = None
 ) -> tuple[pd.DataFrame, EngineConfig]:
     """The frame (compared columns and blocking keys) and engine config of a run."""
     cfg = dict(config or {})
@@ -191,7 +196,7 @@ def engine_input(
 
 
 def pairs_completeness(
-    df: pd.DataFrame, id_column: str, truth: pd.Series, config: Mapping | None = None
+    df: pd.DataFrame, id_column: str, truth: pd.Series, config: Mapping[str, Any] | None = None
 ) -> float:
     """Share of the true duplicate pairs (records with equal ``truth``) that blocking makes
     candidates: recall is bounded by it. Runs the blocking stage only."""
@@ -218,7 +223,7 @@ def pairs_completeness(
 def dedupe_frame(
     df: pd.DataFrame,
     id_column: str,
-    config: Mapping | None = None,
+    config: Mapping[str, Any] | None = None,
     *,
     previous_ids: Mapping[str, str] | None = None,
     id_prefix: str = "ent",

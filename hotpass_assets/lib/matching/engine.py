@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ class EngineConfig:
     seed: int = 42
     fixed_m: dict[str, Sequence[float]] | None = None  # comparison -> m per level (skip EM)
     #: a published model (``FSModel.as_dict``): used as it is, nothing is estimated
-    pinned_model: dict | None = None
+    pinned_model: dict[str, Any] | None = None
     #: rescore once with term frequencies counted per first-pass cluster (see comparisons)
     entity_tf: bool = True
     #: comparison name -> level names that veto an automatic merge: such a pair goes to review
@@ -86,7 +87,7 @@ class EngineResult:
     pairs: pd.DataFrame  # scored pairs at or above the review threshold, with decisions
     model: FSModel
     timings: dict[str, float] = field(default_factory=dict)
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 class _Scorer:
@@ -163,7 +164,8 @@ class _Scorer:
         return out
 
     def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
-        return self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
+        weights: np.ndarray = self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
+        return weights
 
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
         """Match weight without the prior, for the cluster check; vetoed pairs are -inf."""
@@ -174,7 +176,8 @@ class _Scorer:
 
 
 def _prob(weight: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+    prob: np.ndarray = 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+    return prob
 
 
 def _random_pairs(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -304,6 +307,80 @@ def fit_model(
     return model, times
 
 
+def _compare_all(
+    comps: list[Comparison], left: np.ndarray, right: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """Levels of every comparison for the candidate pairs (one column each), and the
+    term-frequency codes of the comparisons that use them."""
+    levels = np.zeros((len(left), len(comps)), dtype=np.int8)
+    codes: list[np.ndarray | None] = []
+    for f, comp in enumerate(comps):
+        levels[:, f], code = comp.compare(left, right)
+        codes.append(code if comp.tf_levels else None)
+    return levels, codes
+
+
+def _pinned_model(published: dict[str, Any], comps: list[Comparison]) -> FSModel:
+    """A published model (``FSModel.as_dict``) for these comparisons, used as it is."""
+    model = FSModel.from_dict(published, [c.name for c in comps], [c.levels for c in comps])
+    model.tf_levels = [c.tf_levels for c in comps]
+    return model
+
+
+def _distinct_links(links: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The link pairs as int64 positions, pairs of a record with itself dropped."""
+    a, b = (np.asarray(x, dtype=np.int64) for x in links)
+    ok = a != b
+    return a[ok], b[ok]
+
+
+def _clear_decided(
+    decision: np.ndarray,
+    pair_codes: np.ndarray,
+    cannot_link: tuple[np.ndarray, np.ndarray],
+    n: int,
+) -> None:
+    """Blank the decision of candidate pairs a reviewer already separated (cannot-links), so
+    they are not queued again. ``pair_codes``: ``min * n + max`` of each candidate pair."""
+    cl_a, cl_b = (np.asarray(x, dtype=np.int64) for x in cannot_link)
+    if len(cl_a):
+        decided = np.minimum(cl_a, cl_b) * np.int64(n) + np.maximum(cl_a, cl_b)
+        decision[np.isin(pair_codes, decided)] = ""
+
+
+def _must_link_frame(
+    scorer: _Scorer,
+    ml_a: np.ndarray,
+    ml_b: np.ndarray,
+    refused_must_links: list[tuple[int, int]],
+) -> pd.DataFrame:
+    """Scored rows of the must-link pairs (decision ``must_link``, or ``must_link_refused``
+    for the ones clustering refused)."""
+    comps = scorer.comparisons
+    ml_lv, ml_codes = scorer.levels(ml_a, ml_b)
+    ml_w = scorer.weights(ml_lv, ml_codes)
+    ml_frame = _pairs_frame(
+        comps,
+        np.minimum(ml_a, ml_b),
+        np.maximum(ml_a, ml_b),
+        ml_lv,
+        ml_w,
+        _prob(ml_w),
+        np.full(len(ml_a), "must_link", dtype=object),
+    )
+    ml_frame = _with_parts(
+        ml_frame, comps, scorer.parts(ml_lv, ml_codes), scorer.model.prior_weight
+    )
+    ml_frame["kept_apart"] = False
+    refused_ml = {(min(a, b), max(a, b)) for a, b in refused_must_links}
+    if refused_ml:
+        bad = [
+            (a, b) in refused_ml for a, b in zip(ml_frame["left"], ml_frame["right"], strict=True)
+        ]
+        ml_frame.loc[bad, "decision"] = "must_link_refused"
+    return ml_frame
+
+
 def run(
     frame: pd.DataFrame,
     config: EngineConfig,
@@ -331,26 +408,17 @@ def run(
     timings["blocking_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    levels = np.zeros((len(left), len(comps)), dtype=np.int8)
-    codes: list[np.ndarray | None] = []
-    for f, comp in enumerate(comps):
-        levels[:, f], code = comp.compare(left, right)
-        codes.append(code if comp.tf_levels else None)
+    levels, codes = _compare_all(comps, left, right)
     timings["compare_s"] = time.perf_counter() - t
 
     if config.pinned_model is not None:
-        model = FSModel.from_dict(
-            config.pinned_model, [c.name for c in comps], [c.levels for c in comps]
-        )
-        model.tf_levels = [c.tf_levels for c in comps]
+        model = _pinned_model(config.pinned_model, comps)
         fit_times = {"u_estimation_s": 0.0, "em_s": 0.0, "prior_s": 0.0}
     else:
         model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
     timings.update(fit_times)
 
-    ml_a, ml_b = (np.asarray(x, dtype=np.int64) for x in must_link)
-    ok = ml_a != ml_b
-    ml_a, ml_b = ml_a[ok], ml_b[ok]
+    ml_a, ml_b = _distinct_links(must_link)
     scorer = _Scorer(comps, model, n, config.veto_levels, config.veto_unless)
     veto = scorer.vetoed(levels)
     policy_merge = np.zeros(len(levels), dtype=bool)
@@ -413,11 +481,7 @@ def run(
     if config.merge_levels:
         apart = scorer.any_level(levels, config.merge_levels) & ~same
         decision[apart & (decision == "")] = "kept_apart"
-    cl_a, cl_b = (np.asarray(x, dtype=np.int64) for x in cannot_link)
-    if len(cl_a):
-        # pairs a reviewer already separated are not queued again
-        decided = np.minimum(cl_a, cl_b) * np.int64(n) + np.maximum(cl_a, cl_b)
-        decision[np.isin(cand.codes, decided)] = ""
+    _clear_decided(decision, cand.codes, cannot_link, n)
     keep = np.flatnonzero(decision != "")
     parts = scorer.parts(levels[keep], [c[keep] if c is not None else None for c in codes])
     del codes
@@ -427,26 +491,7 @@ def run(
     pairs = _with_parts(pairs, comps, parts, model.prior_weight)
     pairs["kept_apart"] = apart[keep]
     if len(ml_a):
-        ml_lv, ml_codes = scorer.levels(ml_a, ml_b)
-        ml_w = scorer.weights(ml_lv, ml_codes)
-        ml_frame = _pairs_frame(
-            comps,
-            np.minimum(ml_a, ml_b),
-            np.maximum(ml_a, ml_b),
-            ml_lv,
-            ml_w,
-            _prob(ml_w),
-            np.full(len(ml_a), "must_link", dtype=object),
-        )
-        ml_frame = _with_parts(ml_frame, comps, scorer.parts(ml_lv, ml_codes), model.prior_weight)
-        ml_frame["kept_apart"] = False
-        refused_ml = {(min(a, b), max(a, b)) for a, b in res.refused_must_links}
-        if refused_ml:
-            bad = [
-                (a, b) in refused_ml
-                for a, b in zip(ml_frame["left"], ml_frame["right"], strict=True)
-            ]
-            ml_frame.loc[bad, "decision"] = "must_link_refused"
+        ml_frame = _must_link_frame(scorer, ml_a, ml_b, res.refused_must_links)
         pairs = pd.concat([pairs, ml_frame], ignore_index=True).drop_duplicates(
             ["left", "right"], keep="last"
         )

@@ -88,14 +88,14 @@ def entity_id_series(
     won = winners.sort_values(["cmin", "n", "prev"], ascending=[True, False, True], kind="stable")
     chosen = won.drop_duplicates("cmin").set_index("cmin")["prev"]
 
-    log_rows: list[tuple] = []
-    for row in won.itertuples(index=False):
-        survivor = chosen[row.cmin]
-        if row.prev != survivor:
-            log_rows.append(("merge", row.prev, survivor, int(row.n), row.cmin))
+    log_rows: list[tuple[str, str, str, int, str]] = []
+    for prev_id, n, cmin in zip(won["prev"], won["n"], won["cmin"], strict=True):
+        survivor = chosen[cmin]
+        if prev_id != survivor:
+            log_rows.append(("merge", prev_id, survivor, int(n), cmin))
 
     taken = set(prev.astype(str).tolist()) | set(chosen.tolist())
-    id_of_cluster: dict[str, str] = dict(chosen.items())
+    id_of_cluster: dict[str, str] = dict(zip(chosen.index.tolist(), chosen.tolist(), strict=True))
     fresh = sorted(set(mins.tolist()) - set(id_of_cluster))
     fresh_ids = [f"{prefix}_{hashlib.sha1(c.encode('utf-8')).hexdigest()[:16]}" for c in fresh]
     seen: set[str] = set()
@@ -108,9 +108,9 @@ def entity_id_series(
         id_of_cluster[cmin] = eid
 
     win_of_prev = dict(zip(winners["prev"], winners["cmin"], strict=True))
-    for row in counts.itertuples(index=False):
-        if win_of_prev[row.prev] != row.cmin:
-            log_rows.append(("split", row.prev, id_of_cluster[row.cmin], int(row.n), row.cmin))
+    for prev_id, n, cmin in zip(counts["prev"], counts["n"], counts["cmin"], strict=True):
+        if win_of_prev[prev_id] != cmin:
+            log_rows.append(("split", prev_id, id_of_cluster[cmin], int(n), cmin))
 
     entity = df["cmin"].map(id_of_cluster)
     entity.index = df["record_id"].to_numpy()

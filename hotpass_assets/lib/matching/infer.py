@@ -104,6 +104,16 @@ def _date_share(txt: pd.Series, raw: pd.Series) -> float:
     return _share(compact | worded)
 
 
+def _hinted(col: str, kind: str) -> bool:
+    """Whether the column's name hints at ``kind`` (see ``_NAME_HINTS``)."""
+    return bool(_NAME_HINTS[kind].search(col))
+
+
+def _parses(col: str, kind: str, share: float) -> bool:
+    """Whether ``share`` of values parsing as ``kind`` is enough (less when the name hints)."""
+    return share >= (HINTED_SHARE if _hinted(col, kind) else PARSE_SHARE)
+
+
 def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
     """``{"type": ..., "why": ...}`` for a compared column, or ``{"type": None, "why": ...}``
     for a column left out. Never raises on odd content."""
@@ -116,28 +126,9 @@ def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
     distinct = int(txt.str.lower().nunique())
     if distinct == 1:
         return {"type": None, "why": "one value in every filled row"}
-
-    def hinted(kind: str) -> bool:
-        return bool(_NAME_HINTS[kind].search(col))
-
-    def parses(kind: str, share: float) -> bool:
-        return share >= (HINTED_SHARE if hinted(kind) else PARSE_SHARE)
-
-    emails = _share(txt.str.fullmatch(_EMAILS))
-    if parses("email", emails):
-        return {"type": "email", "why": f"{emails:.0%} of values are e-mail addresses"}
-    at_signs = _share(txt.str.contains("@", regex=False))
-    if hinted("email") and at_signs >= HINTED_SHARE:
-        return {"type": None, "why": f"e-mail-like, but only {emails:.0%} are valid addresses"}
-    websites = _share(txt.str.fullmatch(_WEBSITE) & ~txt.str.contains("@", regex=False))
-    if parses("website", websites) and (hinted("website") or txt.str.contains(r"\.").all()):
-        return {"type": "website", "why": f"{websites:.0%} of values are web addresses"}
-    dates = _date_share(txt, values)
-    if parses("date", dates):
-        return {"type": "date", "why": f"{dates:.0%} of values are dates"}
-    phones, formatted = _phone_share(txt)
-    if parses("phone", phones) and (hinted("phone") or formatted >= 0.3):
-        return {"type": "phone", "why": f"{phones:.0%} of values are phone numbers"}
+    found = _contact_type(col, txt, values)
+    if found is not None:
+        return found
     if is_list:
         return {"type": "set", "why": "list values, compared by shared elements"}
     low = txt.str.lower()
@@ -146,12 +137,44 @@ def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
     words = txt.str.count(r"\S+")
     if txt.str.len().median() > 60 or words.median() > 10:
         return {"type": None, "why": f"free text (median {int(words.median())} words)"}
+    found = _code_type(col, txt, values, distinct, words)
+    if found is not None:
+        return found
+    return _text_type(col, txt, distinct, words)
+
+
+def _contact_type(col: str, txt: pd.Series, values: pd.Series) -> dict[str, Any] | None:
+    """E-mail, website, date or phone columns (and e-mail-like ones left out), else ``None``."""
+    emails = _share(txt.str.fullmatch(_EMAILS))
+    if _parses(col, "email", emails):
+        return {"type": "email", "why": f"{emails:.0%} of values are e-mail addresses"}
+    at_signs = _share(txt.str.contains("@", regex=False))
+    if _hinted(col, "email") and at_signs >= HINTED_SHARE:
+        return {"type": None, "why": f"e-mail-like, but only {emails:.0%} are valid addresses"}
+    websites = _share(txt.str.fullmatch(_WEBSITE) & ~txt.str.contains("@", regex=False))
+    if _parses(col, "website", websites) and (
+        _hinted(col, "website") or txt.str.contains(r"\.").all()
+    ):
+        return {"type": "website", "why": f"{websites:.0%} of values are web addresses"}
+    dates = _date_share(txt, values)
+    if _parses(col, "date", dates):
+        return {"type": "date", "why": f"{dates:.0%} of values are dates"}
+    phones, formatted = _phone_share(txt)
+    if _parses(col, "phone", phones) and (_hinted(col, "phone") or formatted >= 0.3):
+        return {"type": "phone", "why": f"{phones:.0%} of values are phone numbers"}
+    return None
+
+
+def _code_type(
+    col: str, txt: pd.Series, values: pd.Series, distinct: int, words: pd.Series
+) -> dict[str, Any] | None:
+    """Counts, postcodes, categories, digit codes, numbers and short codes, else ``None``."""
     digits = _share(txt.str.fullmatch(r"\d+"))
     number = _share(txt.str.fullmatch(r"[+-]?\d+([.,]\d+)?(e[+-]?\d+)?"))
-    if hinted("count") and number >= PARSE_SHARE:
+    if _hinted(col, "count") and number >= PARSE_SHARE:
         return {"type": None, "why": "a count, not an identifier"}
     codes = _share(txt.str.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-]{1,9}"))
-    if hinted("postcode") and codes >= HINTED_SHARE:
+    if _hinted(col, "postcode") and codes >= HINTED_SHARE:
         return {"type": "postcode", "why": f"{codes:.0%} of values are short codes"}
     if distinct <= 50 and distinct / len(txt) < 0.05:
         return {"type": "category", "why": f"{distinct} distinct values (compared, not blocked)"}
@@ -162,13 +185,18 @@ def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
         return {"type": "code", "why": f"{digits:.0%} of values are digit strings"}
     if number >= PARSE_SHARE or pd.api.types.is_float_dtype(values):
         return {"type": "numeric", "why": f"{number:.0%} of values are numbers"}
-    if hinted("code") and txt.str.len().median() <= 12 and words.median() <= 1:
+    if _hinted(col, "code") and txt.str.len().median() <= 12 and words.median() <= 1:
         if unique_per_row:
             return {"type": None, "why": "a different code in every row (a row id?)"}
         return {"type": "code", "why": "short codes in an id/code/number column"}
+    return None
+
+
+def _text_type(col: str, txt: pd.Series, distinct: int, words: pd.Series) -> dict[str, Any]:
+    """Addresses, organisation names, personal names, else short text."""
     lettered = _share(txt.str.fullmatch(r"[^\W\d_][\w'’.,&()/\- ]*"))
     numbered = _share(txt.str.match(r"\d+[a-z]?\s+\w")) >= 0.5 and words.median() >= 2
-    if hinted("address") or numbered or _share(txt.str.contains(_STREET)) >= 0.5:
+    if _hinted(col, "address") or numbered or _share(txt.str.contains(_STREET)) >= 0.5:
         return {"type": "address", "why": "street addresses (token-set similarity)"}
     if lettered >= PARSE_SHARE and words.median() >= 2 and distinct / len(txt) >= 0.3:
         return {
@@ -177,7 +205,7 @@ def profile_column(name: object, values: pd.Series) -> dict[str, Any]:
             "why": f"{lettered:.0%} of values are names of several words (legal suffixes, "
             "word order and words common in this table do not count)",
         }
-    if hinted("name") and lettered >= HINTED_SHARE:
+    if _hinted(col, "name") and lettered >= HINTED_SHARE:
         return {"type": "name", "why": f"{lettered:.0%} of values are names (letters and words)"}
     return {"type": "string", "why": "short text (Jaro-Winkler similarity)"}
 

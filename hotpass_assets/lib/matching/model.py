@@ -21,6 +21,7 @@ thousand rows whatever the number of pairs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class FSModel:
     #: u before removing the matches that random pairs contain (term frequencies scale to it)
     u_raw: list[np.ndarray] = field(default_factory=list)
     tf_levels: list[tuple[int, ...]] = field(default_factory=list)
-    history: list[dict] = field(default_factory=list)
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def weights(self) -> list[np.ndarray]:
         """log2(m/u) per level; 0 for the missing level."""
@@ -56,7 +57,9 @@ class FSModel:
         return float(np.log2(p / (1 - p)))
 
     @classmethod
-    def from_dict(cls, data: dict, names: list[str], levels: list[tuple[str, ...]]) -> FSModel:
+    def from_dict(
+        cls, data: dict[str, Any], names: list[str], levels: list[tuple[str, ...]]
+    ) -> FSModel:
         """A published model (``as_dict``) for these comparisons; a comparison or level the
         model does not have is an error naming it (a pinned model must fit the config)."""
         by_name = {c["name"]: c["levels"] for c in data.get("comparisons", [])}
@@ -79,7 +82,7 @@ class FSModel:
             history=[{"pinned": True}],
         )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "prior": self.prior,
             "comparisons": [
@@ -120,7 +123,7 @@ def initial_m(n_levels: int) -> np.ndarray:
     k = n_levels - 1
     raw = np.array([0.5**i for i in range(k)], dtype=float)
     raw[-1] = 0.05 * raw[0] if k > 1 else raw[-1]
-    m = np.r_[0.0, raw / raw.sum()]
+    m: np.ndarray = np.r_[0.0, raw / raw.sum()]
     return m
 
 
@@ -239,7 +242,7 @@ def estimate_prior(pattern_weights: np.ndarray, counts: np.ndarray, total_pairs:
         lam = np.exp(loglam)
         logit = np.log(lam) - np.log1p(-lam) + w
         expected = (cnt / (1.0 + np.exp(-np.clip(logit, -700, 700)))).sum()
-        return expected / total_pairs - lam
+        return float(expected / total_pairs - lam)
 
     lo, hi = np.log(1e-15), np.log(0.5)
     if g(lo) <= 0:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -149,7 +150,7 @@ class MatchConfig:
     id_prefix: str = "org"
     #: a published model (``FSModel.as_dict``) whose m, u and prior are used as they are:
     #: a pinned model makes a snapshot's weights independent of the day's data
-    pinned_model: dict | None = None
+    pinned_model: dict[str, Any] | None = None
 
     def rules(self) -> list[BlockingRule]:
         by_name = {r.name: r for r in DEFAULT_BLOCKING}
@@ -172,8 +173,8 @@ class Resolution:
     matches: pd.DataFrame
     review: pd.DataFrame
     merge_log: pd.DataFrame
-    stats: dict = field(default_factory=dict)
-    model: dict = field(default_factory=dict)  # learnt m/u/weights per comparison level
+    stats: dict[str, Any] = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)  # learnt m/u/weights per comparison level
     #: pairs of identical folded names left in two entities, with the evidence that did it
     kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
 
@@ -199,7 +200,7 @@ PAIR_COLUMNS = (
 
 
 def load_match_config(
-    values: Mapping, config_path: str | None = None, model_path: str | None = None
+    values: Mapping[str, Any], config_path: str | None = None, model_path: str | None = None
 ) -> MatchConfig:
     """A ``MatchConfig`` from settings values, a YAML/JSON file of ``MatchConfig`` fields
     (overriding them) and a published model JSON to pin. Unknown fields are an error naming them."""
@@ -268,7 +269,7 @@ def rank_review(
     sizes = entity_of.value_counts()
     le = review["left_record_id"].map(entity_of)
     re_ = review["right_record_id"].map(entity_of)
-    lo, hi = np.minimum(le, re_), np.maximum(le, re_)
+    lo, hi = pd.Series(np.minimum(le, re_)), pd.Series(np.maximum(le, re_))
     p = review["match_probability"].to_numpy(dtype=float)
     impact = (lo.map(sizes).to_numpy() + hi.map(sizes).to_numpy()) * (1.0 - np.abs(2 * p - 1))
     urgent = review["decision"].isin(["conflict", "must_link_refused"]).to_numpy()
@@ -456,7 +457,7 @@ def resolve_organisations(
 
     n_ent = int(entity_of.nunique())
     total = time.perf_counter() - t0
-    stats: dict = {
+    stats: dict[str, Any] = {
         "input_records": len(recs),
         "entities": n_ent,
         "merge_rate": 1.0 - n_ent / len(recs),

@@ -15,6 +15,7 @@ can differ on edge cases (their own additions to those lists are listed below).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,11 +170,12 @@ def organisation_name_features(
     return res[["key", "core", "tokens", "acronym"]]
 
 
-def to_arrow_strings(values: Sequence[object] | pd.Series) -> pa.Array:
+def to_arrow_strings(values: Sequence[Any] | pd.Series) -> pa.Array:
     """A string array (nulls kept); non-string scalars are converted with ``str``."""
     s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
     if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_string(s.dtype.pyarrow_dtype):
-        return pa.array(s.array._pa_array.combine_chunks())
+        # pandas-stubs do not declare the Arrow data of ArrowExtensionArray (read without a copy)
+        return pa.array(s.array._pa_array.combine_chunks())  # type: ignore[attr-defined]
     obj = s.to_numpy(dtype=object)
     try:
         return pa.array(obj, type=pa.string(), from_pandas=True)
@@ -186,7 +188,8 @@ def to_arrow_strings(values: Sequence[object] | pd.Series) -> pa.Array:
 
 
 def _to_object(arr: pa.Array) -> np.ndarray:
-    return arr.to_numpy(zero_copy_only=False).astype(object)
+    out: np.ndarray = arr.to_numpy(zero_copy_only=False).astype(object)
+    return out
 
 
 def _blank_to_null(arr: pa.Array) -> pa.Array:
@@ -224,7 +227,7 @@ def digits_only(values: Sequence[object] | pd.Series) -> np.ndarray:
 
 
 def explode_values(
-    values: Sequence[object] | pd.Series, *, split: str | None = r"[;,]"
+    values: Sequence[Any] | pd.Series, *, split: str | None = r"[;,]"
 ) -> tuple[np.ndarray, pa.Array]:
     """(row position, stripped string) for every element of a column of lists or strings.
 
@@ -298,7 +301,7 @@ def entries_to_lists(idx: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> pd
     return pd.Series(pd.arrays.ArrowExtensionArray(arr))
 
 
-def group_lists(idx: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> list[list]:
+def group_lists(idx: np.ndarray, vals: pa.Array | np.ndarray, n: int) -> list[list[Any]]:
     """Python lists per row position 0..n-1 from (position, value) entries (distinct, sorted)."""
     return [
         list(x) if x is not None else []
@@ -334,7 +337,7 @@ def email_domains(emails: pd.Series, *, drop_free_mail: bool = True) -> pd.Serie
     return pd.Series(group_lists(di, dv, len(emails)), dtype=object)
 
 
-def as_lists(values: pd.Series | Sequence[object]) -> pd.Series:
+def as_lists(values: pd.Series | Sequence[Any]) -> pd.Series:
     """A column of Python lists: lists kept, strings split on ``;``/``,``, null -> empty list."""
     s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
     idx, vals = explode_values(s)
