@@ -18,7 +18,7 @@ Derived from the registry, never restated elsewhere:
 
 Rows are in column order: a table's columns are the rows of its entity that appear in its layer,
 in registry order. Adding a column to a table is adding one row (then regenerating the exported
-files: ``hotpass contracts export`` and ``python -m hotpass_assets.lib.profiles.schema``).
+files: ``hotpass contracts export`` and ``python -m hotpass_assets.lib.profiles``).
 
 Nothing here imports pandas or the contract layer.
 """
@@ -62,7 +62,7 @@ Survivorship = Literal[
 ]
 
 LAYERS: tuple[Layer, ...] = ("profile", "capture", "refined")
-LIST_TYPE = "list<string>"
+LIST_TYPE: LogicalType = "list<string>"
 
 _ORG: Entity = "organisation"
 _CONTACT: Entity = "contact"
@@ -133,6 +133,14 @@ def _d(
 
 
 _TEXT = ("text",)
+
+_PRIMARY_CONTACT: tuple[tuple[str, str, Privacy], ...] = (
+    ("id", "contact_id of the primary contact (one person).", "public"),
+    ("name", "Primary contact's name (personal data).", "personal"),
+    ("role", "Primary contact's role.", "public"),
+    ("email", "Primary contact's first e-mail (personal data).", "personal"),
+    ("phone", "Primary contact's first phone (personal data).", "personal"),
+)
 
 # --- organisation ---------------------------------------------------------------------------
 
@@ -409,13 +417,7 @@ _ORGANISATION: tuple[Field, ...] = (
             privacy=privacy,
             survivorship="derived",
         )
-        for part, text, privacy in (
-            ("id", "contact_id of the primary contact (one person).", "public"),
-            ("name", "Primary contact's name (personal data).", "personal"),
-            ("role", "Primary contact's role.", "public"),
-            ("email", "Primary contact's first e-mail (personal data).", "personal"),
-            ("phone", "Primary contact's first phone (personal data).", "personal"),
-        )
+        for part, text, privacy in _PRIMARY_CONTACT
     ),
     Field(
         "contact_count",
