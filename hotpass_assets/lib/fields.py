@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = [
+    "DATASET_TABLES",
     "FIELDS",
     "LAYERS",
     "LIST_TYPE",
@@ -757,6 +758,14 @@ _CONTACT_ROWS: tuple[Field, ...] = (
 
 #: The registry, organisation rows then contact rows, each in column order.
 FIELDS: tuple[Field, ...] = _ORGANISATION + _CONTACT_ROWS
+
+#: Dataset tables whose columns are registry fields: ``(dataset, table) -> (layer, entity)``.
+DATASET_TABLES: dict[tuple[str, str], tuple[Layer, Entity]] = {
+    ("contact_capture", "organisations"): ("capture", "organisation"),
+    ("contact_capture", "contacts"): ("capture", "contact"),
+    ("refined_organisations", "organisations"): ("refined", "organisation"),
+    ("refined_organisations", "contacts"): ("refined", "contact"),
+}
 
 
 def rows(
