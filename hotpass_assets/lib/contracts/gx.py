@@ -21,7 +21,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,7 +92,7 @@ def load_suite_config(dataset: str) -> dict:
     return with_registry_columns(json.loads(suite_path(dataset).read_text(encoding="utf-8")))
 
 
-def with_registry_columns(config: dict, registry: Iterable[Field] | None = None) -> dict:
+def with_registry_columns(config: dict, registry: Sequence[Field] | None = None) -> dict:
     """``config`` with the ordered column list of a registry table taken from the registry.
 
     The stored suites of tables made of registry fields (:data:`fields.DATASET_TABLES`) leave

@@ -19,7 +19,7 @@ live in :mod:`.columns`, the raw workbook models in :mod:`.sheet_models`; both a
 here.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -112,7 +112,7 @@ def registry_model(
     layer: fields.Layer,
     entity: fields.Entity,
     rules: Rules,
-    registry: Iterable[fields.Field] | None = None,
+    registry: Sequence[fields.Field] | None = None,
 ) -> type[pa.DataFrameModel]:
     """A model named ``name`` whose columns are the registry fields of ``entity`` in ``layer``.
 

@@ -24,7 +24,7 @@ The rows live in :mod:`.organisation` and :mod:`.contact`, the row type in :mod:
 name is importable from here. Nothing here imports pandas or the contract layer.
 """
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from hotpass_assets.lib.fields.contact import CONTACT
 from hotpass_assets.lib.fields.model import (
@@ -52,7 +52,6 @@ __all__ = [
     "Survivorship",
     "columns",
     "completeness_weights",
-    "get",
     "list_columns",
     "profile_fields",
     "quality_fields",
@@ -78,7 +77,7 @@ DATASET_TABLES: dict[tuple[str, str], tuple[Layer, Entity]] = {
 
 
 def rows(
-    layer: Layer, entity: Entity, registry: Iterable[Field] | None = None
+    layer: Layer, entity: Entity, registry: Sequence[Field] | None = None
 ) -> tuple[Field, ...]:
     """Rows of ``entity`` that appear in ``layer``, in column order."""
     source = FIELDS if registry is None else registry
@@ -86,47 +85,39 @@ def rows(
 
 
 def columns(
-    layer: Layer, entity: Entity, registry: Iterable[Field] | None = None
+    layer: Layer, entity: Entity, registry: Sequence[Field] | None = None
 ) -> tuple[str, ...]:
     """Column (or profile key) names of ``entity`` in ``layer``, in order."""
     return tuple(f.name for f in rows(layer, entity, registry))
 
 
-def get(name: str, entity: Entity, registry: Iterable[Field] | None = None) -> Field:
-    """The row of ``entity`` named ``name``; :class:`KeyError` naming it when there is none."""
-    for f in FIELDS if registry is None else registry:
-        if f.name == name and f.entity == entity:
-            return f
-    raise KeyError(f"no {entity} field {name!r} in the field registry")
-
-
-def profile_fields(registry: Iterable[Field] | None = None) -> tuple[Field, ...]:
+def profile_fields(registry: Sequence[Field] | None = None) -> tuple[Field, ...]:
     """Fields a capture profile may map: organisation fields, then contact fields."""
     return rows("profile", _ORG, registry) + rows("profile", _CONTACT, registry)
 
 
-def list_columns(registry: Iterable[Field] | None = None) -> frozenset[str]:
+def list_columns(registry: Sequence[Field] | None = None) -> frozenset[str]:
     """Names of list-valued capture and refined columns (of either entity)."""
     source = FIELDS if registry is None else registry
     return frozenset(f.name for f in source if f.is_list and f.layers & _CR)
 
 
-def survivor_fields(registry: Iterable[Field] | None = None) -> tuple[str, ...]:
+def survivor_fields(registry: Sequence[Field] | None = None) -> tuple[str, ...]:
     """Refined organisation fields chosen by ranked survivorship, in column order."""
     return tuple(f.name for f in rows("refined", _ORG, registry) if f.survivorship == "ranked")
 
 
-def completeness_weights(registry: Iterable[Field] | None = None) -> dict[str, int]:
+def completeness_weights(registry: Sequence[Field] | None = None) -> dict[str, int]:
     """Capture organisation field -> weight of its presence in a record's completeness."""
     return {f.name: f.completeness for f in rows("capture", _ORG, registry) if f.completeness}
 
 
-def quality_fields(registry: Iterable[Field] | None = None) -> tuple[Field, ...]:
+def quality_fields(registry: Sequence[Field] | None = None) -> tuple[Field, ...]:
     """Refined organisation fields whose presence is a data-quality item, in flag order."""
     found = [f for f in rows("refined", _ORG, registry) if f.quality]
     return tuple(sorted(found, key=lambda f: f.quality or (0, "")))
 
 
-def quality_items(registry: Iterable[Field] | None = None) -> tuple[str, ...]:
+def quality_items(registry: Sequence[Field] | None = None) -> tuple[str, ...]:
     """Data-quality items (``missing_<item>`` flags) in flag order."""
     return tuple(f.quality[1] for f in quality_fields(registry) if f.quality)

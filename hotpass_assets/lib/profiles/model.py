@@ -5,7 +5,7 @@ parsers, which fields hold lists) are derived from the field registry
 (:mod:`hotpass_assets.lib.fields`); :func:`field_tables` derives them from any registry.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -31,7 +31,7 @@ class FieldTables(NamedTuple):
         return self.organisation_fields + self.contact_fields
 
 
-def field_tables(rows: Iterable[registry.Field] | None = None) -> FieldTables:
+def field_tables(rows: Sequence[registry.Field] | None = None) -> FieldTables:
     """Profile field tables of the registry ``rows`` (default: the project's registry)."""
     mapped = registry.profile_fields(rows)
     return FieldTables(

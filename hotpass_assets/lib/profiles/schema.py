@@ -10,7 +10,7 @@ of date (a test runs the same comparison).
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -25,7 +25,7 @@ WIDTH = 100
 
 
 def with_fields(
-    schema: dict[str, Any], rows: Iterable[registry.Field] | None = None
+    schema: dict[str, Any], rows: Sequence[registry.Field] | None = None
 ) -> dict[str, Any]:
     """``schema`` with its canonical-field lists taken from the registry ``rows``."""
     tables = field_tables(rows)
@@ -41,7 +41,7 @@ def with_fields(
     return out
 
 
-def profile_schema(rows: Iterable[registry.Field] | None = None) -> dict[str, Any]:
+def profile_schema(rows: Sequence[registry.Field] | None = None) -> dict[str, Any]:
     """The profile JSON Schema with the field lists of ``rows`` (default: the registry)."""
     base: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     return with_fields(base, rows)
