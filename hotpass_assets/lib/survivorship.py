@@ -17,13 +17,13 @@ to join a few strings per entity.
 """
 
 import json
-from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from hotpass_assets.lib import fields
 from hotpass_assets.lib.columnar import (
     day_numbers,
     first_per_group,
@@ -37,6 +37,7 @@ from hotpass_assets.lib.columnar import (
 )
 from hotpass_assets.lib.contacts_merge import merge_contacts
 from hotpass_assets.lib.records import (
+    CAPTURE_ORGANISATION_COLUMNS,
     CONFLICT_COLUMNS,
     LIST_COLUMNS,
     QUALITY_FIELDS,
@@ -44,62 +45,20 @@ from hotpass_assets.lib.records import (
     REFINED_ORGANISATION_COLUMNS,
 )
 
-#: Scalar organisation fields chosen by survivorship.
-SURVIVOR_FIELDS: tuple[str, ...] = (
-    "organisation_name",
-    "accounting_name",
-    "province",
-    "country",
-    "address",
-    "category",
-    "org_type",
-    "status",
-    "website",
-    "description",
-)
+#: Scalar organisation fields chosen by ranked survivorship (registry rule ``ranked``).
+SURVIVOR_FIELDS: tuple[str, ...] = fields.survivor_fields()
+#: Field -> weight of its presence in a source row's completeness (registry ``completeness``).
+COMPLETENESS_WEIGHTS: dict[str, int] = fields.completeness_weights()
 #: Fields whose presence counts towards a source row's completeness.
-COMPLETENESS_FIELDS: tuple[str, ...] = (
-    "organisation_name",
-    "province",
-    "address",
-    "website",
-    "emails",
-    "phones",
-    "category",
-    "org_type",
-)
+COMPLETENESS_FIELDS: tuple[str, ...] = tuple(COMPLETENESS_WEIGHTS)
 ORDER_STATUSES = frozenset({"last order"})
 DEFAULT_PRIVACY_BASIS = "legitimate_interest"
 PRIMARY_RULE = "one_person: valid, reachable, source_trust, recency"
 _RULES = np.array(["source_trust", "completeness", "recency", "record_id_tiebreak"], dtype=object)
 
-#: Columns of the organisations capture this step reads.
+#: Columns of the organisations capture this step reads: all but the join bookkeeping.
 ORGANISATION_INPUT_COLUMNS: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        (
-            "record_id",
-            "partition_key",
-            "source_dataset",
-            "source_trust",
-            "source_file",
-            "source_sheet",
-            "source_row",
-            "record_kind",
-            *SURVIVOR_FIELDS,
-            "name_key",
-            "province_raw",
-            "domain",
-            "aircraft_types",
-            "notes",
-            "emails",
-            "phones",
-            "interaction_date",
-            "last_order_date",
-            "order_count",
-            "order_status",
-            "source_columns",
-        )
-    )
+    c for c in CAPTURE_ORGANISATION_COLUMNS if c not in {"link_record_id", "link_method"}
 )
 
 
@@ -112,8 +71,9 @@ class _Ranked:
         self.n = len(uniques)
         trust = records["source_trust"].fillna(0).astype(np.int64).to_numpy()
         complete = np.zeros(len(records), dtype=np.int64)
-        for f in COMPLETENESS_FIELDS:
-            complete += present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
+        for f, weight in COMPLETENESS_WEIGHTS.items():
+            present = present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
+            complete += weight * present
         recency = np.maximum(day_numbers(records["interaction_date"]), 1)
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
@@ -318,22 +278,15 @@ def _customers(r: _Ranked, last_order: list[str | None]) -> tuple[np.ndarray, np
     return counts, (counts > 0) | ordered | status
 
 
-def _quality(
-    emails: Sequence[Any],
-    phones: Sequence[Any],
-    website: np.ndarray,
-    province: np.ndarray,
-    address: np.ndarray,
-) -> tuple[list[float], list[list[str]]]:
-    present = np.stack(
-        [
-            np.fromiter((bool(v) for v in emails), bool, len(emails)),
-            np.fromiter((bool(v) for v in phones), bool, len(phones)),
-            website != None,  # noqa: E711 (element-wise)
-            province != None,  # noqa: E711
-            address != None,  # noqa: E711
-        ]
-    )
+def _quality(out: dict[str, Any], n: int) -> tuple[list[float], list[list[str]]]:
+    """Data-quality score and ``missing_<item>`` flags from the survivor columns in ``out``."""
+    present = np.zeros((len(QUALITY_FIELDS), n), dtype=bool)
+    for i, f in enumerate(fields.quality_fields()):
+        values = out[f.name]
+        if f.is_list:
+            present[i] = np.fromiter((bool(v) for v in values), bool, n)
+        else:
+            present[i] = np.asarray(values, dtype=object) != None  # noqa: E711 (element-wise)
     scores = [round(k / len(QUALITY_FIELDS), 4) for k in range(len(QUALITY_FIELDS) + 1)]
     score = [scores[k] for k in present.sum(axis=0).tolist()]
     flags = [
@@ -435,9 +388,7 @@ def _organisations(
     out["source_record_ids"] = split_lists(r.g[by_id], r.column("record_id")[by_id].tolist(), r.n)
     pk = pd.DataFrame({"g": r.g, "k": r.column("partition_key")}).drop_duplicates()
     out["source_count"] = np.bincount(pk["g"].to_numpy(), minlength=r.n)
-    score, flags = _quality(
-        out["emails"], out["phones"], out["website"], out["province"], out["address"]
-    )
+    score, flags = _quality(out, r.n)
     out["data_quality_score"] = score
     out["data_quality_flags"] = flags
     out["privacy_basis"] = DEFAULT_PRIVACY_BASIS

@@ -21,10 +21,14 @@ import json
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from hotpass_assets.lib import fields
+from hotpass_assets.lib.fields import Field
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 #: How many failing-row ids GX returns per expectation.
@@ -84,8 +88,25 @@ def has_suite(dataset: str) -> bool:
 
 
 def load_suite_config(dataset: str) -> dict:
-    """The stored suite of ``dataset`` as a dict (GX suite JSON)."""
-    return json.loads(suite_path(dataset).read_text(encoding="utf-8"))
+    """The stored suite of ``dataset`` as a dict (GX suite JSON), column lists filled in."""
+    return with_registry_columns(json.loads(suite_path(dataset).read_text(encoding="utf-8")))
+
+
+def with_registry_columns(config: dict, registry: Sequence[Field] | None = None) -> dict:
+    """``config`` with the ordered column list of a registry table taken from the registry.
+
+    The stored suites of tables made of registry fields (:data:`fields.DATASET_TABLES`) leave
+    ``column_list`` out of ``expect_table_columns_to_match_ordered_list``; it is the table's
+    columns in registry order.
+    """
+    meta = config.get("meta", {})
+    target = fields.DATASET_TABLES.get((config["name"], meta.get("table")))
+    if target is None:
+        return config
+    for e in config["expectations"]:
+        if e["type"] == "expect_table_columns_to_match_ordered_list":
+            e.setdefault("kwargs", {})["column_list"] = list(fields.columns(*target, registry))
+    return config
 
 
 def suite_target(dataset: str) -> tuple[str, str]:

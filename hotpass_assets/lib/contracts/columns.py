@@ -1,0 +1,261 @@
+"""Column building blocks of the Pandera contracts: formats, vocabularies, checks, field helpers.
+
+Each helper returns a :func:`pandera.pandas.Field` that carries a description and, in
+``metadata["type"]``, the logical type shown in the Dagster UI and written to the JSON Schema
+(``string``, ``integer``, ``number``, ``boolean``, ``date``, ``list<string>``, ``json``);
+:data:`FIELD_FOR_TYPE` and :data:`SERIES_FOR_TYPE` pick the helper and the column annotation of a
+logical type (the types of the field registry, :mod:`hotpass_assets.lib.fields`).
+"""
+
+import json
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.api.extensions import register_check_method
+from pandera.typing.pandas import Series
+
+from hotpass_assets.lib.records import QUALITY_FIELDS
+
+# --- shared vocabularies and formats --------------------------------------------------------
+
+#: E.164: a plus sign and 7 to 15 digits, the first not zero.
+PHONE_PATTERN = r"^\+[1-9][0-9]{6,14}$"
+#: Lower-case ``local@domain.tld`` (or an IDNA top-level domain).
+EMAIL_PATTERN = r"^[^@\sA-Z]+@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]+)$"
+#: Canonical website: http(s), lower-case host without ``www.``, no query, fragment or final ``/``.
+WEBSITE_PATTERN = (
+    r"^https?://(?!www\.)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]+)?(?:/[^\s?#]*)?(?<!/)$"
+)
+#: Registrable domain (lower-case, at least two labels).
+DOMAIN_PATTERN = r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9-]{2,}$"
+RECORD_KINDS: tuple[str, ...] = ("organisation", "attribute")
+#: POPIA section 11 grounds for processing personal information.
+PRIVACY_BASES: tuple[str, ...] = (
+    "consent",
+    "contract",
+    "legal_obligation",
+    "legitimate_interest",
+    "public_law_duty",
+    "vital_interest",
+)
+QUALITY_FLAGS: tuple[str, ...] = tuple(f"missing_{f}" for f in QUALITY_FIELDS)
+
+# --- registered checks (usable as Field keywords; their statistics feed the exporter) -------
+
+
+def _is_list(value: object) -> bool:
+    return isinstance(value, list | tuple) or (
+        hasattr(value, "tolist") and getattr(value, "ndim", 0) == 1
+    )
+
+
+def _items(value: object) -> list[Any]:
+    tolist = getattr(value, "tolist", None)
+    items = tolist() if callable(tolist) else value
+    return list(items) if isinstance(items, Iterable) else []
+
+
+def _register(fn: Callable[..., bool], **kwargs: Any) -> Callable[..., bool]:
+    if not hasattr(pa.Check, fn.__name__):
+        register_check_method(fn, **kwargs)
+    return fn
+
+
+def list_of_strings(value: object, *, item_pattern: str | None) -> bool:
+    """A list of non-empty strings, each matching ``item_pattern`` when given."""
+    import re
+
+    if not _is_list(value):
+        return False
+    rx = re.compile(item_pattern) if item_pattern else None
+    for item in _items(value):
+        if not isinstance(item, str) or not item.strip():
+            return False
+        if rx is not None and not rx.match(item):
+            return False
+    return True
+
+
+def list_not_empty(value: object, *, flag: bool) -> bool:
+    """A list with at least one item (``flag`` is a placeholder statistic)."""
+    return _is_list(value) and len(_items(value)) > 0
+
+
+def list_items_in(value: object, *, allowed: tuple[str, ...]) -> bool:
+    """Every item of a list is one of ``allowed``."""
+    return _is_list(value) and all(item in allowed for item in _items(value))
+
+
+def iso_date(value: object, *, flag: bool) -> bool:
+    """A date: a ``date`` object or ISO ``YYYY-MM-DD`` text (a midnight timestamp is accepted)."""
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.hour == value.minute == value.second == 0
+    if isinstance(value, date):
+        return True
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def json_object(value: object, *, flag: bool) -> bool:
+    """JSON text whose top level is an object."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return isinstance(json.loads(value), dict)
+    except ValueError:
+        return False
+
+
+_register(list_of_strings, statistics=["item_pattern"], check_type="element_wise")
+_register(list_not_empty, statistics=["flag"], check_type="element_wise")
+_register(list_items_in, statistics=["allowed"], check_type="element_wise")
+_register(iso_date, statistics=["flag"], check_type="element_wise")
+_register(json_object, statistics=["flag"], check_type="element_wise")
+
+# --- field helpers ------------------------------------------------------------------------------
+
+
+def text(
+    description: str,
+    *,
+    nullable: bool = True,
+    unique: bool = False,
+    isin: tuple[str, ...] | None = None,
+    required: bool = True,
+    title: str | None = None,
+) -> Any:
+    kwargs: dict[str, Any] = {}
+    if isin is not None:
+        kwargs["isin"] = list(isin)
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        unique=unique,
+        required=required,
+        title=title,
+        metadata={"type": "string"},
+        **kwargs,
+    )
+
+
+def integer(
+    description: str, *, nullable: bool = False, ge: int | None = None, unique: bool = False
+) -> Any:
+    kwargs: dict[str, Any] = {} if ge is None else {"ge": ge}
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        unique=unique,
+        coerce=True,
+        metadata={"type": "integer"},
+        **kwargs,
+    )
+
+
+def number(description: str, *, nullable: bool = False, lo: float = 0.0, hi: float = 1.0) -> Any:
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        coerce=True,
+        in_range={"min_value": lo, "max_value": hi},
+        metadata={"type": "number"},
+    )
+
+
+def boolean(description: str) -> Any:
+    """A non-null flag; numpy ``bool`` and pandas ``boolean`` (also empty object) columns pass."""
+    return pa.Field(
+        description=description, nullable=False, coerce=True, metadata={"type": "boolean"}
+    )
+
+
+def a_date(description: str, *, nullable: bool = True) -> Any:
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        iso_date={"flag": True},
+        metadata={"type": "date"},
+    )
+
+
+def json_text(description: str, *, nullable: bool = True) -> Any:
+    return pa.Field(
+        description=description,
+        nullable=nullable,
+        json_object={"flag": True},
+        metadata={"type": "json"},
+    )
+
+
+def string_list(
+    description: str,
+    *,
+    item_pattern: str | None = None,
+    non_empty: bool = False,
+    allowed: tuple[str, ...] | None = None,
+    nullable: bool = False,
+) -> Any:
+    kwargs: dict[str, Any] = {"list_of_strings": {"item_pattern": item_pattern}}
+    if non_empty:
+        kwargs["list_not_empty"] = {"flag": True}
+    if allowed is not None:
+        kwargs["list_items_in"] = {"allowed": tuple(allowed)}
+    return pa.Field(
+        description=description, nullable=nullable, metadata={"type": "list<string>"}, **kwargs
+    )
+
+
+def source_column(
+    header: str, description: str, *, key: bool = False, required: bool = False
+) -> Any:
+    """A column of a source sheet as read (text).
+
+    ``required``: the sheet must have the column. ``key``: the source fills it on every data row
+    (implies ``required``). Other columns are expected: a missing one is drift, not a breach.
+    """
+    return pa.Field(
+        alias=header,
+        description=description,
+        nullable=not key,
+        required=required or key,
+        metadata={"type": "string", "key": key, "required": required or key},
+    )
+
+
+def list_length(value: object) -> int:
+    """Items of a list cell; 0 for null or a non-list."""
+    if value is None or (isinstance(value, float) and value != value):
+        return 0
+    if _is_list(value):
+        return len(_items(value))
+    return 0
+
+
+#: Field helper of each logical type of the field registry.
+FIELD_FOR_TYPE: dict[str, Callable[..., Any]] = {
+    "string": text,
+    "integer": integer,
+    "number": number,
+    "boolean": boolean,
+    "date": a_date,
+    "list<string>": string_list,
+    "json": json_text,
+}
+#: Column annotation of each logical type (what Pandera checks the dtype against).
+SERIES_FOR_TYPE: dict[str, Any] = {
+    "string": Series[str],
+    "integer": Series[pd.Int64Dtype],
+    "number": Series[float],
+    "boolean": Series[pd.BooleanDtype],
+    "date": Series[object],
+    "list<string>": Series[object],
+    "json": Series[str],
+}
