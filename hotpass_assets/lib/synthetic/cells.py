@@ -35,6 +35,8 @@ class Formula:
 
 
 class Sheet:
+    """A sheet in memory: rows of cell values and merged ranges (0-based, inclusive)."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.rows: list[list[Any]] = []

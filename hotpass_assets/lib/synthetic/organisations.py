@@ -2,8 +2,9 @@
 
 The generator imitates the capture records of South African aviation organisations (the
 refinement stage's input, see ``docs/entity-resolution.md``) without any real value: names are
-built from invented words, and every phone number, domain and address is made up. Each organisation ("entity") yields one or more
-records; the variants between records of one entity cover:
+built from invented words, and every phone number, domain and address is made up. Each
+organisation ("entity") yields one or more records; the variants between records of one entity
+cover:
 
 - legal-suffix variants and dropped suffixes ("X Aviation" / "X Aviation (Pty) Ltd"),
 - one-character typos, swapped words, "&"/"and", upper case, type-word variants

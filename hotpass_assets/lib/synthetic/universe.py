@@ -37,6 +37,8 @@ from hotpass_assets.lib.synthetic.vocab import (
 
 @dataclass
 class Person:
+    """An invented person; ``pid`` identifies them in the truth, whichever rows list them."""
+
     pid: str
     first: str
     last: str | None
@@ -52,6 +54,8 @@ class Person:
 
 @dataclass
 class Org:
+    """An invented organisation; ``label`` (``E001``, …) identifies it in the truth."""
+
     label: str
     name: str
     stem: str
