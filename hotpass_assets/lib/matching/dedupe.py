@@ -208,7 +208,7 @@ def pairs_completeness(
     sizes = np.bincount(codes)
     true_codes = []
     start = 0
-    for size in sizes:
+    for size in sizes.tolist():
         if size > 1:
             members = np.sort(order[start : start + size])
             i, j = np.triu_indices(size, 1)
