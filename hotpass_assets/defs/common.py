@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import dagster as dg
-import pandas as pd
 
 from hotpass_assets.lib.checks import CheckOutcome, CheckSpec, blocking_failures, summarise_block
 from hotpass_assets.lib.publication import Gated
@@ -142,12 +141,6 @@ def storage_errors_fail_fast(where: str) -> Iterator[None]:
 def table_schema(columns: Iterable[tuple[str, str, str]]) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[dg.TableColumn(name=n, type=t, description=d or None) for n, t, d in columns]
-    )
-
-
-def frame_schema(frame: pd.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()]
     )
 
 

@@ -23,7 +23,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_WAREHOUSE_DIR", "$HOTPASS_HOME/warehouse", "Parquet warehouse (capture, refined)."),
     ("HOTPASS_DUCKDB_PATH", "$HOTPASS_WAREHOUSE_DIR/hotpass.duckdb", "DuckDB file of SQL views."),
     ("HOTPASS_DROPS_DIR", "$HOTPASS_HOME/drops", "Register of drops (one manifest each)."),
-    ("HOTPASS_QUARANTINE_DIR", "$HOTPASS_HOME/quarantine", "Workbooks that could not be read."),
+    ("HOTPASS_QUARANTINE_DIR", "$HOTPASS_HOME/quarantine", "Partitions a blocking check stopped."),
     ("HOTPASS_REVIEW_DIR", "$HOTPASS_HOME/review", "Review decisions (review/decisions/)."),
     ("HOTPASS_REPORTS_DIR", "$HOTPASS_HOME/reports", "Reports written by the pipeline."),
     ("HOTPASS_ALERTS_PATH", "$HOTPASS_HOME/alerts/alerts.jsonl", "Alert log (JSON lines)."),
