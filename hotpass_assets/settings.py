@@ -39,6 +39,17 @@ def _path(env: dict[str, str], name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+def _number(env: Mapping[str, str], name: str) -> float | None:
+    """A number setting; unset: ``None``. Not a number: an error naming the setting."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a number") from None
+
+
 def _interval(value: str | None) -> int | None:
     """A sensor interval in seconds (at least 1); unset or not a number: ``None``."""
     try:
@@ -106,9 +117,10 @@ class Settings:
     #: entity resolution (``lib.matching``): decision thresholds (match probabilities), the
     #: review queue's share of organisations, an optional config file (YAML/JSON, fields of
     #: ``MatchConfig``) and an optional published model to pin (``match_model.json`` of a snapshot)
-    match_threshold: float = 0.4
-    review_threshold: float = 0.1
-    review_share: float = 0.05
+    #: (``None``: ``MatchConfig``'s own default, the measured one).
+    match_threshold: float | None = None
+    review_threshold: float | None = None
+    review_share: float | None = None
     match_config_path: Path | None = None
     match_model_path: Path | None = None
     # --- links, alerts and sensors -------------------------------------------------------------
@@ -179,9 +191,9 @@ class Settings:
             landing_follow_symlinks=env.get("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0").lower()
             in ("1", "true", "yes"),
             # --- entity resolution ---
-            match_threshold=float(env.get("HOTPASS_MATCH_THRESHOLD", "0.4")),
-            review_threshold=float(env.get("HOTPASS_REVIEW_THRESHOLD", "0.1")),
-            review_share=float(env.get("HOTPASS_REVIEW_SHARE", "0.05")),
+            match_threshold=_number(env, "HOTPASS_MATCH_THRESHOLD"),
+            review_threshold=_number(env, "HOTPASS_REVIEW_THRESHOLD"),
+            review_share=_number(env, "HOTPASS_REVIEW_SHARE"),
             match_config_path=_path(env, "HOTPASS_MATCH_CONFIG", Path())
             if env.get("HOTPASS_MATCH_CONFIG")
             else None,
@@ -203,12 +215,13 @@ class Settings:
         file's fields, then a pinned model (its m/u are used instead of learning them)."""
         from hotpass_assets.lib.matching.organisations import load_match_config
 
+        values = {
+            "match_threshold": self.match_threshold,
+            "review_threshold": self.review_threshold,
+            "review_share": self.review_share,
+        }
         return load_match_config(
-            {
-                "match_threshold": self.match_threshold,
-                "review_threshold": self.review_threshold,
-                "review_share": self.review_share,
-            },
+            {k: v for k, v in values.items() if v is not None},
             str(self.match_config_path) if self.match_config_path is not None else None,
             str(self.match_model_path) if self.match_model_path is not None else None,
         )

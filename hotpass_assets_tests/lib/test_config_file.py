@@ -69,3 +69,16 @@ def test_every_hotpass_variable_in_the_code_is_a_listed_setting():
     assert found, "the scan finds names"
     assert found <= listed, sorted(found - listed)
     assert ENVIRONMENT_ONLY.issubset(listed)
+
+
+def test_the_command_line_reports_a_bad_settings_file(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from hotpass_assets.cli import cli
+
+    path = tmp_path / "hotpass.env"
+    path.write_text("HOTPASS_CALL_LIST_SIZE=5\nHOTPASS_TYPO=1\n")
+    monkeypatch.setenv("HOTPASS_CONFIG", str(path))
+    result = CliRunner().invoke(cli, ["--home", str(tmp_path / "home"), "doctor"])
+    assert result.exit_code == 1, result.output
+    assert f"{path}, line 2: HOTPASS_TYPO is not a Hotpass setting" in result.output
