@@ -1,6 +1,6 @@
 """Small helpers shared by the asset modules: checks, schemas and metadata."""
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import dagster as dg
 
 from hotpass_assets.lib.checks import CheckOutcome, CheckSpec, blocking_failures, summarise_block
-from hotpass_assets.lib.publication import Gated
+from hotpass_assets.lib.publication import Blocked, Gated
 
 T = TypeVar("T")
 
@@ -64,20 +64,23 @@ def check_results(asset_key: str, outcomes: Sequence[CheckOutcome]) -> list[dg.A
     ]
 
 
-def raise_if_blocked(
-    outcomes: Sequence[CheckOutcome], where: str, quarantined: Path | None = None
-) -> None:
-    """Fail the step when a blocking check failed (no retry: the same data fails the same way),
-    naming the checks and, when there is one, the quarantine folder."""
+def raise_if_blocked(outcomes: Sequence[CheckOutcome], where: str) -> None:
+    """Fail the step when a blocking check failed (see :func:`blocked_failure`)."""
     if blocking_failures(outcomes):
-        description = summarise_block(outcomes, where)
-        metadata: dict[str, Any] = {
-            "blocking_checks": [o.name for o in blocking_failures(outcomes)]
-        }
-        if quarantined is not None:
-            description += f"\n  kept for inspection in {quarantined}"
-            metadata["quarantine"] = dg.MetadataValue.path(str(quarantined))
-        raise dg.Failure(description=description, metadata=metadata, allow_retries=False)
+        raise blocked_failure(outcomes, where)
+
+
+def blocked_failure(
+    outcomes: Sequence[CheckOutcome], where: str, quarantined: Path | None = None
+) -> dg.Failure:
+    """The step failure of a blocked partition, naming the checks and, when there is one, the
+    quarantine folder; no retry (the same data fails the same way)."""
+    description = summarise_block(outcomes, where)
+    metadata: dict[str, Any] = {"blocking_checks": [o.name for o in blocking_failures(outcomes)]}
+    if quarantined is not None:
+        description += f"\n  kept for inspection in {quarantined}"
+        metadata["quarantine"] = dg.MetadataValue.path(str(quarantined))
+    return dg.Failure(description=description, metadata=metadata, allow_retries=False)
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,15 @@ class Publication:
     data_version: str | None = None
 
 
-def report_blocked(asset_key: str, gated: Gated[Any], where: str) -> Iterator[dg.AssetCheckResult]:
-    """For a blocked partition: its check results (so the UI shows which rule failed), then the
-    step failure (the partition was quarantined, nothing was published). Nothing otherwise."""
-    if not gated.blocked:
-        return
-    yield from check_results(asset_key, gated.outcomes)
-    raise_if_blocked(gated.outcomes, where, gated.quarantined)
+def published_value(
+    asset_key: str, gated: Gated[T], where: str
+) -> Generator[dg.AssetCheckResult, None, T]:
+    """What a published partition's ``write`` returned. For a blocked one: its check results (so
+    the UI shows which rule failed), then the step failure (the partition was quarantined)."""
+    if isinstance(gated, Blocked):
+        yield from check_results(asset_key, gated.outcomes)
+        raise blocked_failure(gated.outcomes, where, gated.quarantined)
+    return gated.value
 
 
 def publish_gated(
@@ -105,13 +110,12 @@ def publish_gated(
     materialize: Callable[[T], Publication],
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
     """The one way an asset ends: blocked -> check results and a failure (see
-    :func:`report_blocked`); published -> a materialisation carrying the check results.
+    :func:`published_value`); published -> a materialisation carrying the check results.
 
     ``gated`` comes from :func:`hotpass_assets.lib.publication.gate` (contracts evaluated, the
     partition quarantined or written); ``materialize`` turns what was written into metadata.
     """
-    yield from report_blocked(asset_key, gated, where)
-    publication = materialize(gated.published())
+    publication = materialize((yield from published_value(asset_key, gated, where)))
     yield dg.MaterializeResult(
         metadata=dict(publication.metadata),
         check_results=check_results(asset_key, gated.outcomes),

@@ -12,7 +12,7 @@ from hotpass_assets.defs.common import (
     check_results,
     check_specs_for,
     previous_partition_stats,
-    report_blocked,
+    published_value,
     storage_errors_fail_fast,
     table_schema,
 )
@@ -203,7 +203,7 @@ def _refine_and_publish(
         quarantine_root=settings.quarantine_dir,
         columns=QUARANTINE_COLUMNS,
     )
-    yield from report_blocked("refined_organisations", gated, f"snapshot {key}")
+    digests = yield from published_value("refined_organisations", gated, f"snapshot {key}")
     context.log.info(
         f"snapshot {key}: {snapshot.stats['input_records']} records → "
         f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
@@ -213,7 +213,7 @@ def _refine_and_publish(
         **accounting,
         "partition_stats": contracts.partition_stats("refined_organisations", frames, ctx),
         "match_model": {k: v for k, v in snapshot.model.items() if k != "em_sessions"},
-        "digests": gated.published(),
+        "digests": digests,
     }
     return entry, gated.outcomes
 

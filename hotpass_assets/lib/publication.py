@@ -11,8 +11,8 @@ Every asset publishes the same way (see ``docs/architecture.md``, "Contracts and
 3. otherwise the asset's own ``write`` publishes the partition.
 
 This module is pure (no Dagster): it also runs inside the isolated reading process of a capture.
-The Dagster layer turns a :class:`Gated` into check results, a step failure or a materialisation
-(``hotpass_assets.defs.common``).
+The Dagster layer turns a :class:`Published` or :class:`Blocked` partition into check results and
+a materialisation, or a step failure (``hotpass_assets.defs.common``).
 """
 
 import json
@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 import pandas as pd
 
@@ -35,20 +35,24 @@ CHECKS_FILE = "checks.json"
 
 
 @dataclass(frozen=True)
-class Gated(Generic[T]):
-    """A partition after its contracts: the outcomes, and either what ``write`` returned
-    (published) or where it was quarantined (blocked)."""
+class Published(Generic[T]):
+    """A partition its contracts let through, and what ``write`` returned."""
 
     outcomes: list[CheckOutcome]
-    blocked: bool
-    value: T | None = None
-    quarantined: Path | None = None
+    value: T
 
-    def published(self) -> T:
-        """What ``write`` returned; a blocked partition has nothing published."""
-        if self.blocked:
-            raise ValueError("a blocked partition was quarantined, not published")
-        return self.value  # type: ignore[return-value]  # T may itself be None (nothing to return)
+
+@dataclass(frozen=True)
+class Blocked:
+    """A partition a blocking check stopped: nothing was published; its data is kept in
+    ``quarantined``."""
+
+    outcomes: list[CheckOutcome]
+    quarantined: Path
+
+
+#: A partition after its contracts.
+Gated: TypeAlias = Published[T] | Blocked
 
 
 def quarantine_dir(root: Path, dataset: str, partition_key: str) -> Path:
@@ -115,5 +119,5 @@ def gate(
             },
             files,
         )
-        return Gated(outcomes=outcomes, blocked=True, quarantined=where)
-    return Gated(outcomes=outcomes, blocked=False, value=write())
+        return Blocked(outcomes=outcomes, quarantined=where)
+    return Published(outcomes=outcomes, value=write())
