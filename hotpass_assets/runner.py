@@ -233,10 +233,15 @@ def run_pipeline(
     )
     if result is None:
         return _interrupted(report, guard)
-    run_ids.append(result.run_id)
     step(len(keys) + 1, len(keys) + 1, "done")
+    return _with_snapshot(report, result)
+
+
+def _with_snapshot(report: PipelineReport, result: dg.ExecuteInProcessResult) -> PipelineReport:
+    """``report`` completed with the snapshot run's outcome."""
+    report.run_ids.append(result.run_id)
     blocked, error = _failures(result)
-    warnings.extend(_warnings(result, f"snapshot {day.isoformat()}"))
+    report.warnings.extend(_warnings(result, f"snapshot {report.snapshot_date}"))
     report.snapshot_success = result.success
     report.snapshot_blocked = blocked
     report.snapshot_error = error
