@@ -5,16 +5,29 @@ the same local instance, as the sensor and the UI do, so every run it makes is v
 afterwards.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from hotpass_assets.lib.drops import DropRegister, display_name
 from hotpass_assets.lib.landing import Listing, list_workbooks, register_file
 from hotpass_assets.settings import Settings
+
+if TYPE_CHECKING:
+    import dagster as dg
+    from dagster_shared.error import SerializableErrorInfo
+
+    from hotpass_assets.interrupts import RunGuard
+
+#: A check finding as the command reports it: asset, check, explanation (and where, for warnings).
+Finding = dict[str, str]
 
 REPO_DAGSTER_YAML = Path(__file__).resolve().parents[1] / "dagster.yaml"
 
@@ -38,7 +51,7 @@ class DropOutcome:
     partition_key: str
     file_name: str
     success: bool
-    blocked_checks: list[dict] = field(default_factory=list)  # {asset, check, explanation}
+    blocked_checks: list[Finding] = field(default_factory=list)  # {asset, check, explanation}
     error: str | None = None
 
 
@@ -47,7 +60,7 @@ class PipelineReport:
     drops: list[DropOutcome]
     snapshot_date: str
     snapshot_success: bool
-    snapshot_blocked: list[dict] = field(default_factory=list)
+    snapshot_blocked: list[Finding] = field(default_factory=list)
     snapshot_error: str | None = None
     run_ids: list[str] = field(default_factory=list)
     #: "not trained: <reason>; scores ranked by ..." when the snapshot had too few labels to
@@ -59,7 +72,7 @@ class PipelineReport:
     #: runs of earlier commands whose process had died, marked failed at the start
     recovered_runs: list[str] = field(default_factory=list)
     #: WARN check findings: {asset, check, explanation, where}
-    warnings: list[dict] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def blocked(self) -> bool:
@@ -70,14 +83,17 @@ class PipelineReport:
         return not self.snapshot_success or any(not d.success for d in self.drops)
 
 
-def _warnings(result, where: str) -> list[dict]:
+def _explanation(evaluation: dg.AssetCheckEvaluation) -> str:
+    explanation = evaluation.metadata.get("explanation")
+    return str(explanation.value) if explanation else ""
+
+
+def _warnings(result: dg.ExecuteInProcessResult, where: str) -> list[Finding]:
     return [
         {
             "asset": ev.asset_key.to_user_string(),
             "check": ev.check_name,
-            "explanation": str(ev.metadata["explanation"].value)
-            if ev.metadata.get("explanation")
-            else "",
+            "explanation": _explanation(ev),
             "where": where,
         }
         for ev in result.get_asset_check_evaluations()
@@ -85,9 +101,10 @@ def _warnings(result, where: str) -> list[dict]:
     ]
 
 
-def _error_chain(err) -> list[tuple[str, str]]:
+def _error_chain(err: SerializableErrorInfo | None) -> list[tuple[str, str]]:
     """(class name, message) of a serialised error and its causes and contexts, outermost first."""
-    chain, seen = [], set()
+    chain: list[tuple[str, str]] = []
+    seen: set[int] = set()
     stack = [err]
     while stack:
         e = stack.pop(0)
@@ -99,16 +116,14 @@ def _error_chain(err) -> list[tuple[str, str]]:
     return chain
 
 
-def _failures(result) -> tuple[list[dict], str | None]:
+def _failures(result: dg.ExecuteInProcessResult) -> tuple[list[Finding], str | None]:
     from hotpass_assets.lib.messages import failure_reason
 
     blocked = [
         {
             "asset": ev.asset_key.to_user_string(),
             "check": ev.check_name,
-            "explanation": str(ev.metadata.get("explanation").value)
-            if ev.metadata.get("explanation")
-            else "",
+            "explanation": _explanation(ev),
         }
         for ev in result.get_asset_check_evaluations()
         if not ev.passed and ev.severity.value == "ERROR"
@@ -124,10 +139,10 @@ def _failures(result) -> tuple[list[dict], str | None]:
     return blocked, error
 
 
-def _scoring_note(result) -> str | None:
+def _scoring_note(result: dg.ExecuteInProcessResult) -> str | None:
     """The model step's "not trained" warning and what ranked the scores instead, if any."""
     for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() != "lead_score_model":
+        if event.asset_key is None or event.asset_key.to_user_string() != "lead_score_model":
             continue
         meta = event.materialization.metadata
         if "trained" in meta and meta["trained"].value is False:
@@ -162,7 +177,6 @@ def run_pipeline(
     import dagster as dg
 
     from hotpass_assets.definitions import build_definitions
-    from hotpass_assets.defs.partitions import DROPS
     from hotpass_assets.interrupts import RunGuard, fail_dead_runs
 
     ensure_instance_home(settings)
@@ -171,21 +185,13 @@ def run_pipeline(
     recovered = fail_dead_runs(instance)
     guard = RunGuard(instance)
     defs = build_definitions(str(settings.home))
-    register = DropRegister(settings.drops_dir)
-    follow = settings.landing_follow_symlinks
-    manifests = [register_file(p, register, follow_symlinks=follow)[0] for p in files]
-    keys = list(dict.fromkeys(m.partition_key for m in manifests))
-    existing = set(instance.get_dynamic_partitions(DROPS.name))
-    new = [k for k in keys if k not in existing]
-    if new:
-        instance.add_dynamic_partitions(DROPS.name, new)
+    keys, names = _register_drops(instance, settings, files)
     outcomes: list[DropOutcome] = []
     run_ids: list[str] = []
-    warnings: list[dict] = []
+    warnings: list[Finding] = []
     ingest = defs.resolve_job_def("ingest_drop")
-    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    run_config: dict[str, Any] = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     tags = {"hotpass/trigger": "cli", **guard.tags()}
-    names = {m.partition_key: display_name(m.file_name) for m in manifests}
     day = snapshot or datetime.now(tz=UTC).date()
     report = PipelineReport(
         drops=outcomes,
@@ -195,11 +201,12 @@ def run_pipeline(
         recovered_runs=recovered,
         warnings=warnings,
     )
-    step = on_step or (lambda done, total, label: None)
+    step = on_step or _no_progress
     for i, key in enumerate(keys):
         step(i, len(keys) + 1, f"drop {names[key]}")
         result = guard.run(
-            lambda key=key: ingest.execute_in_process(
+            partial(
+                ingest.execute_in_process,
                 partition_key=key,
                 instance=instance,
                 raise_on_error=False,
@@ -226,10 +233,15 @@ def run_pipeline(
     )
     if result is None:
         return _interrupted(report, guard)
-    run_ids.append(result.run_id)
     step(len(keys) + 1, len(keys) + 1, "done")
+    return _with_snapshot(report, result)
+
+
+def _with_snapshot(report: PipelineReport, result: dg.ExecuteInProcessResult) -> PipelineReport:
+    """``report`` completed with the snapshot run's outcome."""
+    report.run_ids.append(result.run_id)
     blocked, error = _failures(result)
-    warnings.extend(_warnings(result, f"snapshot {day.isoformat()}"))
+    report.warnings.extend(_warnings(result, f"snapshot {report.snapshot_date}"))
     report.snapshot_success = result.success
     report.snapshot_blocked = blocked
     report.snapshot_error = error
@@ -237,7 +249,29 @@ def run_pipeline(
     return report
 
 
-def _interrupted(report: PipelineReport, guard) -> PipelineReport:
+def _register_drops(
+    instance: dg.DagsterInstance, settings: Settings, files: list[Path]
+) -> tuple[list[str], dict[str, str]]:
+    """Register ``files`` as drops (partitions of the drop dimension); returns their partition
+    keys (each once, in order) and the name each is shown by."""
+    from hotpass_assets.defs.partitions import DROPS_NAME
+
+    register = DropRegister(settings.drops_dir)
+    follow = settings.landing_follow_symlinks
+    manifests = [register_file(p, register, follow_symlinks=follow)[0] for p in files]
+    keys = list(dict.fromkeys(m.partition_key for m in manifests))
+    existing = set(instance.get_dynamic_partitions(DROPS_NAME))
+    new = [k for k in keys if k not in existing]
+    if new:
+        instance.add_dynamic_partitions(DROPS_NAME, new)
+    return keys, {m.partition_key: display_name(m.file_name) for m in manifests}
+
+
+def _no_progress(done: int, total: int, label: str) -> None:
+    return None
+
+
+def _interrupted(report: PipelineReport, guard: RunGuard) -> PipelineReport:
     report.interrupted = guard.signal_name
     report.canceled_runs = list(guard.canceled_runs)
     report.run_ids.extend(r for r in guard.canceled_runs if r not in report.run_ids)

@@ -1,4 +1,9 @@
-"""Runtime settings, read from the environment.
+"""Runtime settings, read from the environment and an optional settings file.
+
+Every setting is an environment variable (listed, with its default, in
+``hotpass_assets.lib.workspace.SETTINGS`` and in the generated configuration reference). The same
+names may be collected in a settings file named by ``HOTPASS_CONFIG`` (``NAME=value`` lines or
+TOML, see ``lib/config_file.py``); the process environment wins over the file.
 
 With no environment at all, everything lives under one local directory (``HOTPASS_HOME``, default
 ``./.hotpass``): landing folder, archive, Parquet warehouse, DuckDB file, Dagster's SQLite instance
@@ -11,6 +16,7 @@ This module is pure (no Dagster imports) so the CLI and the library can use it t
 """
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +37,25 @@ Location: TypeAlias = "Path | UPath"
 def _path(env: dict[str, str], name: str, default: Path) -> Path:
     value = env.get(name)
     return Path(value).expanduser().resolve() if value else default
+
+
+def _number(env: Mapping[str, str], name: str) -> float | None:
+    """A number setting; unset: ``None``. Not a number: an error naming the setting."""
+    value = (env.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}: {value!r} is not a number") from None
+
+
+def _interval(value: str | None) -> int | None:
+    """A sensor interval in seconds (at least 1); unset or not a number: ``None``."""
+    try:
+        return max(1, int(value)) if value and value.strip() else None
+    except ValueError:
+        return None
 
 
 def is_url(value: str) -> bool:
@@ -92,15 +117,33 @@ class Settings:
     #: entity resolution (``lib.matching``): decision thresholds (match probabilities), the
     #: review queue's share of organisations, an optional config file (YAML/JSON, fields of
     #: ``MatchConfig``) and an optional published model to pin (``match_model.json`` of a snapshot)
-    match_threshold: float = 0.4
-    review_threshold: float = 0.1
-    review_share: float = 0.05
+    #: (``None``: ``MatchConfig``'s own default, the measured one).
+    match_threshold: float | None = None
+    review_threshold: float | None = None
+    review_share: float | None = None
     match_config_path: Path | None = None
     match_model_path: Path | None = None
+    # --- links, alerts and sensors -------------------------------------------------------------
+    #: Dagster UI address for links in alerts (``HOTPASS_UI_URL``, no trailing slash).
+    ui_url: str = "http://127.0.0.1:3000"
+    #: MLflow UI address for the model's run link (``HOTPASS_MLFLOW_UI_URL``).
+    mlflow_ui_url: str = "http://127.0.0.1:5000"
+    alert_webhook_timeout_s: float = 3.0
+    #: Minimum seconds between ticks of every Hotpass sensor; ``None``: each sensor's own.
+    sensor_interval_seconds: int | None = None
+    #: ``HOTPASS_AUTOMATION=off``: the automation sensor starts stopped.
+    automation: bool = True
+    #: The settings file the values were completed from (``HOTPASS_CONFIG``), if any.
+    config_path: Path | None = None
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """Settings of ``env`` (default: the process environment), completed by the settings
+        file it names; a malformed file raises :class:`ConfigFileError` naming file and line."""
+        from hotpass_assets.lib.alerts import ui_url_from_env, webhook_timeout_from_env
+        from hotpass_assets.lib.config_file import CONFIG_ENV, with_config_file
+
+        env = with_config_file(os.environ if env is None else env)
         home = _path(env, "HOTPASS_HOME", Path.cwd() / ".hotpass")
         warehouse = _location(env, "HOTPASS_WAREHOUSE_DIR", home / "warehouse")
         # DuckDB needs a local file: beside the warehouse when that is local, else in the home.
@@ -148,15 +191,23 @@ class Settings:
             landing_follow_symlinks=env.get("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0").lower()
             in ("1", "true", "yes"),
             # --- entity resolution ---
-            match_threshold=float(env.get("HOTPASS_MATCH_THRESHOLD", "0.4")),
-            review_threshold=float(env.get("HOTPASS_REVIEW_THRESHOLD", "0.1")),
-            review_share=float(env.get("HOTPASS_REVIEW_SHARE", "0.05")),
+            match_threshold=_number(env, "HOTPASS_MATCH_THRESHOLD"),
+            review_threshold=_number(env, "HOTPASS_REVIEW_THRESHOLD"),
+            review_share=_number(env, "HOTPASS_REVIEW_SHARE"),
             match_config_path=_path(env, "HOTPASS_MATCH_CONFIG", Path())
             if env.get("HOTPASS_MATCH_CONFIG")
             else None,
             match_model_path=_path(env, "HOTPASS_MATCH_MODEL", Path())
             if env.get("HOTPASS_MATCH_MODEL")
             else None,
+            # --- links, alerts and sensors ---
+            ui_url=ui_url_from_env(env),
+            mlflow_ui_url=(env.get("HOTPASS_MLFLOW_UI_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            alert_webhook_timeout_s=webhook_timeout_from_env(env),
+            sensor_interval_seconds=_interval(env.get("HOTPASS_SENSOR_INTERVAL_SECONDS")),
+            automation=env.get("HOTPASS_AUTOMATION", "on").strip().lower()
+            not in ("off", "stopped", "0", "false", "no"),
+            config_path=_path(env, CONFIG_ENV, Path()) if env.get(CONFIG_ENV) else None,
         )
 
     def match_config(self) -> "MatchConfig":
@@ -164,12 +215,13 @@ class Settings:
         file's fields, then a pinned model (its m/u are used instead of learning them)."""
         from hotpass_assets.lib.matching.organisations import load_match_config
 
+        values = {
+            "match_threshold": self.match_threshold,
+            "review_threshold": self.review_threshold,
+            "review_share": self.review_share,
+        }
         return load_match_config(
-            {
-                "match_threshold": self.match_threshold,
-                "review_threshold": self.review_threshold,
-                "review_share": self.review_share,
-            },
+            {k: v for k, v in values.items() if v is not None},
             str(self.match_config_path) if self.match_config_path is not None else None,
             str(self.match_model_path) if self.match_model_path is not None else None,
         )

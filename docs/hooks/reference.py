@@ -205,20 +205,46 @@ def _example_values() -> dict[str, str]:
 
 
 def configuration_page() -> str:
+    """One table of every setting: default, effect, where it may be set and what reads it.
+
+    The names, defaults and descriptions come from ``hotpass_assets.lib.workspace.SETTINGS``;
+    "read by" comes from the source, so a variable the code reads but the list misses still
+    shows (and the tests fail on it).
+    """
+    from hotpass_assets.lib.workspace import ENVIRONMENT_ONLY, SETTINGS
+
     examples = _example_values()
+    readers = {
+        name: [m for m in modules if m != "hotpass_assets.lib.workspace"]  # the list itself
+        for name, modules in environment_variables().items()
+    }
     lines = ["# Configuration", "", GENERATED_NOTE]
     lines += [
-        "With no configuration everything lives under `./.hotpass` (`HOTPASS_HOME`). Production "
-        "settings are environment variables (`infra/production.env.example`) and the checked-in "
-        "`dagster.yaml` / `infra/dagster/dagster.yaml`. Every variable the code reads:",
+        "With no configuration everything lives under `./.hotpass` (`HOTPASS_HOME`). Every "
+        "setting is an environment variable; the same names may also be collected in a settings "
+        "file named by `HOTPASS_CONFIG` (`NAME=value` lines like the `hotpass.env` that "
+        "`hotpass init` writes, or a `.toml` file with the names as top-level keys). The process "
+        "environment wins over the file, the file over the defaults. A name that is not a "
+        "setting, or one marked *environment only* below (read by a library straight from the "
+        "process environment), is refused with the file and line. Production examples: "
+        "`infra/production.env.example`; Dagster's own settings: `dagster.yaml` / "
+        "`infra/dagster/dagster.yaml`.",
         "",
-        "| variable | read by | production example |",
-        "| --- | --- | --- |",
+        "| variable | default | what it does | settings file | read by | production example |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
-    for name, modules in environment_variables().items():
+    listed = {name for name, _, _ in SETTINGS}
+    rows = [(name, default, what) for name, default, what in SETTINGS]
+    rows += [(name, "", "") for name in readers if name not in listed]
+    for name, default, what in rows:
         value = examples.get(name, "")
         shown = "" if not value else ("(secret)" if "PASSWORD" in name else f"`{value}`")
-        lines.append(f"| `{name}` | {', '.join(f'`{m}`' for m in modules)} | {shown} |")
+        where = "environment only" if name in ENVIRONMENT_ONLY else "yes"
+        modules = ", ".join(f"`{m}`" for m in readers.get(name, []))
+        default_shown = f"`{default}`" if default else ""
+        lines.append(
+            f"| `{name}` | {default_shown} | {_cell(what)} | {where} | {modules} | {shown} |"
+        )
     return "\n".join(lines) + "\n"
 
 

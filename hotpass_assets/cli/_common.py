@@ -55,6 +55,7 @@ def settings_for(ctx: click.Context, profile: str | None = None) -> "Settings":
     Both are also exported to the environment, because the Dagster runs the pipeline starts read
     their settings from there.
     """
+    from hotpass_assets.lib.config_file import ConfigFileError
     from hotpass_assets.settings import Settings
 
     root = ctx.find_root()
@@ -63,7 +64,10 @@ def settings_for(ctx: click.Context, profile: str | None = None) -> "Settings":
         os.environ["HOTPASS_HOME"] = str(Path(home).resolve())
     if profile:
         os.environ["HOTPASS_PROFILE"] = profile
-    return Settings.from_env(dict(os.environ))
+    try:
+        return Settings.from_env(dict(os.environ))
+    except ConfigFileError as exc:
+        raise CliError(str(exc)) from None
 
 
 def verbose(ctx: click.Context) -> bool:

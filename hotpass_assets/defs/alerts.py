@@ -29,8 +29,6 @@ from hotpass_assets.lib.alerts import (
     clip,
     deliver,
     run_failure_alert,
-    ui_url_from_env,
-    webhook_timeout_from_env,
 )
 
 PARTITION_TAG = "dagster/partition"
@@ -80,11 +78,11 @@ def failed_checks(
     records = instance.get_records_for_run(
         run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
     ).records
-    latest: dict[tuple, CheckFailure | None] = {}
+    latest: dict[tuple[str, str, str | None], CheckFailure | None] = {}
     for record in records:
         event = record.event_log_entry.dagster_event
         evaluation = event.event_specific_data if event else None
-        if evaluation is None:
+        if not isinstance(evaluation, dg.AssetCheckEvaluation):
             continue
         partition = evaluation.partition or default_partition
         key = (evaluation.asset_key.to_user_string(), evaluation.check_name, partition)
@@ -160,13 +158,13 @@ def build_run_failure_alert(
     )
 
 
-def _send(context, hotpass: HotpassConfig, alerts: list[Alert]) -> None:
+def _send(context: dg.RunStatusSensorContext, hotpass: HotpassConfig, alerts: list[Alert]) -> None:
     try:
         settings = hotpass.settings()
         sinks = build_sinks(
             settings.alerts_path,
             settings.alert_webhook_url,
-            timeout_s=webhook_timeout_from_env(),
+            timeout_s=settings.alert_webhook_timeout_s,
         )
     except Exception as exc:  # an unwritable HOTPASS_HOME must not break the sensor tick
         context.log.warning(f"alerts not delivered, settings unavailable: {type(exc).__name__}")
@@ -187,13 +185,13 @@ def _send(context, hotpass: HotpassConfig, alerts: list[Alert]) -> None:
     "blocked it with their explanation, and a link to the run. Written to "
     "$HOTPASS_HOME/alerts/alerts.jsonl and posted to HOTPASS_ALERT_WEBHOOK_URL when set.",
 )
-def run_failure_alerts(context: dg.RunFailureSensorContext, hotpass: HotpassConfig):
+def run_failure_alerts(context: dg.RunFailureSensorContext, hotpass: HotpassConfig) -> None:
     alert = build_run_failure_alert(
         context.instance,
         context.dagster_run,
         context.failure_event,
         context.get_step_failure_events(),
-        ui_url_from_env(),
+        hotpass.settings().ui_url,
     )
     _send(context, hotpass, [alert])
     # Returning nothing lets the sensor handle every failed run of the tick.
@@ -208,12 +206,12 @@ def run_failure_alerts(context: dg.RunFailureSensorContext, hotpass: HotpassConf
     "succeeded: asset, partition, check, reason and a link to the run. Checks that failed a run "
     "are in that run's failure alert.",
 )
-def check_failure_alerts(context: dg.RunStatusSensorContext, hotpass: HotpassConfig):
+def check_failure_alerts(context: dg.RunStatusSensorContext, hotpass: HotpassConfig) -> None:
     run = context.dagster_run
     failures = failed_checks(context.instance, run.run_id, run_partition(run))
     if not failures:
         return
-    ui_url = ui_url_from_env()
+    ui_url = hotpass.settings().ui_url
     alerts = [
         check_failure_alert(
             f,

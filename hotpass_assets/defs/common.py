@@ -1,12 +1,17 @@
 """Small helpers shared by the asset modules: checks, schemas and metadata."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
 
 import dagster as dg
-import pandas as pd
 
 from hotpass_assets.lib.checks import CheckOutcome, CheckSpec, blocking_failures, summarise_block
+from hotpass_assets.lib.publication import Blocked, Gated
+
+T = TypeVar("T")
 
 OWNERS = ["team:data-engineering"]
 
@@ -23,6 +28,26 @@ def check_specs_for(asset_key: str, specs: Iterable[CheckSpec]) -> list[dg.Asset
     ]
 
 
+def metadata_value(value: object) -> dg.MetadataValue[Any]:
+    """A plain value (as the contracts report them) as the Dagster metadata value Dagster would
+    make of it: text, number, true/false, null, or JSON for lists and mappings."""
+    if isinstance(value, bool):
+        return dg.MetadataValue.bool(value)
+    if isinstance(value, int):
+        return dg.MetadataValue.int(value)
+    if isinstance(value, float):
+        return dg.MetadataValue.float(value)
+    if isinstance(value, str):
+        return dg.MetadataValue.text(value)
+    if value is None:
+        return dg.MetadataValue.null()
+    if isinstance(value, Mapping):
+        return dg.MetadataValue.json(dict(value))
+    if isinstance(value, list | tuple):
+        return dg.MetadataValue.json(list(value))
+    return dg.MetadataValue.text(str(value))
+
+
 def check_results(asset_key: str, outcomes: Sequence[CheckOutcome]) -> list[dg.AssetCheckResult]:
     return [
         dg.AssetCheckResult(
@@ -32,7 +57,7 @@ def check_results(asset_key: str, outcomes: Sequence[CheckOutcome]) -> list[dg.A
             severity=dg.AssetCheckSeverity.ERROR
             if o.spec.severity == "ERROR"
             else dg.AssetCheckSeverity.WARN,
-            metadata=o.to_metadata(),
+            metadata={k: metadata_value(v) for k, v in o.to_metadata().items()},
             description=o.message or None,
         )
         for o in outcomes
@@ -40,12 +65,62 @@ def check_results(asset_key: str, outcomes: Sequence[CheckOutcome]) -> list[dg.A
 
 
 def raise_if_blocked(outcomes: Sequence[CheckOutcome], where: str) -> None:
+    """Fail the step when a blocking check failed (see :func:`blocked_failure`)."""
     if blocking_failures(outcomes):
-        raise dg.Failure(
-            description=summarise_block(outcomes, where),
-            metadata={"blocking_checks": [o.name for o in blocking_failures(outcomes)]},
-            allow_retries=False,
-        )
+        raise blocked_failure(outcomes, where)
+
+
+def blocked_failure(
+    outcomes: Sequence[CheckOutcome], where: str, quarantined: Path | None = None
+) -> dg.Failure:
+    """The step failure of a blocked partition, naming the checks and, when there is one, the
+    quarantine folder; no retry (the same data fails the same way)."""
+    description = summarise_block(outcomes, where)
+    metadata: dict[str, Any] = {"blocking_checks": [o.name for o in blocking_failures(outcomes)]}
+    if quarantined is not None:
+        description += f"\n  kept for inspection in {quarantined}"
+        metadata["quarantine"] = dg.MetadataValue.path(str(quarantined))
+    return dg.Failure(description=description, metadata=metadata, allow_retries=False)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a published partition reports: its metadata and the data version (a digest)."""
+
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    data_version: str | None = None
+
+
+def published_value(
+    asset_key: str, gated: Gated[T], where: str
+) -> Generator[dg.AssetCheckResult, None, T]:
+    """What a published partition's ``write`` returned. For a blocked one: its check results (so
+    the UI shows which rule failed), then the step failure (the partition was quarantined)."""
+    if isinstance(gated, Blocked):
+        yield from check_results(asset_key, gated.outcomes)
+        raise blocked_failure(gated.outcomes, where, gated.quarantined)
+    return gated.value
+
+
+def publish_gated(
+    asset_key: str,
+    gated: Gated[T],
+    *,
+    where: str,
+    materialize: Callable[[T], Publication],
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
+    """The one way an asset ends: blocked -> check results and a failure (see
+    :func:`published_value`); published -> a materialisation carrying the check results.
+
+    ``gated`` comes from :func:`hotpass_assets.lib.publication.gate` (contracts evaluated, the
+    partition quarantined or written); ``materialize`` turns what was written into metadata.
+    """
+    publication = materialize((yield from published_value(asset_key, gated, where)))
+    yield dg.MaterializeResult(
+        metadata=dict(publication.metadata),
+        check_results=check_results(asset_key, gated.outcomes),
+        data_version=dg.DataVersion(publication.data_version) if publication.data_version else None,
+    )
 
 
 @contextmanager
@@ -59,7 +134,8 @@ def storage_errors_fail_fast(where: str) -> Iterator[None]:
     except dg.Failure:
         raise
     except Exception as exc:  # OSError, and DuckDB's/SQLite's own I/O exceptions
-        errno_text = f"[errno {exc.errno}]" if getattr(exc, "errno", None) else ""
+        errno = getattr(exc, "errno", None)
+        errno_text = f"[errno {errno}]" if errno else ""
         cause = io_cause([str(exc), errno_text])
         if cause is None:
             raise
@@ -72,13 +148,9 @@ def table_schema(columns: Iterable[tuple[str, str, str]]) -> dg.TableSchema:
     )
 
 
-def frame_schema(frame: pd.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(
-        columns=[dg.TableColumn(name=str(c), type=str(t)) for c, t in frame.dtypes.items()]
-    )
-
-
-def counts_table(rows: list[dict], columns: Sequence[str]) -> dg.TableMetadataValue:
+def counts_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str]
+) -> dg.TableMetadataValue:
     """A metadata table of counts (no personal values go in here)."""
     schema = dg.TableSchema(
         columns=[
@@ -95,7 +167,7 @@ def counts_table(rows: list[dict], columns: Sequence[str]) -> dg.TableMetadataVa
 
 def previous_partition_stats(
     context: dg.AssetExecutionContext, asset_key: str, keys: Sequence[str]
-) -> dict | None:
+) -> dict[str, Any] | None:
     """``partition_stats`` metadata of the latest materialisation among ``keys`` (newest first)."""
     for key in keys:
         result = context.instance.fetch_materializations(

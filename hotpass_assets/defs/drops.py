@@ -1,16 +1,19 @@
 """Drop-partitioned assets: the raw workbook (archived bytes) and its contact capture."""
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from hotpass_assets.defs.common import (
     OWNERS,
-    check_results,
+    Publication,
     check_specs_for,
     counts_table,
     previous_partition_stats,
-    raise_if_blocked,
+    publish_gated,
     storage_errors_fail_fast,
     table_schema,
 )
@@ -27,20 +30,13 @@ from hotpass_assets.lib.drops import (
     local_file,
     parse_partition_key,
 )
-from hotpass_assets.lib.records import (
-    CAPTURE_CONTACT_COLUMNS,
-    CAPTURE_ORGANISATION_COLUMNS,
-    REJECT_COLUMNS,
-)
-from hotpass_assets.lib.warehouse import publish_together, write_tables
+from hotpass_assets.lib.publication import Gated, gate
+from hotpass_assets.lib.snapshot_io import CAPTURE_TABLES
+from hotpass_assets.lib.warehouse import publish_together
 from hotpass_assets.settings import Location, Settings
 
 IO_RETRY = dg.RetryPolicy(max_retries=2, delay=1, backoff=dg.Backoff.EXPONENTIAL)
-CAPTURE_TABLES = {
-    "organisations": CAPTURE_ORGANISATION_COLUMNS,
-    "contacts": CAPTURE_CONTACT_COLUMNS,
-    "rejects": REJECT_COLUMNS,
-}
+RAW_SHEET_COLUMNS = ("sheet", "rows", "columns", "non_empty_rows")
 
 
 def locate_drop(settings: Settings, partition_key: str) -> tuple[Location, str, str]:
@@ -99,7 +95,7 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
     return [m.partition_key for m in earlier]
 
 
-def _read_raw(path: Path, file_name: str):
+def _read_raw(path: Path, file_name: str) -> tuple[list[dict[str, Any]], Any]:
     """Sheet inventory and source-sheet contract report of a workbook (runs isolated)."""
     from hotpass_assets.lib.contracts.sources import check_workbook
     from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
@@ -124,16 +120,18 @@ def _read_raw(path: Path, file_name: str):
     retry_policy=IO_RETRY,
     tags={"layer": "raw"},
 )
-def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+def raw_workbook(
+    context: dg.AssetExecutionContext, hotpass: HotpassConfig
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
     from hotpass_assets.lib.isolation import run_isolated
     from hotpass_assets.lib.reading import WorkbookReadError
 
     settings = hotpass.settings()
     key = context.partition_key
     path, sha, file_name = locate_drop(settings, key)
-    inventory: list[dict] = []
+    inventory: list[dict[str, Any]] = []
     read_error: str | None = None
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     # The readers and the source contracts need a local file (the archive may be object storage).
     with local_file(path) as local:
         try:
@@ -155,11 +153,6 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         ),
         extra={"inventory": inventory, "path": str(path), "read_error": read_error, **extra},
     )
-    outcomes = contracts.evaluate("raw_workbook", {}, ctx)
-    results = check_results("raw_workbook", outcomes)
-    if any(o.blocks for o in outcomes):
-        yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
     rows = [
         {
             "sheet": s["sheet"],
@@ -169,22 +162,39 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         }
         for s in inventory
     ]
-    yield dg.MaterializeResult(
-        metadata={
-            "file_name": display_name(file_name),
-            "sha256": sha,
-            "size_bytes": path.stat().st_size,
-            "archive_path": dg.MetadataValue.path(str(path)),
-            "sheet_count": len(rows),
-            "total_rows": sum(r["rows"] for r in rows),
-            "sheets": counts_table(rows, ["sheet", "rows", "columns", "non_empty_rows"]),
-            "partition_stats": dg.MetadataValue.json(
-                contracts.partition_stats("raw_workbook", {}, ctx)
-            ),
-            **trace_metadata(context),
-        },
-        check_results=results,
-        data_version=dg.DataVersion(sha[:16]),
+    # Nothing to write: the bytes are archived already. A blocked drop keeps its inventory.
+    gated = gate(
+        "raw_workbook",
+        {},
+        ctx,
+        write=lambda: None,
+        quarantine_root=settings.quarantine_dir,
+        keep={"sheets": pd.DataFrame(rows, columns=list(RAW_SHEET_COLUMNS))},
+    )
+
+    def materialize(_: None) -> Publication:
+        return Publication(
+            metadata={
+                "file_name": display_name(file_name),
+                "sha256": sha,
+                "size_bytes": path.stat().st_size,
+                "archive_path": dg.MetadataValue.path(str(path)),
+                "sheet_count": len(rows),
+                "total_rows": sum(r["rows"] for r in rows),
+                "sheets": counts_table(rows, list(RAW_SHEET_COLUMNS)),
+                "partition_stats": dg.MetadataValue.json(
+                    contracts.partition_stats("raw_workbook", {}, ctx)
+                ),
+                **trace_metadata(context),
+            },
+            data_version=sha[:16],
+        )
+
+    yield from publish_gated(
+        "raw_workbook",
+        gated,
+        where=f"drop {key} ({display_name(file_name)})",
+        materialize=materialize,
     )
 
 
@@ -207,7 +217,9 @@ def raw_workbook(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         )
     },
 )
-def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+def contact_capture(
+    context: dg.AssetExecutionContext, hotpass: HotpassConfig
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
     from hotpass_assets.lib.isolation import run_isolated
     from hotpass_assets.lib.reading import WorkbookReadError
 
@@ -221,7 +233,7 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
         # Capture, its contracts and the Parquet writes run in the reading process; only the
         # check outcomes and counts come back (no frames to copy between processes).
         with local_file(path) as local:
-            done = run_isolated(
+            gated = run_isolated(
                 _capture_checked,
                 local,
                 name=file_name,
@@ -236,27 +248,33 @@ def contact_capture(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
     except WorkbookReadError as exc:
         # The same bytes fail the same way: no retry.
         raise dg.Failure(description=f"drop {key}: {exc}", allow_retries=False) from None
-    outcomes = done["outcomes"]
-    results = check_results("contact_capture", outcomes)
-    if done["blocked"]:
-        yield from results
-        raise_if_blocked(outcomes, f"drop {key} ({display_name(file_name)})")
-    yield dg.MaterializeResult(
-        metadata={
-            **_capture_metadata(done, settings.capture_path("organisations", key)),
-            **done["lineage"],
-            **trace_metadata(context),
-        },
-        check_results=results,
-        data_version=dg.DataVersion(_combine(done["digests"])),
+    yield from publish_gated(
+        "contact_capture",
+        gated,
+        where=f"drop {key} ({display_name(file_name)})",
+        materialize=lambda done: Publication(
+            metadata={
+                **_capture_metadata(done, settings.capture_path("organisations", key)),
+                **done["lineage"],
+                **trace_metadata(context),
+            },
+            data_version=_combine(done["digests"]),
+        ),
     )
 
 
 def _capture_checked(
-    path: Path, *, settings: Settings, key: str, sha: str, file_name: str, previous
-) -> dict:
+    path: Path,
+    *,
+    settings: Settings,
+    key: str,
+    sha: str,
+    file_name: str,
+    previous: dict[str, Any] | None,
+) -> Gated[dict[str, Any]]:
     """Capture a drop, evaluate its contracts and write its tables (published, or quarantined
-    when a blocking check failed); returns outcomes, digests and counts (runs isolated)."""
+    when a blocking check failed); returns the outcomes with digests and counts (runs
+    isolated: no frames are copied back between processes)."""
     from hotpass_assets.lib.capture import capture_workbook
 
     result = capture_workbook(
@@ -278,49 +296,46 @@ def _capture_checked(
             "profile_name": result.profile_name,
         },
     )
-    outcomes = contracts.evaluate("contact_capture", frames, ctx)
-    blocked = any(o.blocks for o in outcomes)
-    if blocked:
-        # Quarantine: keep what was read for inspection, leave the published version untouched.
-        write_tables(
-            (
-                frame,
-                settings.quarantine_dir / "contact_capture" / key / f"{table}.parquet",
-                CAPTURE_TABLES[table],
+
+    def publish() -> dict[str, Any]:
+        # One publication: organisations, contacts and rejects appear together or not at all.
+        with storage_errors_fail_fast(f"drop {key} ({file_name}): publishing the capture"):
+            digests = publish_together(
+                {
+                    table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
+                    for table, frame in frames.items()
+                },
+                settings.capture_manifest_path(key),
             )
-            for table, frame in frames.items()
+        rejects = frames["rejects"]
+        by_reason = (
+            rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
+            if len(rejects)
+            else {}
         )
-        return {"outcomes": outcomes, "blocked": True}
-    # One publication: organisations, contacts and rejects appear together or not at all.
-    with storage_errors_fail_fast(f"drop {key} ({file_name}): publishing the capture"):
-        digests = publish_together(
-            {
-                table: (frame, settings.capture_path(table, key), CAPTURE_TABLES[table])
-                for table, frame in frames.items()
-            },
-            settings.capture_manifest_path(key),
-        )
-    rejects = frames["rejects"]
-    by_reason = (
-        rejects.groupby("reason_code").size().sort_values(ascending=False).to_dict()
-        if len(rejects)
-        else {}
+        return {
+            "digests": digests,
+            "stats": contracts.partition_stats("contact_capture", frames, ctx),
+            "counts": {table: len(frame) for table, frame in frames.items()},
+            "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
+            "sheets": result.sheets,
+            "profile_name": result.profile_name,
+            "workbook_kind": result.workbook_kind,
+            "mapping": result.mapping,
+            "lineage": capture_lineage_metadata(
+                result.organisations, result.contacts, sha, result.sheets
+            ),
+        }
+
+    # Blocked: what was read is kept in the quarantine, the published version stays untouched.
+    return gate(
+        "contact_capture",
+        frames,
+        ctx,
+        write=publish,
+        quarantine_root=settings.quarantine_dir,
+        columns=CAPTURE_TABLES,
     )
-    return {
-        "outcomes": outcomes,
-        "blocked": False,
-        "digests": digests,
-        "stats": contracts.partition_stats("contact_capture", frames, ctx),
-        "counts": {table: len(frame) for table, frame in frames.items()},
-        "rejects_by_reason": {str(k): int(v) for k, v in by_reason.items()},
-        "sheets": result.sheets,
-        "profile_name": result.profile_name,
-        "workbook_kind": result.workbook_kind,
-        "mapping": result.mapping,
-        "lineage": capture_lineage_metadata(
-            result.organisations, result.contacts, sha, result.sheets
-        ),
-    }
 
 
 def _combine(digests: dict[str, str]) -> str:
@@ -329,7 +344,7 @@ def _combine(digests: dict[str, str]) -> str:
     return hashlib.sha256("".join(digests[k] for k in sorted(digests)).encode()).hexdigest()[:16]
 
 
-def _capture_metadata(done: dict, path: Path) -> dict:
+def _capture_metadata(done: dict[str, Any], path: Location) -> dict[str, Any]:
     sheets = [
         {
             "sheet": str(s.get("sheet")),

@@ -22,8 +22,6 @@ from hotpass_assets.lib.alerts import (
     build_sinks,
     deliver,
     freshness_alert,
-    ui_url_from_env,
-    webhook_timeout_from_env,
 )
 from hotpass_assets.settings import Settings
 
@@ -97,12 +95,12 @@ def freshness_alerts(context: dg.SensorEvaluationContext, hotpass: HotpassConfig
                     age_hours=age,
                     limit_hours=limit,
                     run_id=run_id,
-                    ui_url=ui_url_from_env(),
+                    ui_url=settings.ui_url,
                 )
             )
         sent[asset] = state
     sinks = build_sinks(
-        settings.alerts_path, settings.alert_webhook_url, timeout_s=webhook_timeout_from_env()
+        settings.alerts_path, settings.alert_webhook_url, timeout_s=settings.alert_webhook_timeout_s
     )
     for alert in alerts:
         delivered = deliver(alert, sinks)

@@ -75,7 +75,9 @@ retrain_job = dg.define_asset_job(
     description="Weekly retraining (Mondays 03:00 UTC) on the latest snapshot day that has a "
     "refined snapshot: today's when automation built it, else the most recent earlier one.",
 )
-def weekly_retrain_schedule(context: dg.ScheduleEvaluationContext):
+def weekly_retrain_schedule(
+    context: dg.ScheduleEvaluationContext,
+) -> dg.RunRequest | dg.SkipReason:
     when = context.scheduled_execution_time or datetime.now(tz=UTC)
     latest = when.astimezone(UTC).date().isoformat()  # today's snapshot exists (end_offset=1)
     first = SNAPSHOTS.get_first_partition_key()

@@ -14,7 +14,8 @@ import dagster as dg
 from hotpass_assets.lib.drops import first_drop_date
 from hotpass_assets.settings import Settings
 
-DROPS = dg.DynamicPartitionsDefinition(name="workbook_drops")
+DROPS_NAME = "workbook_drops"
+DROPS = dg.DynamicPartitionsDefinition(name=DROPS_NAME)
 
 
 def snapshot_start(settings: Settings, today: date) -> date:

@@ -1,38 +1,44 @@
 """Snapshot-partitioned refinement: the single source of truth and its companions."""
 
-import json
 import time
+from collections.abc import Generator, Iterator
 from datetime import date
-from pathlib import Path
+from typing import Any, TypedDict
 
 import dagster as dg
-import pandas as pd
 
 from hotpass_assets.defs.common import (
     OWNERS,
     check_results,
     check_specs_for,
     previous_partition_stats,
-    raise_if_blocked,
+    published_value,
     storage_errors_fail_fast,
     table_schema,
 )
-from hotpass_assets.defs.drops import CAPTURE_TABLES, contact_capture
+from hotpass_assets.defs.drops import contact_capture
 from hotpass_assets.defs.lineage import static_lineage_metadata
 from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
-from hotpass_assets.lib.drops import DropRegister
+from hotpass_assets.lib.checks import CheckOutcome
+from hotpass_assets.lib.publication import gate
 from hotpass_assets.lib.records import (
     CONFLICT_COLUMNS,
     REFINED_CONTACT_COLUMNS,
     REFINED_ORGANISATION_COLUMNS,
 )
-from hotpass_assets.lib.refine import Snapshot, build_snapshot, model_table, select_drops
-from hotpass_assets.lib.review import load_decisions
-from hotpass_assets.lib.warehouse import read_table, read_tables, refresh_duckdb_views, write_table
+from hotpass_assets.lib.snapshot_io import publish_snapshot, refine_day
+from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views
 from hotpass_assets.settings import Settings
+
+#: Column order of the checked tables when a blocked snapshot is quarantined.
+QUARANTINE_COLUMNS = {
+    "organisations": REFINED_ORGANISATION_COLUMNS,
+    "contacts": REFINED_CONTACT_COLUMNS,
+    "conflicts": CONFLICT_COLUMNS,
+}
 
 #: Refresh the latest snapshot when captures change; never wait on drops that failed, and never
 #: build an empty snapshot on an instance that has no capture yet.
@@ -48,13 +54,23 @@ LATEST_SNAPSHOT_ON_NEW_CAPTURES = (
 ).with_label("latest snapshot after new captures")
 
 _ALL_DROPS = dg.AssetDep(contact_capture, partition_mapping=dg.AllPartitionMapping())
-_COMMON = {
-    "group_name": "refined",
-    "owners": OWNERS,
-    "deps": [_ALL_DROPS],
-    "automation_condition": LATEST_SNAPSHOT_ON_NEW_CAPTURES,
-    "tags": {"layer": "refined"},
-}
+
+
+class _SpecArgs(TypedDict):
+    group_name: str
+    owners: list[str]
+    deps: list[dg.AssetDep]
+    automation_condition: dg.AutomationCondition[Any]
+    tags: dict[str, str]
+
+
+_COMMON = _SpecArgs(
+    group_name="refined",
+    owners=OWNERS,
+    deps=[_ALL_DROPS],
+    automation_condition=LATEST_SNAPSHOT_ON_NEW_CAPTURES,
+    tags={"layer": "refined"},
+)
 SPECS = [
     dg.AssetSpec(
         "refined_organisations",
@@ -106,106 +122,6 @@ SPECS = [
 ]
 
 
-def _published_drops(settings: Settings) -> tuple[list[dict], list[str]]:
-    """Registered drops with a published capture, and those without one (blocked, not run, or
-    cut short: a drop counts only when all its capture tables were published together)."""
-    usable, missing = [], []
-    for manifest in DropRegister(settings.drops_dir).all():
-        key = manifest.partition_key
-        if settings.capture_published(key, tuple(CAPTURE_TABLES)):
-            usable.append({"partition_key": key, "drop_date": manifest.drop_date})
-        else:
-            missing.append(key)
-    return usable, sorted(missing)
-
-
-def _previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
-    root = settings.warehouse_dir / "refined" / "entity_record_map"
-    if not root.exists():
-        return None
-    earlier = sorted(
-        p
-        for p in root.glob("snapshot_date=*/data.parquet")
-        if p.parent.name.split("=", 1)[1] < day.isoformat()
-    )
-    return read_table(earlier[-1]) if earlier else None
-
-
-def _read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The captures of ``keys``, drop by drop, only the columns the snapshot uses, concatenated
-    once in Arrow (organisations sorted by record id there) and converted to pandas once."""
-    from hotpass_assets.lib.contacts_merge import CONTACT_INPUT_COLUMNS
-    from hotpass_assets.lib.records import CAPTURE_ORGANISATION_COLUMNS
-
-    org_paths = [settings.capture_path("organisations", k) for k in keys]
-    people_paths = [p for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()]
-    org_frame = (
-        read_tables(org_paths, columns=CAPTURE_ORGANISATION_COLUMNS, sort_by="record_id")
-        if org_paths
-        else pd.DataFrame(columns=list(CAPTURE_ORGANISATION_COLUMNS))
-    )
-    people_frame = (
-        read_tables(people_paths, columns=CONTACT_INPUT_COLUMNS)
-        if people_paths
-        else pd.DataFrame(columns=list(CONTACT_INPUT_COLUMNS))
-    )
-    return org_frame, people_frame
-
-
-def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict]:
-    """Build (not yet publish) the snapshot for ``day``; returns it and its drop accounting."""
-    usable, unpublished = _published_drops(settings)
-    used, superseded = select_drops(usable, day)
-    t_read = time.perf_counter()
-    orgs, people = _read_captures(settings, used)
-    read_s = time.perf_counter() - t_read
-    must, cannot = load_decisions(settings.review_dir / "decisions", orgs)
-    t0 = time.perf_counter()
-    snapshot = build_snapshot(
-        orgs,
-        people,
-        snapshot_date=day,
-        previous=_previous_record_map(settings, day),
-        must_link=must,
-        cannot_link=cannot,
-        match_config=settings.match_config(),
-    )
-    snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
-    snapshot.stats["read_s"] = round(read_s, 3)
-    accounting = {
-        "drops_used": used,
-        "drops_superseded": superseded,
-        "drops_without_published_capture": [
-            k for k in unpublished if k.split("_", 1)[0] <= day.isoformat()
-        ],
-        "review_decisions": {"must_link": len(must), "cannot_link": len(cannot)},
-    }
-    return snapshot, accounting
-
-
-def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
-    snap = day.isoformat()
-    tables = {
-        "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
-        "contacts": (snapshot.contacts, REFINED_CONTACT_COLUMNS),
-        "match_review_queue": (snapshot.review, None),
-        "organisation_conflicts": (snapshot.conflicts, CONFLICT_COLUMNS),
-        "entity_merge_log": (snapshot.merge_log, None),
-        "entity_record_map": (snapshot.record_map, None),
-        "entity_match_evidence": (snapshot.matches, None),
-        "entity_kept_apart": (snapshot.kept_apart, None),
-        "match_model": (model_table(snapshot.model), None),
-    }
-    digests = {
-        name: write_table(frame, settings.refined_path(name, snap), cols)
-        for name, (frame, cols) in tables.items()
-    }
-    # the same model as JSON: HOTPASS_MATCH_MODEL=<this file> pins it for later snapshots
-    model_json = settings.refined_path("match_model", snap).with_suffix(".json")
-    model_json.write_text(json.dumps(snapshot.model, sort_keys=True, default=str), "utf-8")
-    return digests
-
-
 @dg.multi_asset(
     specs=SPECS,
     partitions_def=SNAPSHOTS,
@@ -216,7 +132,9 @@ def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[
     pool="duckdb_writer",
     can_subset=False,
 )
-def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
+def refined_snapshot(
+    context: dg.AssetExecutionContext, hotpass: HotpassConfig
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
     """Refine each requested day in order (a range backfill runs as one run, oldest first,
     because each snapshot keeps the previous snapshot's entity ids)."""
     settings = hotpass.settings()
@@ -231,56 +149,84 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             metadata={"pending_days": pending},
             allow_retries=False,
         )
-    per_day: dict[str, dict] = {}
-    last_outcomes = []
+    per_day: dict[str, dict[str, Any]] = {}
+    outcomes: list[CheckOutcome] = []
     for day in days:
-        snapshot, accounting = refine_day(settings, day)
-        key = day.isoformat()
-        ctx = contracts.ContractContext(
-            partition_key=key,
-            previous=previous_partition_stats(
-                context,
-                "refined_organisations",
-                [k for k in reversed(SNAPSHOTS.get_partition_keys()) if k < key][:1],
-            ),
-            extra={"stats": snapshot.stats},
-        )
-        frames = {
-            "organisations": snapshot.organisations,
-            "contacts": snapshot.contacts,
-            "conflicts": snapshot.conflicts,
-            "review": snapshot.review,
-        }
-        outcomes = contracts.evaluate("refined_organisations", frames, ctx)
-        if any(o.blocks for o in outcomes):
-            yield from check_results("refined_organisations", outcomes)
-            raise_if_blocked(outcomes, f"snapshot {key}")
-        t_publish = time.perf_counter()
-        with storage_errors_fail_fast(f"snapshot {key}: publishing the refined tables"):
-            digests = publish_snapshot(settings, day, snapshot)
-        snapshot.stats["publish_s"] = round(time.perf_counter() - t_publish, 3)
-        per_day[key] = {
-            **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
-            **accounting,
-            "partition_stats": contracts.partition_stats("refined_organisations", frames, ctx),
-            "match_model": {k: v for k, v in snapshot.model.items() if k != "em_sessions"},
-            "digests": digests,
-        }
-        last_outcomes = outcomes
-        context.log.info(
-            f"snapshot {key}: {snapshot.stats['input_records']} records → "
-            f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
-        )
+        per_day[day.isoformat()], outcomes = yield from _refine_and_publish(context, settings, day)
     with storage_errors_fail_fast(f"snapshot {days[-1].isoformat()}: refreshing DuckDB views"):
         views = refresh_duckdb_views(settings.duckdb_path, settings.warehouse_dir)
-    latest_key = days[-1].isoformat()
-    latest = per_day[latest_key]
-    common = {
+    common: dict[str, dg.MetadataValue[Any] | str] = {
         "snapshot_dates": dg.MetadataValue.json(sorted(per_day)),
         "duckdb_views": dg.MetadataValue.json(views),
         "duckdb_path": dg.MetadataValue.path(str(settings.duckdb_path)),
         **trace_metadata(context),
     }
+    # The latest day's tables are what the assets show; the checks are the latest day's.
+    yield from _materializations(settings, days[-1].isoformat(), per_day, common, outcomes)
+
+
+def _refine_and_publish(
+    context: dg.AssetExecutionContext, settings: Settings, day: date
+) -> Generator[dg.AssetCheckResult, None, tuple[dict[str, Any], list[CheckOutcome]]]:
+    """Refine ``day``, check it, publish it (or quarantine it and fail); returns the day's
+    statistics, accounting and digests, and its check outcomes."""
+    snapshot, accounting = refine_day(settings, day)
+    key = day.isoformat()
+    ctx = contracts.ContractContext(
+        partition_key=key,
+        previous=previous_partition_stats(
+            context,
+            "refined_organisations",
+            [k for k in reversed(SNAPSHOTS.get_partition_keys()) if k < key][:1],
+        ),
+        extra={"stats": snapshot.stats},
+    )
+    frames = {
+        "organisations": snapshot.organisations,
+        "contacts": snapshot.contacts,
+        "conflicts": snapshot.conflicts,
+        "review": snapshot.review,
+    }
+
+    def publish() -> dict[str, str]:
+        t_publish = time.perf_counter()
+        with storage_errors_fail_fast(f"snapshot {key}: publishing the refined tables"):
+            digests = publish_snapshot(settings, day, snapshot)
+        snapshot.stats["publish_s"] = round(time.perf_counter() - t_publish, 3)
+        return digests
+
+    gated = gate(
+        "refined_organisations",
+        frames,
+        ctx,
+        write=publish,
+        quarantine_root=settings.quarantine_dir,
+        columns=QUARANTINE_COLUMNS,
+    )
+    digests = yield from published_value("refined_organisations", gated, f"snapshot {key}")
+    context.log.info(
+        f"snapshot {key}: {snapshot.stats['input_records']} records → "
+        f"{snapshot.stats['entities']} organisations, {snapshot.stats['review_queue']} to review"
+    )
+    entry = {
+        **{k: v for k, v in snapshot.stats.items() if isinstance(v, int | float | str)},
+        **accounting,
+        "partition_stats": contracts.partition_stats("refined_organisations", frames, ctx),
+        "match_model": {k: v for k, v in snapshot.model.items() if k != "em_sessions"},
+        "digests": digests,
+    }
+    return entry, gated.outcomes
+
+
+def _materializations(
+    settings: Settings,
+    latest_key: str,
+    per_day: dict[str, dict[str, Any]],
+    common: dict[str, dg.MetadataValue[Any] | str],
+    outcomes: list[CheckOutcome],
+) -> Iterator[dg.MaterializeResult[Any]]:
+    """The five assets' materialisations, for the latest day refined."""
+    latest = per_day[latest_key]
     yield dg.MaterializeResult(
         asset_key="refined_organisations",
         metadata={
@@ -308,7 +254,7 @@ def refined_snapshot(context: dg.AssetExecutionContext, hotpass: HotpassConfig):
             "parquet_sha256": latest["digests"]["organisations"],
             **static_lineage_metadata("refined_organisations"),
         },
-        check_results=check_results("refined_organisations", last_outcomes),
+        check_results=check_results("refined_organisations", outcomes),
         data_version=dg.DataVersion(latest["digests"]["organisations"][:16]),
     )
     for asset, table, count in (
@@ -361,7 +307,3 @@ def earlier_days_not_rebuilt(context: dg.AssetExecutionContext, first_day: str) 
         if not records or records[0].timestamp < backfill.backfill_timestamp:
             pending.append(key)
     return pending
-
-
-def snapshot_paths(settings: Settings, day: str) -> dict[str, Path]:
-    return {t: settings.refined_path(t, day) for t in ("organisations", "contacts")}

@@ -1,13 +1,15 @@
 """Resources, configured per environment from environment variables (see ``infra/``)."""
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import dagster as dg
 
 from hotpass_assets.settings import Settings
 
 
-class HotpassConfig(dg.ConfigurableResource):
+class HotpassConfig(dg.ConfigurableResource["HotpassConfig"]):
     """Where Hotpass keeps its data. ``home`` overrides ``HOTPASS_HOME`` (tests use a temp dir)."""
 
     home: str | None = None
@@ -24,7 +26,7 @@ class HotpassConfig(dg.ConfigurableResource):
 class _InitContext:
     """The parts of an init context dagster-mlflow's resource reads, with our configuration."""
 
-    def __init__(self, context: dg.InitResourceContext, config: dict):
+    def __init__(self, context: dg.InitResourceContext, config: dict[str, Any]):
         self.log = context.log
         self.dagster_run = context.dagster_run
         self.run_id = context.run_id
@@ -44,10 +46,12 @@ def mlflow_resource(settings: Settings) -> dg.ResourceDefinition:
     }
 
     @dg.resource(description=f"MLflow tracking ({settings.mlflow_tracking_uri})")
-    def mlflow(context: dg.InitResourceContext):
+    def mlflow(context: dg.InitResourceContext) -> Any:
         from dagster_mlflow.resources import MlFlow
 
-        return MlFlow(_InitContext(context, config))
+        # dagster-mlflow ships no annotations: its MlFlow is an untyped callable here.
+        make: Callable[[_InitContext], Any] = MlFlow
+        return make(_InitContext(context, config))
 
     return mlflow
 

@@ -6,7 +6,6 @@ every few seconds. ``HOTPASS_AUTOMATION=off`` starts the automation sensor stopp
 """
 
 import json
-import os
 
 import dagster as dg
 
@@ -15,17 +14,12 @@ from hotpass_assets.defs.partitions import DROPS, SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.lib.drops import DropRegister
 from hotpass_assets.lib.landing import scan_landing
-
-INTERVAL_ENV = "HOTPASS_SENSOR_INTERVAL_SECONDS"
+from hotpass_assets.settings import get_settings
 
 
 def sensor_interval(default: int) -> int:
     """Minimum seconds between evaluations: ``HOTPASS_SENSOR_INTERVAL_SECONDS`` or ``default``."""
-    value = os.environ.get(INTERVAL_ENV, "").strip()
-    try:
-        return max(1, int(value)) if value else default
-    except ValueError:
-        return default
+    return get_settings().sensor_interval_seconds or default
 
 
 @dg.sensor(
@@ -36,7 +30,9 @@ def sensor_interval(default: int) -> int:
     description="Watches the landing folder; each new workbook content becomes a drop partition "
     "and its raw → capture run is requested in the same tick.",
 )
-def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassConfig):
+def workbook_drop_sensor(
+    context: dg.SensorEvaluationContext, hotpass: HotpassConfig
+) -> dg.SensorResult | dg.SkipReason:
     settings = hotpass.settings()
     register = DropRegister(settings.drops_dir)
     cursor = json.loads(context.cursor) if context.cursor else {}
@@ -87,16 +83,12 @@ def workbook_drop_sensor(context: dg.SensorEvaluationContext, hotpass: HotpassCo
     )
 
 
-AUTOMATION_ENV = "HOTPASS_AUTOMATION"
-
-
 def automation_default_status() -> dg.DefaultSensorStatus:
     """``HOTPASS_AUTOMATION=off`` starts the automation sensor stopped (a maintenance window, a
     read-only replica, a test); it can still be started from the UI's Automation page."""
-    value = os.environ.get(AUTOMATION_ENV, "on").strip().lower()
-    if value in ("off", "stopped", "0", "false", "no"):
-        return dg.DefaultSensorStatus.STOPPED
-    return dg.DefaultSensorStatus.RUNNING
+    if get_settings().automation:
+        return dg.DefaultSensorStatus.RUNNING
+    return dg.DefaultSensorStatus.STOPPED
 
 
 automation_sensor = dg.AutomationConditionSensorDefinition(

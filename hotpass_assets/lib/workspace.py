@@ -12,16 +12,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: Every environment setting: (name, default shown, what it does). ``Settings.from_env`` reads
-#: these; a test keeps the two in step.
+#: these (a few are read by a library straight from the environment, see ENVIRONMENT_ONLY); tests
+#: keep the code and this list in step, and the configuration reference is generated from it.
 SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_HOME", "./.hotpass", "Data directory: everything below lives here by default."),
+    ("HOTPASS_CONFIG", "", "Settings file (NAME=value lines, or .toml); the environment wins."),
     ("HOTPASS_LANDING_DIR", "$HOTPASS_HOME/landing", "Folder watched for new workbooks."),
     ("HOTPASS_LANDING_RECURSIVE", "0", "1: also watch sub-folders of the landing folder."),
     ("HOTPASS_ARCHIVE_DIR", "$HOTPASS_HOME/archive", "Copies of every registered workbook."),
     ("HOTPASS_WAREHOUSE_DIR", "$HOTPASS_HOME/warehouse", "Parquet warehouse (capture, refined)."),
     ("HOTPASS_DUCKDB_PATH", "$HOTPASS_WAREHOUSE_DIR/hotpass.duckdb", "DuckDB file of SQL views."),
     ("HOTPASS_DROPS_DIR", "$HOTPASS_HOME/drops", "Register of drops (one manifest each)."),
-    ("HOTPASS_QUARANTINE_DIR", "$HOTPASS_HOME/quarantine", "Workbooks that could not be read."),
+    ("HOTPASS_QUARANTINE_DIR", "$HOTPASS_HOME/quarantine", "Partitions a blocking check stopped."),
     ("HOTPASS_REVIEW_DIR", "$HOTPASS_HOME/review", "Review decisions (review/decisions/)."),
     ("HOTPASS_REPORTS_DIR", "$HOTPASS_HOME/reports", "Reports written by the pipeline."),
     ("HOTPASS_ALERTS_PATH", "$HOTPASS_HOME/alerts/alerts.jsonl", "Alert log (JSON lines)."),
@@ -30,6 +32,10 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_SNAPSHOT_START", "", "First snapshot day (default: the first drop's date)."),
     ("HOTPASS_CALL_LIST_SIZE", "50", "Organisations on the call list."),
     ("HOTPASS_SENSOR_BATCH_SIZE", "25", "Drops the landing sensor registers per tick."),
+    ("HOTPASS_SENSOR_INTERVAL_SECONDS", "", "Minimum seconds between sensor ticks (all sensors)."),
+    ("HOTPASS_AUTOMATION", "on", "off: start the automation sensor stopped."),
+    ("HOTPASS_UI_URL", "http://127.0.0.1:3000", "Dagster UI address used in alert links."),
+    ("HOTPASS_ALERT_WEBHOOK_TIMEOUT_S", "3", "Seconds to wait for the alert webhook."),
     ("HOTPASS_PREVIEW_ROWS", "5", "Rows in Dagster metadata previews (ids only)."),
     ("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0", "1: accept symlinks to files in the landing folder."),
     ("HOTPASS_FRESHNESS_DROP_WARN_HOURS", "168", "Drops older than this: freshness WARN."),
@@ -44,6 +50,8 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_READ_MEMORY_MB", "", "Memory budget of the workbook reading process (MB)."),
     ("HOTPASS_READ_TIMEOUT_S", "", "Time budget of the workbook reading process (seconds)."),
     ("HOTPASS_READ_ISOLATION", "on", "off: read workbooks in the run's own process."),
+    ("HOTPASS_READER", "fast", "calamine: read every sheet with python-calamine (no fastexcel)."),
+    ("HOTPASS_CAPTURE_PARALLEL", "auto", "Capture sheets in parallel: auto, on or off."),
     ("HOTPASS_MAX_FILE_MB", "200", "Largest workbook file accepted."),
     ("HOTPASS_MAX_UNCOMPRESSED_MB", "1024", "Largest uncompressed workbook content."),
     ("HOTPASS_MAX_COMPRESSION_RATIO", "200", "Highest compression ratio of a workbook part."),
@@ -55,12 +63,32 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_MAX_CELL_CHARS", "32767", "Longest cell text (Excel's own limit)."),
     ("HOTPASS_MLFLOW_EXPERIMENT", "hotpass-lead-score", "MLflow experiment of the lead model."),
     ("HOTPASS_MODEL_NAME", "hotpass-lead-score", "Registered model name in MLflow."),
+    ("HOTPASS_MLFLOW_UI_URL", "http://127.0.0.1:5000", "MLflow UI address used in run links."),
     ("MLFLOW_TRACKING_URI", "sqlite:///$HOTPASS_HOME/mlflow/mlflow.db", "MLflow tracking store."),
     ("MLFLOW_REGISTRY_URI", "$MLFLOW_TRACKING_URI", "MLflow model registry."),
     ("OPENLINEAGE_URL", "", "Emit OpenLineage events to this endpoint (lineage on)."),
     ("OPENLINEAGE_NAMESPACE", "default", "OpenLineage namespace."),
+    ("OPENLINEAGE_DISABLED", "", "true: emit no OpenLineage events."),
+    ("OPENLINEAGE_CONFIG", "", "OpenLineage client config file (lineage on)."),
     ("OTEL_EXPORTER_OTLP_ENDPOINT", "", "Send traces and metrics to this OTLP/HTTP endpoint."),
+    ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "", "Traces endpoint (overrides the one above)."),
+    ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "", "Metrics endpoint (overrides the one above)."),
+    ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf", "OTLP protocol (http/protobuf only)."),
+    ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "", "OTLP protocol of traces."),
+    ("OTEL_SDK_DISABLED", "", "true: no traces or metrics."),
     ("DAGSTER_HOME", "$HOTPASS_HOME/dagster", "Dagster instance (dagster.yaml, run history)."),
+)
+
+#: Settings a library or Dagster reads straight from the process environment: they cannot come
+#: from the settings file (``HOTPASS_CONFIG``, see lib/config_file.py).
+ENVIRONMENT_ONLY: frozenset[str] = frozenset(
+    {
+        "HOTPASS_CONFIG",
+        "HOTPASS_READER",
+        "HOTPASS_CAPTURE_PARALLEL",
+        "DAGSTER_HOME",
+        *(name for name, _, _ in SETTINGS if name.startswith(("OPENLINEAGE_", "OTEL_"))),
+    }
 )
 
 EXAMPLE_WORKBOOK = "examples/leads_example.xlsx"

@@ -1,0 +1,139 @@
+"""Reading and writing a refined snapshot: which drops it uses, their captures, the previous
+day's record map, and the published tables.
+
+The Dagster asset (``hotpass_assets.defs.refined``) and the command line call these; the
+resolution itself is :func:`hotpass_assets.lib.refine.build_snapshot`.
+"""
+
+import json
+import time
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from hotpass_assets.lib.drops import DropRegister
+from hotpass_assets.lib.records import (
+    CAPTURE_CONTACT_COLUMNS,
+    CAPTURE_ORGANISATION_COLUMNS,
+    CONFLICT_COLUMNS,
+    REFINED_CONTACT_COLUMNS,
+    REFINED_ORGANISATION_COLUMNS,
+    REJECT_COLUMNS,
+)
+from hotpass_assets.lib.refine import Snapshot, build_snapshot, model_table, select_drops
+from hotpass_assets.lib.review import load_decisions
+from hotpass_assets.lib.warehouse import read_table, read_tables, write_table
+from hotpass_assets.settings import Settings
+
+#: A drop's capture tables and their column order; published together (one manifest).
+CAPTURE_TABLES: dict[str, tuple[str, ...]] = {
+    "organisations": CAPTURE_ORGANISATION_COLUMNS,
+    "contacts": CAPTURE_CONTACT_COLUMNS,
+    "rejects": REJECT_COLUMNS,
+}
+
+
+def published_drops(settings: Settings) -> tuple[list[dict[str, str]], list[str]]:
+    """Registered drops with a published capture, and those without one (blocked, not run, or
+    cut short: a drop counts only when all its capture tables were published together)."""
+    usable, missing = [], []
+    for manifest in DropRegister(settings.drops_dir).all():
+        key = manifest.partition_key
+        if settings.capture_published(key, tuple(CAPTURE_TABLES)):
+            usable.append({"partition_key": key, "drop_date": manifest.drop_date})
+        else:
+            missing.append(key)
+    return usable, sorted(missing)
+
+
+def previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
+    """The record -> entity map of the latest snapshot before ``day`` (None: there is none)."""
+    root = settings.warehouse_dir / "refined" / "entity_record_map"
+    if not root.exists():
+        return None
+    earlier = sorted(
+        p
+        for p in root.glob("snapshot_date=*/data.parquet")
+        if p.parent.name.split("=", 1)[1] < day.isoformat()
+    )
+    return read_table(earlier[-1]) if earlier else None
+
+
+def read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The captures of ``keys``, drop by drop, only the columns the snapshot uses, concatenated
+    once in Arrow (organisations sorted by record id there) and converted to pandas once."""
+    from hotpass_assets.lib.contacts_merge import CONTACT_INPUT_COLUMNS
+
+    org_paths = [settings.capture_path("organisations", k) for k in keys]
+    people_paths = [p for p in (settings.capture_path("contacts", k) for k in keys) if p.exists()]
+    org_frame = (
+        read_tables(org_paths, columns=CAPTURE_ORGANISATION_COLUMNS, sort_by="record_id")
+        if org_paths
+        else pd.DataFrame(columns=list(CAPTURE_ORGANISATION_COLUMNS))
+    )
+    people_frame = (
+        read_tables(people_paths, columns=CONTACT_INPUT_COLUMNS)
+        if people_paths
+        else pd.DataFrame(columns=list(CONTACT_INPUT_COLUMNS))
+    )
+    return org_frame, people_frame
+
+
+def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]:
+    """Build (not yet publish) the snapshot for ``day``; returns it and its drop accounting.
+
+    Matching thresholds, the matching config file and a pinned model come from ``settings``
+    (:meth:`Settings.match_config`).
+    """
+    usable, unpublished = published_drops(settings)
+    used, superseded = select_drops(usable, day)
+    t_read = time.perf_counter()
+    orgs, people = read_captures(settings, used)
+    read_s = time.perf_counter() - t_read
+    must, cannot = load_decisions(settings.review_dir / "decisions", orgs)
+    t0 = time.perf_counter()
+    snapshot = build_snapshot(
+        orgs,
+        people,
+        snapshot_date=day,
+        previous=previous_record_map(settings, day),
+        must_link=must,
+        cannot_link=cannot,
+        match_config=settings.match_config(),
+    )
+    snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
+    snapshot.stats["read_s"] = round(read_s, 3)
+    accounting = {
+        "drops_used": used,
+        "drops_superseded": superseded,
+        "drops_without_published_capture": [
+            k for k in unpublished if k.split("_", 1)[0] <= day.isoformat()
+        ],
+        "review_decisions": {"must_link": len(must), "cannot_link": len(cannot)},
+    }
+    return snapshot, accounting
+
+
+def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
+    """Write every table of ``snapshot`` (and its match model as JSON); returns their SHA-256."""
+    snap = day.isoformat()
+    tables = {
+        "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
+        "contacts": (snapshot.contacts, REFINED_CONTACT_COLUMNS),
+        "match_review_queue": (snapshot.review, None),
+        "organisation_conflicts": (snapshot.conflicts, CONFLICT_COLUMNS),
+        "entity_merge_log": (snapshot.merge_log, None),
+        "entity_record_map": (snapshot.record_map, None),
+        "entity_match_evidence": (snapshot.matches, None),
+        "entity_kept_apart": (snapshot.kept_apart, None),
+        "match_model": (model_table(snapshot.model), None),
+    }
+    digests = {
+        name: write_table(frame, settings.refined_path(name, snap), cols)
+        for name, (frame, cols) in tables.items()
+    }
+    # the same model as JSON: HOTPASS_MATCH_MODEL=<this file> pins it for later snapshots
+    model_json = settings.refined_path("match_model", snap).with_suffix(".json")
+    model_json.write_text(json.dumps(snapshot.model, sort_keys=True, default=str), "utf-8")
+    return digests
