@@ -99,7 +99,6 @@ class Settings:
     alert_webhook_url: str | None
     otlp_endpoint: str | None
     lineage_url: str | None
-    preview_rows: int
     extra: dict[str, str] = field(default_factory=dict)
     #: Freshness windows (hours): drops are expected weekly, snapshots and scores daily.
     freshness_drop_warn_hours: float = 168.0
@@ -176,7 +175,6 @@ class Settings:
             alert_webhook_url=env.get("HOTPASS_ALERT_WEBHOOK_URL") or None,
             otlp_endpoint=env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or None,
             lineage_url=env.get("OPENLINEAGE_URL") or None,
-            preview_rows=int(env.get("HOTPASS_PREVIEW_ROWS", "5")),
             freshness_drop_warn_hours=float(env.get("HOTPASS_FRESHNESS_DROP_WARN_HOURS", "168")),
             freshness_drop_fail_hours=float(env.get("HOTPASS_FRESHNESS_DROP_FAIL_HOURS", "336")),
             freshness_snapshot_warn_hours=float(

@@ -36,7 +36,6 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_AUTOMATION", "on", "off: start the automation sensor stopped."),
     ("HOTPASS_UI_URL", "http://127.0.0.1:3000", "Dagster UI address used in alert links."),
     ("HOTPASS_ALERT_WEBHOOK_TIMEOUT_S", "3", "Seconds to wait for the alert webhook."),
-    ("HOTPASS_PREVIEW_ROWS", "5", "Rows in Dagster metadata previews (ids only)."),
     ("HOTPASS_LANDING_FOLLOW_SYMLINKS", "0", "1: accept symlinks to files in the landing folder."),
     ("HOTPASS_FRESHNESS_DROP_WARN_HOURS", "168", "Drops older than this: freshness WARN."),
     ("HOTPASS_FRESHNESS_DROP_FAIL_HOURS", "336", "Drops older than this: freshness FAIL."),
