@@ -19,7 +19,11 @@ def test_env_lines_fill_in_what_the_environment_does_not_set(tmp_path):
         "# comment\n\nexport HOTPASS_CALL_LIST_SIZE=120\nHOTPASS_MODEL_NAME='leads'\n"
         "HOTPASS_REVIEW_SHARE=0.02\n"
     )
-    env = {"HOTPASS_CONFIG": str(path), "HOTPASS_REVIEW_SHARE": "0.03", "HOTPASS_HOME": str(tmp_path)}
+    env = {
+        "HOTPASS_CONFIG": str(path),
+        "HOTPASS_REVIEW_SHARE": "0.03",
+        "HOTPASS_HOME": str(tmp_path),
+    }
     settings = Settings.from_env(env)
     assert settings.call_list_size == 120
     assert settings.model_name == "leads"
