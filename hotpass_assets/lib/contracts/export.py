@@ -28,6 +28,8 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
+from hotpass_assets.lib.contracts.tables import all_tables
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
 DEFAULT_REFERENCE = REPO_ROOT / "docs" / "reference" / "schemas.md"
@@ -249,9 +251,8 @@ def json_schema(dataset: str, table: str) -> dict:
 
 
 def schema_file_name(dataset: str, table: str) -> str:
-    from hotpass_assets.lib.contracts import datasets as ds
 
-    single = len(ds.TABLES[dataset]) == 1
+    single = len(all_tables()[dataset]) == 1
     return f"{dataset}{'' if single else '.' + table}{SCHEMA_SUFFIX}"
 
 
@@ -303,7 +304,7 @@ def reference_markdown(schema_link_prefix: str = "../../schemas/") -> str:
             ]
         else:
             lines += ["No Great Expectations suite (the dataset has no data frame).", ""]
-        for table, contract in ds.TABLES[dataset].items():
+        for table, contract in all_tables()[dataset].items():
             model = contract.model
             schema = _schema_of(model)
             file = schema_file_name(dataset, table)
@@ -347,7 +348,7 @@ def render(schemas_dir: Path, reference_md: Path) -> dict[Path, str]:
 
     files: dict[Path, str] = {}
     for dataset in ds.DATASETS:
-        for table in ds.TABLES[dataset]:
+        for table in all_tables()[dataset]:
             content = json.dumps(
                 json_schema(dataset, table), indent=2, sort_keys=True, ensure_ascii=False
             )
