@@ -223,6 +223,8 @@ class SheetSpec:
     header_row: int | str = 1
     optional: bool = False
     required_columns: tuple[str, ...] = ()
+    #: Columns the source fills on every data row (the source contract requires them too).
+    key_columns: tuple[str, ...] = ()
     id_columns: tuple[str, ...] = ()
     ignore_columns: dict[str, str] = field(default_factory=dict)
     unmapped: UnmappedSpec = field(default_factory=UnmappedSpec)
@@ -517,6 +519,7 @@ def _build(data: Mapping, file: str) -> Profile:
                     header_row=s.get("header_row", 1),
                     optional=bool(s.get("optional", False)),
                     required_columns=tuple(s.get("required_columns", ())),
+                    key_columns=tuple(s.get("key_columns", ())),
                     id_columns=tuple(s.get("id_columns", ())),
                     ignore_columns=dict(s.get("ignore_columns") or {}),
                     unmapped=_unmapped(s.get("unmapped")),

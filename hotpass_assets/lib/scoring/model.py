@@ -19,8 +19,9 @@ out-of-fold ``g`` over the labelled training rows (estimator e1 of the paper).
 * SCAR is an assumption, not a fact: customers whose orders were recorded may differ from other
   customers (e.g. recent accounts). Where it fails, the model learns "looks like a recorded
   customer", and ``c`` (hence the scale of ``lead_score``) is biased; the order is still useful.
-* Labels are only observable for organisations in the Contact Database, so training (and the
-  held-out evaluation) is restricted to that population; scoring covers every organisation.
+* Labels are only observable for organisations listed by a source that records orders (a
+  profile kind mapping order evidence: the Contact Database), so training (and the held-out
+  evaluation) is restricted to that population; scoring covers every organisation.
 * The estimator is a standardised L2 logistic regression: it trains in milliseconds on a few
   thousand rows, suits tens of positives, and gives cheap per-row explanations
   (``coef * value / scale``, relative to the all-absent profile, since every feature is 0 when
@@ -46,14 +47,19 @@ from hotpass_assets.lib.scoring.features import (
     FeatureSpec,
     as_date,
     build_features,
-    contact_db_member,
     fit_feature_spec,
     labels,
+    order_source_member,
     snapshot_as_of,
 )
 from hotpass_assets.lib.scoring.metrics import ranking_metrics
+from hotpass_assets.lib.scoring.sources import order_families
 
 PU_METHOD = "elkan_noto_e1"
+#: Training populations: organisations listed by a source where orders are observed (see
+#: :mod:`.sources`; ``contact_db`` is its earlier name), or all organisations.
+OBSERVED = "order_sources"
+POPULATIONS: tuple[str, ...] = (OBSERVED, "contact_db", "all")
 SCORE_COLUMNS: tuple[str, ...] = ("entity_id", "lead_score", "rank", "top_features")
 
 
@@ -186,18 +192,18 @@ def _interaction_equals_order_date(df: pd.DataFrame) -> int:
     )
 
 
-def _training_population(df: pd.DataFrame, y: np.ndarray, population: str, min_unlabelled: int):
+def _training_population(
+    df: pd.DataFrame, y: np.ndarray, population: str, min_unlabelled: int
+) -> tuple[np.ndarray, str]:
     if population == "all":
         return np.ones(len(df), dtype=bool), "all organisations"
-    if population != "contact_db":
-        raise ValueError(f"population must be 'contact_db' or 'all', not {population!r}")
-    mask = contact_db_member(df).to_numpy() | (y == 1)
+    if population not in POPULATIONS:
+        raise ValueError(f"population must be one of {', '.join(POPULATIONS)}, not {population!r}")
+    members = f"members of {', '.join(sorted(order_families())) or 'no source'}"
+    mask = order_source_member(df).to_numpy() | (y == 1)
     if int((mask & (y == 0)).sum()) < min_unlabelled:
-        return (
-            np.ones(len(df), dtype=bool),
-            "all organisations: too few unlabelled Contact Database members",
-        )
-    return mask, "Contact Database members, where orders are observable"
+        return np.ones(len(df), dtype=bool), f"all organisations: too few unlabelled {members}"
+    return mask, f"{members}, where orders are observable"
 
 
 def train(
@@ -213,7 +219,7 @@ def train(
     min_unlabelled: int = 10,
     min_level_count: int = 5,
     recency_cap_days: int = 1095,
-    population: str = "contact_db",
+    population: str = OBSERVED,
     permutation_repeats: int = 10,
 ) -> TrainingResult:
     """Train the lead-score model on a refined organisations snapshot and evaluate it.
