@@ -49,7 +49,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # ``TABLES`` holds a table per source sheet of every profile kind: built on first use.
     if name == "TABLES":
-        from hotpass_assets.lib.contracts.tables import all_tables
+        from hotpass_assets.lib.contracts.table_contracts import all_tables
 
         return all_tables()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -57,7 +57,7 @@ def __getattr__(name: str) -> Any:
 
 def tables(dataset: str) -> list[str]:
     """Table names of ``dataset`` that have a contract."""
-    from hotpass_assets.lib.contracts.tables import all_tables
+    from hotpass_assets.lib.contracts.table_contracts import all_tables
 
     check_specs(dataset)
     return list(all_tables()[dataset])

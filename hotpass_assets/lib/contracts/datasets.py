@@ -38,7 +38,7 @@ from hotpass_assets.lib.contracts.checks.capture import CAPTURE_NULL_COLUMNS
 from hotpass_assets.lib.contracts.checks.common import null_rate, plain, where
 from hotpass_assets.lib.contracts.checks.refined import REFINED_NULL_COLUMNS
 from hotpass_assets.lib.contracts.checks.scores import is_formula_like
-from hotpass_assets.lib.contracts.tables import TableContract, all_tables, table_contract
+from hotpass_assets.lib.contracts.table_contracts import TableContract, all_tables, table_contract
 
 __all__ = [
     "CAPTURE_NULL_COLUMNS",

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandera.pandas as pa
 
-from hotpass_assets.lib.contracts.tables import all_tables
+from hotpass_assets.lib.contracts.table_contracts import all_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"

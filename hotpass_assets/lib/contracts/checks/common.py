@@ -98,7 +98,7 @@ def pandera_tables(
     qualify: bool,
     required: Sequence[str] | None = None,
 ) -> CheckOutcome:
-    from hotpass_assets.lib.contracts.tables import table_contract
+    from hotpass_assets.lib.contracts.table_contracts import table_contract
     from hotpass_assets.lib.contracts.validation import validate
 
     failures: dict[str, int] = {}

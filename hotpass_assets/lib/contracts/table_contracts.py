@@ -8,7 +8,6 @@ at import.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 from hotpass_assets.lib.contracts import models as m
 
@@ -21,9 +20,9 @@ class TableContract:
     id_column: str | None
 
 
-@cache
 def all_tables() -> dict[str, dict[str, TableContract]]:
-    """Dataset -> table -> contract, datasets in pipeline order."""
+    """Dataset -> table -> contract, datasets in pipeline order (the source sheets' from the
+    profiles as they are now)."""
     from hotpass_assets.lib.contracts.sources import all_sheet_contracts
 
     def tc(dataset: str, table: str, model: type, id_column: str | None) -> TableContract:
