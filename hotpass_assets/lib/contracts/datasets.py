@@ -101,7 +101,9 @@ def check_specs(dataset: str) -> list[CheckSpec]:
 
 # --- evaluation -----------------------------------------------------------------------------
 
-Evaluator = Callable[[Mapping[str, pd.DataFrame], ContractContext, dict], dict[str, CheckOutcome]]
+Evaluator = Callable[
+    [Mapping[str, pd.DataFrame], ContractContext, dict[str, Any]], dict[str, CheckOutcome]
+]
 
 
 def evaluate(

@@ -124,8 +124,10 @@ def baseline_score(df: pd.DataFrame) -> pd.Series:
     """The fixed-formula lead score per organisation, indexed by ``entity_id``."""
     parts = baseline_components(df).clip(0.0, 1.0)
     total = sum(WEIGHTS.values())
-    weighted = sum(parts[name] * weight for name, weight in WEIGHTS.items()) / total
-    return weighted.map(logistic_scale).rename("baseline_score")
+    weighted = pd.Series(0.0, index=parts.index)
+    for name, weight in WEIGHTS.items():
+        weighted = weighted + parts[name] * weight
+    return (weighted / total).map(logistic_scale).rename("baseline_score")
 
 
 #: ``model_version`` of scores that come from the fixed formula rather than a registered model.
@@ -147,7 +149,11 @@ def score_baseline(df: pd.DataFrame) -> pd.DataFrame:
     weighted = parts * pd.Series(WEIGHTS)
     top = [
         "; ".join(
-            [n for n, v in row.sort_values(ascending=False, kind="mergesort").items() if v > 0][:3]
+            [
+                str(n)
+                for n, v in row.sort_values(ascending=False, kind="mergesort").items()
+                if v > 0
+            ][:3]
         )
         for _, row in weighted.iterrows()
     ]

@@ -169,12 +169,12 @@ def is_missing(value: object) -> bool:
     if isinstance(value, list | tuple | np.ndarray):
         return False
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any scalar; arrays above
     except (TypeError, ValueError):
         return False
 
 
-def as_list(value: object) -> list:
+def as_list(value: object) -> list[object]:
     """A list column's value as a list (lists survive Arrow round trips as numpy arrays)."""
     if value is None:
         return []
@@ -300,11 +300,12 @@ def _count(listed: object, counted: object, cap: int) -> float:
     n = len(as_list(listed))
     if not is_missing(counted):
         with contextlib.suppress(TypeError, ValueError):
-            n = max(n, int(counted))
+            # Any scalar a count column holds (int, float, numpy, text); failures are ignored.
+            n = max(n, int(counted))  # type: ignore[call-overload]
     return math.log1p(min(max(n, 0), cap))
 
 
-def _one_hot(row: dict, prefix: str, value: object, levels: tuple[str, ...]) -> None:
+def _one_hot(row: dict[str, float], prefix: str, value: object, levels: tuple[str, ...]) -> None:
     level = slug(value)
     if level is None:
         return
@@ -324,7 +325,7 @@ def build_features(df: pd.DataFrame, as_of: date, spec: FeatureSpec | None = Non
     provinces = {slug(p) for p in PROVINCES}
     observed = order_families()
     names = spec.feature_names
-    rows: list[dict] = []
+    rows: list[dict[str, float]] = []
     for rec in df.to_dict("records"):
         row = dict.fromkeys(names, 0.0)
         _one_hot(row, "category", rec.get("category"), spec.category_levels)

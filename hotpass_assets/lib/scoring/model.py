@@ -33,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,9 @@ from hotpass_assets.lib.scoring.features import (
 )
 from hotpass_assets.lib.scoring.metrics import ranking_metrics
 from hotpass_assets.lib.scoring.sources import order_families
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 PU_METHOD = "elkan_noto_e1"
 #: Training populations: organisations listed by a source where orders are observed (see
@@ -87,11 +91,13 @@ class LeadScoringModel:
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         """``g(x) = P(labelled | x)`` per row of a feature frame."""
         frame = features.reindex(columns=list(self.feature_names), fill_value=0.0)
-        return self.pipeline.predict_proba(frame)[:, 1]
+        raw: np.ndarray = self.pipeline.predict_proba(frame)[:, 1]
+        return raw
 
     def lead_scores(self, raw: np.ndarray) -> np.ndarray:
         """The published score: ``g(x)``, the probability of being a recorded customer."""
-        return np.clip(np.asarray(raw, dtype=float), 0.0, 1.0)
+        clipped: np.ndarray = np.clip(np.asarray(raw, dtype=float), 0.0, 1.0)
+        return clipped
 
     def corrected_probability(self, raw: np.ndarray) -> np.ndarray:
         """Elkan–Noto ``min(1, g / c)``: a diagnostic, only as good as the estimate of ``c``."""
@@ -126,7 +132,7 @@ class TrainingResult:
     importances: pd.DataFrame = field(repr=False)
 
 
-def _pipeline(c_reg: float, seed: int):
+def _pipeline(c_reg: float, seed: int) -> Pipeline:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -139,7 +145,9 @@ def _pipeline(c_reg: float, seed: int):
     )
 
 
-def _estimate_label_frequency(pipeline, X: pd.DataFrame, y: np.ndarray, seed: int) -> float:
+def _estimate_label_frequency(
+    pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, seed: int
+) -> float:
     """Elkan–Noto e1: mean out-of-fold P(labelled | x) over the labelled rows."""
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -151,7 +159,7 @@ def _estimate_label_frequency(pipeline, X: pd.DataFrame, y: np.ndarray, seed: in
 
 
 def stable_split(
-    entity_ids, y: np.ndarray, *, test_size: float, seed: int
+    entity_ids: Iterable[object], y: np.ndarray, *, test_size: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stratified train / held-out split keyed on a hash of (seed, entity id).
 
@@ -459,7 +467,7 @@ def score(model: LeadScoringModel, df: pd.DataFrame, *, as_of: date | None = Non
     return out[list(SCORE_COLUMNS)].reset_index(drop=True)
 
 
-def _rows(df: pd.DataFrame, entity_ids) -> pd.DataFrame:
+def _rows(df: pd.DataFrame, entity_ids: Iterable[object]) -> pd.DataFrame:
     wanted = [str(e) for e in entity_ids]
     keyed = df.assign(_key=df["entity_id"].astype(str)).drop_duplicates("_key")
     missing = set(wanted) - set(keyed["_key"])
@@ -469,7 +477,7 @@ def _rows(df: pd.DataFrame, entity_ids) -> pd.DataFrame:
 
 
 def evaluate_model(
-    model: LeadScoringModel, df: pd.DataFrame, entity_ids, *, k: int = 20
+    model: LeadScoringModel, df: pd.DataFrame, entity_ids: Iterable[object], *, k: int = 20
 ) -> dict[str, float]:
     """Ranking metrics of ``model`` on the rows of ``df`` named by ``entity_ids``.
 
@@ -481,7 +489,9 @@ def evaluate_model(
     return ranking_metrics(labels(rows).to_numpy(), raw, k)
 
 
-def evaluate_baseline(df: pd.DataFrame, entity_ids, *, k: int = 20) -> dict[str, float]:
+def evaluate_baseline(
+    df: pd.DataFrame, entity_ids: Iterable[object], *, k: int = 20
+) -> dict[str, float]:
     """Ranking metrics of the fixed formula on the rows named by ``entity_ids``."""
     rows = _rows(df, entity_ids)
     return ranking_metrics(labels(rows).to_numpy(), baseline_score(rows).to_numpy(), k)

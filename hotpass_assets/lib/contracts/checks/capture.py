@@ -175,8 +175,8 @@ def _capture_gx(
     return gx_check(spec, "contact_capture", frames, ctx)
 
 
-def _sheet_rates(sheets: Sequence[Mapping]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _sheet_rates(sheets: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for s in sheets:
         if s.get("role") in ("ignore", "unlisted", None) or not s.get("data_rows"):
             continue

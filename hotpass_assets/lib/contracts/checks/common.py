@@ -62,7 +62,7 @@ def is_empty_value(value: object) -> bool:
         return not value.strip()
     if isinstance(value, list | tuple) or hasattr(value, "__len__"):
         try:
-            return len(value) == 0  # type: ignore[arg-type]
+            return len(value) == 0
         except TypeError:
             return False
     return False
@@ -104,7 +104,7 @@ def pandera_tables(
     failures: dict[str, int] = {}
     ids: list[str] = []
     rows = 0
-    per_table: dict[str, dict] = {}
+    per_table: dict[str, dict[str, Any]] = {}
     required = tables if required is None else required
     for table in tables:
         contract = table_contract(dataset, table)

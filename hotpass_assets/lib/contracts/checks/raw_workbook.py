@@ -4,7 +4,7 @@ contract of the recognised workbook kind; drift of sheets and sizes against the 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -16,6 +16,9 @@ from hotpass_assets.lib.contracts.checks.common import (
 )
 from hotpass_assets.lib.contracts.checks.context import ContractContext, Thresholds
 from hotpass_assets.lib.contracts.checks.registry import E, W, check, partition_stats_of
+
+if TYPE_CHECKING:
+    from hotpass_assets.lib.contracts.sources import SourceReport
 
 
 def _inventory(ctx: ContractContext) -> pd.DataFrame:
@@ -76,12 +79,16 @@ def _workbook_readable(
     )
 
 
-def _source_report(ctx: ContractContext, state: dict):
+def _source_report(ctx: ContractContext, state: dict[str, Any]) -> SourceReport | None:
     if "source_report" in state:
-        return state["source_report"]
+        known: SourceReport | None = state["source_report"]
+        return known
     if "source_report" in ctx.extra:  # computed by the caller (in the isolated reading process)
-        state["source_report"] = ctx.extra["source_report"] if state.get("readable", True) else None
-        return state["source_report"]
+        given: SourceReport | None = (
+            ctx.extra["source_report"] if state.get("readable", True) else None
+        )
+        state["source_report"] = given
+        return given
     from hotpass_assets.lib.contracts.sources import check_workbook
     from hotpass_assets.lib.reading import WorkbookReadError
 
@@ -127,7 +134,7 @@ def _source_sheets_structure(
             failures={"unreadable:file": 1},
             message=f"file {file!r}: not checked (the workbook is unreadable)",
         )
-    meta = {
+    meta: dict[str, Any] = {
         "profile": report.profile_name,
         "workbook_kind": report.workbook_kind,
         "sheets_checked": report.sheets_checked,
@@ -198,9 +205,9 @@ def _source_sheets_drift(
     prev_sheets = (ctx.previous or {}).get("sheets") or {}
     if prev_sheets and not inventory.empty:
         current = {
-            str(r.sheet): int(r.non_empty_rows)
-            for r in inventory.itertuples(index=False)
-            if r.non_empty_rows == r.non_empty_rows
+            str(r["sheet"]): int(r["non_empty_rows"])
+            for r in inventory.to_dict("records")
+            if not pd.isna(r["non_empty_rows"])
         }
         for sheet in sorted(set(prev_sheets) - set(current)):
             failures[f"sheet_removed:{sheet}"] = 1
@@ -236,12 +243,12 @@ def _raw_workbook_stats(frames: Mapping[str, pd.DataFrame], ctx: ContractContext
     inv = _inventory(ctx)
     return {
         "sheets": {
-            str(r.sheet): {
-                "rows": int(r.rows),
-                "columns": int(r.columns),
-                "non_empty_rows": int(r.non_empty_rows),
+            str(r["sheet"]): {
+                "rows": int(r["rows"]),
+                "columns": int(r["columns"]),
+                "non_empty_rows": int(r["non_empty_rows"]),
             }
-            for r in inv.itertuples(index=False)
+            for r in inv.to_dict("records")
         },
         "sheet_count": len(inv),
         "non_empty_rows": int(pd.to_numeric(inv["non_empty_rows"]).sum()) if len(inv) else 0,

@@ -81,7 +81,7 @@ def _scores_gx(
     return gx_check(spec, "lead_scores", frames, ctx)
 
 
-def _score_stats(scores: pd.DataFrame | None) -> dict:
+def _score_stats(scores: pd.DataFrame | None) -> dict[str, Any]:
     if scores is None or "lead_score" not in scores.columns or not len(scores):
         return {"rows": 0 if scores is None else len(scores)}
     s = pd.to_numeric(scores["lead_score"], errors="coerce").dropna()
@@ -196,7 +196,7 @@ def _file_cells(path: str) -> list[tuple[int, str, object]] | None:
     if not rows:
         return []
     header = [str(h) for h in rows[0]]
-    cells = [(-1, "header", h) for h in rows[0]]
+    cells: list[tuple[int, str, object]] = [(-1, "header", h) for h in rows[0]]
     for pos, row in enumerate(rows[1:]):
         for col, value in zip(header, row, strict=False):
             cells.append((pos, col, value))
