@@ -17,7 +17,10 @@ partitions); :mod:`.export` writes JSON Schema files and the reference page from
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 from hotpass_assets.lib.contracts.datasets import (
     DATASETS,
@@ -63,7 +66,7 @@ def tables(dataset: str) -> list[str]:
     return list(all_tables()[dataset])
 
 
-def pandera_model(dataset: str, table: str) -> type:
+def pandera_model(dataset: str, table: str) -> type[pa.DataFrameModel]:
     """The Pandera ``DataFrameModel`` of ``dataset.table`` (for the Dagster type)."""
     return table_contract(dataset, table).model
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandera.pandas as pa
+
 from hotpass_assets.lib.contracts import models as m
 
 
@@ -16,7 +18,7 @@ from hotpass_assets.lib.contracts import models as m
 class TableContract:
     dataset: str
     table: str
-    model: type
+    model: type[pa.DataFrameModel]
     id_column: str | None
 
 
@@ -25,7 +27,9 @@ def all_tables() -> dict[str, dict[str, TableContract]]:
     profiles as they are now)."""
     from hotpass_assets.lib.contracts.sources import all_sheet_contracts
 
-    def tc(dataset: str, table: str, model: type, id_column: str | None) -> TableContract:
+    def tc(
+        dataset: str, table: str, model: type[pa.DataFrameModel], id_column: str | None
+    ) -> TableContract:
         return TableContract(dataset, table, model, id_column)
 
     out: dict[str, dict[str, TableContract]] = {
