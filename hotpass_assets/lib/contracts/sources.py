@@ -245,10 +245,15 @@ def check_sheet(
                 )
             )
     result = validate(contract.model, data, id_column=None, table=found)
-    if result.passed:
-        return
+    _report_failures(result.failures, data, found, where, report)
+
+
+def _report_failures(
+    failures: dict[str, int], data: pd.DataFrame, found: str, where: str, report: SourceReport
+) -> None:
+    """Turn the Pandera failures of a sheet's data rows into breaches and drift findings."""
     rows = data.index  # Excel row numbers
-    for key, n in sorted(result.failures.items()):
+    for key, n in sorted(failures.items()):
         rule, _, column = key.partition(":")
         if rule == "missing_column":
             report.breaches.append(

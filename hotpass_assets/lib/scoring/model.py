@@ -260,27 +260,42 @@ def train(
         )
 
 
-def _train(
+@dataclass
+class _Split:
+    """The snapshot in entity-id order, the training population and its held-out split."""
+
+    frame: pd.DataFrame
+    pop: pd.DataFrame
+    y: np.ndarray
+    idx_train: np.ndarray
+    idx_test: np.ndarray
+    population_note: str
+
+    def label_counts(self) -> dict[str, int]:
+        y_train, y_test = self.y[self.idx_train], self.y[self.idx_test]
+        return {
+            "snapshot_rows": len(self.frame),
+            "training_population": len(self.pop),
+            "outside_population": len(self.frame) - len(self.pop),
+            "positives": int(self.y.sum()),
+            "unlabelled": int(len(self.y) - self.y.sum()),
+            "train_size": len(self.idx_train),
+            "test_size": len(self.idx_test),
+            "train_positives": int(y_train.sum()),
+            "test_positives": int(y_test.sum()),
+        }
+
+
+def _split(
     df: pd.DataFrame,
     *,
     seed: int,
     test_size: float,
-    k: int,
-    artifacts_dir: Path | str | None,
-    regularisation_c: float,
+    population: str,
     min_positives: int,
     min_test_positives: int,
     min_unlabelled: int,
-    min_level_count: int,
-    recency_cap_days: int,
-    population: str,
-    permutation_repeats: int,
-) -> TrainingResult:
-    from sklearn.inspection import permutation_importance
-
-    from hotpass_assets.lib.scoring.plots import calibration_plot, importance_plot
-
-    as_of = snapshot_as_of(df)
+) -> _Split:
     # Row order never matters: rows are put in entity-id order first.
     frame = (
         df.assign(_key=df["entity_id"].astype(str))
@@ -308,60 +323,53 @@ def _train(
             f"got {int(y_train.sum())} in training and {int(y_test.sum())} held out "
             f"(of {n_pos} customers, test_size={test_size})"
         )
-    train_df, test_df = pop.iloc[idx_train], pop.iloc[idx_test]
-    spec = fit_feature_spec(
-        train_df, min_level_count=min_level_count, recency_cap_days=recency_cap_days
-    )
-    X_train = build_features(train_df, as_of, spec)
-    X_test = build_features(test_df, as_of, spec)
+    return _Split(frame, pop, y, idx_train, idx_test, population_note)
 
-    pipeline = _pipeline(regularisation_c, seed)
-    label_frequency = _estimate_label_frequency(pipeline, X_train, y_train, seed)
-    pipeline.fit(X_train, y_train)
-    model = LeadScoringModel(
-        pipeline=pipeline,
-        spec=spec,
-        label_frequency=label_frequency,
-        seed=seed,
-        trained_as_of=as_of,
-    )
 
-    raw_test = model.raw_scores(X_test)
-    metrics = ranking_metrics(y_test, raw_test, k)
-    base_test = baseline_score(test_df).to_numpy()
-    baseline_metrics = ranking_metrics(y_test, base_test, k)
-
-    raw_train = model.raw_scores(X_train)
-    unl = raw_train[y_train == 0]
-    weights = np.clip(
-        (1 - label_frequency) / label_frequency * unl / np.clip(1 - unl, 1e-9, None), 0, 1
-    )
+def _hidden_customers(
+    model: LeadScoringModel, X_train: pd.DataFrame, y_train: np.ndarray
+) -> tuple[float, float]:
+    """Estimated hidden customers among the unlabelled training rows, and the class prior."""
+    c = model.label_frequency
+    unl = model.raw_scores(X_train)[y_train == 0]
+    weights = np.clip((1 - c) / c * unl / np.clip(1 - unl, 1e-9, None), 0, 1)
     hidden = float(weights.sum())
-    prior = (int(y_train.sum()) + hidden) / len(y_train)
+    return hidden, (int(y_train.sum()) + hidden) / len(y_train)
 
-    out = Path(artifacts_dir) if artifacts_dir else Path(tempfile.mkdtemp(prefix="hotpass-lead-"))
-    out.mkdir(parents=True, exist_ok=True)
+
+def _importances(
+    model: LeadScoringModel, X_test: pd.DataFrame, y_test: np.ndarray, seed: int, repeats: int
+) -> pd.DataFrame:
+    from sklearn.inspection import permutation_importance
+
     perm = permutation_importance(
-        pipeline,
+        model.pipeline,
         X_test,
         y_test,
         scoring="average_precision",
-        n_repeats=permutation_repeats,
+        n_repeats=repeats,
         random_state=seed,
     )
-    coefs = model.coefficients()
-    importances = (
+    return (
         pd.DataFrame(
             {
-                "feature": list(spec.feature_names),
+                "feature": list(model.spec.feature_names),
                 "importance_mean": perm.importances_mean,
                 "importance_std": perm.importances_std,
-                "coefficient": coefs.to_numpy(),
+                "coefficient": model.coefficients().to_numpy(),
             }
         )
         .sort_values(["importance_mean", "feature"], ascending=[False, True], kind="mergesort")
         .reset_index(drop=True)
     )
+
+
+def _write_artifacts(
+    out: Path, y_test: np.ndarray, raw_test: np.ndarray, importances: pd.DataFrame
+) -> dict[str, Path]:
+    from hotpass_assets.lib.scoring.plots import calibration_plot, importance_plot
+
+    out.mkdir(parents=True, exist_ok=True)
     artifacts = {
         "calibration_plot": calibration_plot(y_test, raw_test, out / "calibration.png"),
         "importances_csv": out / "feature_importances.csv",
@@ -373,52 +381,98 @@ def _train(
         [str(c) for c in importances.columns],
         importances.itertuples(index=False, name=None),
     )
+    return artifacts
 
-    label_counts = {
-        "snapshot_rows": len(frame),
-        "training_population": len(pop),
-        "outside_population": len(frame) - len(pop),
-        "positives": n_pos,
-        "unlabelled": n_unl,
-        "train_size": len(idx_train),
-        "test_size": len(idx_test),
-        "train_positives": int(y_train.sum()),
-        "test_positives": int(y_test.sum()),
-    }
+
+def _fit(
+    spec: FeatureSpec,
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    *,
+    regularisation_c: float,
+    seed: int,
+    as_of: date,
+) -> LeadScoringModel:
+    pipeline = _pipeline(regularisation_c, seed)
+    label_frequency = _estimate_label_frequency(pipeline, X_train, y_train, seed)
+    pipeline.fit(X_train, y_train)
+    return LeadScoringModel(
+        pipeline=pipeline,
+        spec=spec,
+        label_frequency=label_frequency,
+        seed=seed,
+        trained_as_of=as_of,
+    )
+
+
+def _train(
+    df: pd.DataFrame,
+    *,
+    seed: int,
+    test_size: float,
+    k: int,
+    artifacts_dir: Path | str | None,
+    regularisation_c: float,
+    min_positives: int,
+    min_test_positives: int,
+    min_unlabelled: int,
+    min_level_count: int,
+    recency_cap_days: int,
+    population: str,
+    permutation_repeats: int,
+) -> TrainingResult:
+    as_of = snapshot_as_of(df)
+    split = _split(
+        df,
+        seed=seed,
+        test_size=test_size,
+        population=population,
+        min_positives=min_positives,
+        min_test_positives=min_test_positives,
+        min_unlabelled=min_unlabelled,
+    )
+    y_train, y_test = split.y[split.idx_train], split.y[split.idx_test]
+    train_df, test_df = split.pop.iloc[split.idx_train], split.pop.iloc[split.idx_test]
+    spec = fit_feature_spec(
+        train_df, min_level_count=min_level_count, recency_cap_days=recency_cap_days
+    )
+    X_train = build_features(train_df, as_of, spec)
+    X_test = build_features(test_df, as_of, spec)
+
+    model = _fit(spec, X_train, y_train, regularisation_c=regularisation_c, seed=seed, as_of=as_of)
+    raw_test = model.raw_scores(X_test)
+    metrics = ranking_metrics(y_test, raw_test, k)
+    baseline_metrics = ranking_metrics(y_test, baseline_score(test_df).to_numpy(), k)
+    hidden, prior = _hidden_customers(model, X_train, y_train)
+
+    out = Path(artifacts_dir) if artifacts_dir else Path(tempfile.mkdtemp(prefix="hotpass-lead-"))
+    importances = _importances(model, X_test, y_test, seed, permutation_repeats)
+    artifacts = _write_artifacts(out, y_test, raw_test, importances)
+    label_counts = split.label_counts()
     params: dict[str, Any] = {
         "estimator": "StandardScaler+LogisticRegression(l2)",
         "regularisation_c": regularisation_c,
         "pu_method": PU_METHOD,
-        "label_frequency_c": round(label_frequency, 6),
+        "label_frequency_c": round(model.label_frequency, 6),
         "estimated_class_prior": round(prior, 6),
         "estimated_hidden_customers_train": round(hidden, 3),
         "seed": seed,
         "test_size": test_size,
         "k": k,
         "population": population,
-        "population_used": population_note,
+        "population_used": split.population_note,
         "min_level_count": min_level_count,
         "recency_cap_days": recency_cap_days,
         "n_features": len(spec.feature_names),
         "as_of": as_of.isoformat(),
         "permutation_repeats": permutation_repeats,
-        "interaction_equals_order_date": _interaction_equals_order_date(pop),
+        "interaction_equals_order_date": _interaction_equals_order_date(split.pop),
     }
+    summary: dict[str, object] = {"metrics": metrics, "baseline_metrics": baseline_metrics}
+    summary |= {"label_counts": label_counts, "params": params}
     artifacts["metrics_json"].write_text(
-        json.dumps(
-            {
-                "metrics": metrics,
-                "baseline_metrics": baseline_metrics,
-                "label_counts": label_counts,
-                "params": params,
-            },
-            indent=2,
-            sort_keys=True,
-            default=str,
-        ),
-        encoding="utf-8",
+        json.dumps(summary, indent=2, sort_keys=True, default=str), encoding="utf-8"
     )
-    evaluation_ids = [str(e) for e in test_df["entity_id"]]
     return TrainingResult(
         model=model,
         metrics=metrics,
@@ -426,7 +480,7 @@ def _train(
         params=params,
         label_counts=label_counts,
         artifacts=artifacts,
-        evaluation_ids=evaluation_ids,
+        evaluation_ids=[str(e) for e in test_df["entity_id"]],
         importances=importances,
     )
 
