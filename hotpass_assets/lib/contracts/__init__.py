@@ -10,8 +10,9 @@ The interface the asset layer calls:
 * :func:`pandera_model` and :func:`column_schema` describe each table for Dagster types and the
   ``dagster/column_schema`` metadata.
 
-The rules themselves live in :mod:`.models` (Pandera), :mod:`.sources` (source sheets),
-``suites/*.json`` (Great Expectations) and :mod:`.datasets` (checks across tables and
+The rules themselves live in :mod:`.models` (Pandera), :mod:`.sources` (source sheets, from
+the capture profiles), ``suites/*.json`` (Great Expectations) and :mod:`.checks` (every check,
+one module per dataset, declared by a decorator on its body; checks across tables and
 partitions); :mod:`.export` writes JSON Schema files and the reference page from them.
 """
 

@@ -74,12 +74,11 @@ FORMULA_TRIGGERS = inert.FORMULA_TRIGGERS
 
 #: Dataset -> its checks, in the order :func:`evaluate` returns their outcomes. Also holds the
 #: checks of ``lead_score_model``, which its asset evaluates.
-SPECS: dict[str, tuple[CheckSpec, ...]] = dict(
-    sorted(
-        specs_by_dataset().items(),
-        key=lambda kv: (kv[0] not in DATASETS, kv[0] in DATASETS and DATASETS.index(kv[0])),
-    )
-)
+_REGISTERED = specs_by_dataset()
+SPECS: dict[str, tuple[CheckSpec, ...]] = {
+    **{d: _REGISTERED[d] for d in DATASETS},
+    **{d: specs for d, specs in _REGISTERED.items() if d not in DATASETS},
+}
 
 #: Check name -> body (looked up at each evaluation).
 _CHECKS: dict[str, CheckBody] = bodies()
