@@ -24,7 +24,8 @@ from hotpass_assets.defs.partitions import SNAPSHOTS
 from hotpass_assets.defs.resources import HotpassConfig
 from hotpass_assets.defs.telemetry import trace_metadata
 from hotpass_assets.lib import contracts
-from hotpass_assets.lib.checks import CheckOutcome, CheckSpec, outcome
+from hotpass_assets.lib.checks import CheckOutcome, outcome
+from hotpass_assets.lib.contracts.checks import BASELINE_CHECK, GATE_CHECK, TRAINED_CHECK
 from hotpass_assets.lib.publication import gate
 from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views, write_table
 from hotpass_assets.settings import Location, Settings
@@ -38,24 +39,6 @@ if TYPE_CHECKING:
 
 CHAMPION = "champion"
 MODEL_ARTIFACT = "lead_model"
-TRAINED_CHECK = CheckSpec(
-    "model_trained",
-    "WARN",
-    "A model was trained on the snapshot. When there are too few labels (customers and "
-    "unlabelled organisations) it reports 'not trained: <reason>' and the snapshot still "
-    "publishes: scores and the call list come from the champion, else from the fixed formula.",
-)
-GATE_CHECK = CheckSpec(
-    "promotion_gate",
-    "WARN",
-    "The candidate clears the configured metric minimums and is not worse than the champion on "
-    "the same held-out rows; otherwise the old champion stays.",
-)
-BASELINE_CHECK = CheckSpec(
-    "beats_fixed_formula",
-    "WARN",
-    "The model's held-out average precision is at least the earlier fixed formula's.",
-)
 
 
 class _AssetArgs(TypedDict):

@@ -25,8 +25,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandera.pandas as pa
+
+from hotpass_assets.lib.contracts.table_contracts import all_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
@@ -49,17 +52,20 @@ _DTYPE_TYPES = {
 
 # --- reading the models ---------------------------------------------------------------------
 
+#: A Pandera model class or the schema built from one.
+ModelLike = type[pa.DataFrameModel] | pa.DataFrameSchema
 
-def _type_of(col) -> str:
+
+def _type_of(col: pa.Column) -> str:
     meta = col.metadata or {}
     if meta.get("type"):
         return str(meta["type"])
     return _DTYPE_TYPES.get(str(col.dtype), str(col.dtype))
 
 
-def _describe_check(check) -> tuple[str, dict]:
+def _describe_check(check: pa.Check) -> tuple[str, dict[str, Any]]:
     """Human-readable rule and JSON Schema keywords of one Pandera column check."""
-    name = check.name
+    name = str(check.name)
     stats = dict(check.statistics or {})
     if name == "isin":
         values = list(stats.get("allowed_values") or [])
@@ -75,9 +81,9 @@ def _describe_check(check) -> tuple[str, dict]:
         pattern = str(stats.get("pattern"))
         return f"matches `{pattern}`", {"pattern": pattern}
     if name == "list_of_strings":
-        pattern = stats.get("item_pattern")
-        if pattern:
-            return f"list of strings matching `{pattern}`", {"items_pattern": pattern}
+        item_pattern = stats.get("item_pattern")
+        if item_pattern:
+            return f"list of strings matching `{item_pattern}`", {"items_pattern": item_pattern}
         return "list of non-empty strings", {}
     if name == "list_not_empty":
         return "at least one item", {"minItems": 1}
@@ -91,18 +97,21 @@ def _describe_check(check) -> tuple[str, dict]:
     return name, {}
 
 
-def _schema_of(model) -> pa.DataFrameSchema:
-    return model.to_schema() if isinstance(model, type) else model
+def _schema_of(model: ModelLike) -> pa.DataFrameSchema:
+    if isinstance(model, pa.DataFrameSchema):
+        return model
+    schema: pa.DataFrameSchema = model.to_schema()
+    return schema
 
 
-def model_columns(model) -> list[dict]:
+def model_columns(model: ModelLike) -> list[dict[str, Any]]:
     """Per column of a Pandera model: name, type, nullable, required, unique, description,
     rules (text) and JSON Schema keywords."""
     schema = _schema_of(model)
     out = []
     for name, col in schema.columns.items():
         rules: list[str] = []
-        keywords: dict = {}
+        keywords: dict[str, Any] = {}
         if col.unique:
             rules.append("unique")
         if not col.nullable:
@@ -129,18 +138,20 @@ def model_columns(model) -> list[dict]:
     return out
 
 
-def _model_description(model) -> str:
+def _model_description(model: ModelLike) -> str:
     """The model's docstring (first paragraph), else its ``Config.description``."""
     doc = (model.__doc__ or "").strip().split("\n\n")[0]
     return " ".join(doc.split()) or (_schema_of(model).description or "")
 
 
-def row_rules(model) -> dict[str, str]:
+def row_rules(model: ModelLike) -> dict[str, str]:
     """Dataframe-level checks of a model: name -> description (the check's docstring)."""
     return {c.name: (c.description or "").strip() for c in _schema_of(model).checks}
 
 
-def _gx_by_column(dataset: str, table: str) -> tuple[dict[str, list[dict]], list[dict]]:
+def _gx_by_column(
+    dataset: str, table: str
+) -> tuple[dict[str, list[dict[str, Any]]], list[dict[str, Any]]]:
     """GX expectations of the suite that validates ``dataset.table``: by column, and the rest."""
     from hotpass_assets.lib.contracts import gx
 
@@ -149,15 +160,15 @@ def _gx_by_column(dataset: str, table: str) -> tuple[dict[str, list[dict]], list
     config = gx.load_suite_config(dataset)
     if config.get("meta", {}).get("table") != table:
         return {}, []
-    by_col: dict[str, list[dict]] = {}
-    table_level: list[dict] = []
+    by_col: dict[str, list[dict[str, Any]]] = {}
+    table_level: list[dict[str, Any]] = []
     for e in config["expectations"]:
         column = (e.get("kwargs") or {}).get("column")
         (by_col.setdefault(column, []) if column else table_level).append(e)
     return by_col, table_level
 
 
-def _gx_text(e: dict) -> str:
+def _gx_text(e: dict[str, Any]) -> str:
     kind = e["type"].removeprefix("expect_column_").removeprefix("expect_")
     kw = e.get("kwargs") or {}
     if "regex" in kw:
@@ -178,13 +189,13 @@ def _nullable(types: str | list[str], nullable: bool) -> str | list[str]:
     return [types, "null"] if isinstance(types, str) else [*types, "null"]
 
 
-def _property(col: dict, gx_expectations: list[dict]) -> dict:
+def _property(col: dict[str, Any], gx_expectations: list[dict[str, Any]]) -> dict[str, Any]:
     kw = dict(col["keywords"])
     ctype = col["type"]
     nullable = col["nullable"]
-    prop: dict = {"description": col["description"]}
+    prop: dict[str, Any] = {"description": col["description"]}
     if ctype == "list<string>":
-        items: dict = {"type": "string", "minLength": 1}
+        items: dict[str, Any] = {"type": "string", "minLength": 1}
         if "items_pattern" in kw:
             items["pattern"] = kw.pop("items_pattern")
         if "items_enum" in kw:
@@ -215,7 +226,7 @@ def _property(col: dict, gx_expectations: list[dict]) -> dict:
     return prop
 
 
-def json_schema(dataset: str, table: str) -> dict:
+def json_schema(dataset: str, table: str) -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of one record of ``dataset.table``."""
     from hotpass_assets.lib.contracts import datasets as ds
 
@@ -249,9 +260,8 @@ def json_schema(dataset: str, table: str) -> dict:
 
 
 def schema_file_name(dataset: str, table: str) -> str:
-    from hotpass_assets.lib.contracts import datasets as ds
 
-    single = len(ds.TABLES[dataset]) == 1
+    single = len(all_tables()[dataset]) == 1
     return f"{dataset}{'' if single else '.' + table}{SCHEMA_SUFFIX}"
 
 
@@ -303,7 +313,7 @@ def reference_markdown(schema_link_prefix: str = "../../schemas/") -> str:
             ]
         else:
             lines += ["No Great Expectations suite (the dataset has no data frame).", ""]
-        for table, contract in ds.TABLES[dataset].items():
+        for table, contract in all_tables()[dataset].items():
             model = contract.model
             schema = _schema_of(model)
             file = schema_file_name(dataset, table)
@@ -347,7 +357,7 @@ def render(schemas_dir: Path, reference_md: Path) -> dict[Path, str]:
 
     files: dict[Path, str] = {}
     for dataset in ds.DATASETS:
-        for table in ds.TABLES[dataset]:
+        for table in all_tables()[dataset]:
             content = json.dumps(
                 json_schema(dataset, table), indent=2, sort_keys=True, ensure_ascii=False
             )

@@ -24,11 +24,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from hotpass_assets.lib import fields
 from hotpass_assets.lib.fields import Field
+
+if TYPE_CHECKING:
+    from great_expectations import ValidationDefinition
+    from great_expectations.core import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.data_context.data_context.abstract_data_context import (
+        AbstractDataContext,
+    )
 
 SUITES_DIR = Path(__file__).resolve().parent / "suites"
 #: How many failing-row ids GX returns per expectation.
@@ -37,7 +49,8 @@ PARTIAL_IDS = 20
 VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list")
 
 _LOCK = threading.Lock()
-_RUNTIME: dict[str, object] = {}
+#: The ephemeral GX context, its pandas data source and validation definitions per dataset.
+_RUNTIME: dict[str, Any] = {}
 
 
 @dataclass
@@ -87,12 +100,15 @@ def has_suite(dataset: str) -> bool:
     return suite_path(dataset).exists()
 
 
-def load_suite_config(dataset: str) -> dict:
+def load_suite_config(dataset: str) -> dict[str, Any]:
     """The stored suite of ``dataset`` as a dict (GX suite JSON), column lists filled in."""
-    return with_registry_columns(json.loads(suite_path(dataset).read_text(encoding="utf-8")))
+    config: dict[str, Any] = json.loads(suite_path(dataset).read_text(encoding="utf-8"))
+    return with_registry_columns(config)
 
 
-def with_registry_columns(config: dict, registry: Sequence[Field] | None = None) -> dict:
+def with_registry_columns(
+    config: dict[str, Any], registry: Sequence[Field] | None = None
+) -> dict[str, Any]:
     """``config`` with the ordered column list of a registry table taken from the registry.
 
     The stored suites of tables made of registry fields (:data:`fields.DATASET_TABLES`) leave
@@ -115,15 +131,15 @@ def suite_target(dataset: str) -> tuple[str, str]:
     return str(meta["table"]), str(meta["id_column"])
 
 
-def _gx():
+def _gx() -> ModuleType:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
     return gx
 
 
-def _context():
-    ctx = _RUNTIME.get("context")
+def _context() -> AbstractDataContext:
+    ctx: AbstractDataContext | None = _RUNTIME.get("context")
     if ctx is None:
         gx = _gx()
         from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -135,11 +151,11 @@ def _context():
     return ctx
 
 
-def _validation_definition(dataset: str):
+def _validation_definition(dataset: str) -> ValidationDefinition:
     key = f"vd:{dataset}"
-    vd = _RUNTIME.get(key)
-    if vd is not None:
-        return vd
+    known: ValidationDefinition | None = _RUNTIME.get(key)
+    if known is not None:
+        return known
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -198,7 +214,7 @@ def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None 
         # when something failed.
         res = vd.run(batch_parameters={"dataframe": data}, result_format="BOOLEAN_ONLY")
         if not res.success:
-            result_format: dict = {
+            result_format: dict[str, Any] = {
                 "result_format": "SUMMARY",
                 "partial_unexpected_count": PARTIAL_IDS,
             }
@@ -223,8 +239,10 @@ def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None 
     )
 
 
-def _reduce(r, id_column: str | None) -> ExpectationResult:
+def _reduce(r: ExpectationValidationResult, id_column: str | None) -> ExpectationResult:
     cfg = r.expectation_config
+    if cfg is None:  # results of a suite run always carry their expectation
+        raise ValueError("GX result without its expectation configuration")
     kwargs = cfg.kwargs or {}
     result = r.result or {}
     ids: list[str] = []
@@ -245,11 +263,12 @@ def _reduce(r, id_column: str | None) -> ExpectationResult:
     )
 
 
-def _scrubbed(res):
+def _scrubbed(res: ExpectationSuiteValidationResult) -> ExpectationSuiteValidationResult:
     """Copy of a suite validation result without any cell values (ids and counts stay)."""
     from great_expectations.core import ExpectationSuiteValidationResult
 
-    data = res.to_json_dict()
+    # GX leaves these methods unannotated.
+    data: dict[str, Any] = res.to_json_dict()  # type: ignore[no-untyped-call]
     for item in data.get("results", []):
         result = item.get("result") or {}
         for key in VALUE_KEYS:
@@ -265,7 +284,7 @@ def _scrubbed(res):
     return ExpectationSuiteValidationResult(**_result_kwargs(data))
 
 
-def _result_kwargs(data: dict) -> dict:
+def _result_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     from great_expectations.core import ExpectationValidationResult
     from great_expectations.expectations.expectation_configuration import (
         ExpectationConfiguration,
@@ -278,7 +297,9 @@ def _result_kwargs(data: dict) -> dict:
             ExpectationValidationResult(
                 success=item.get("success"),
                 expectation_config=ExpectationConfiguration(
-                    type=cfg.get("type"), kwargs=cfg.get("kwargs", {}), meta=cfg.get("meta", {})
+                    type=str(cfg.get("type")),
+                    kwargs=cfg.get("kwargs", {}),
+                    meta=cfg.get("meta", {}),
                 ),
                 result=item.get("result") or {},
             )
@@ -292,7 +313,9 @@ def _result_kwargs(data: dict) -> dict:
     }
 
 
-def _build_docs(res, docs_dir: Path, suite_name: str) -> str | None:
+def _build_docs(
+    res: ExpectationSuiteValidationResult, docs_dir: Path, suite_name: str
+) -> str | None:
     """Render the (value-free) result as GX Data Docs under ``docs_dir``; the index path."""
     try:
         from great_expectations.core.run_identifier import RunIdentifier
@@ -335,7 +358,7 @@ def _forget_results() -> None:
     """Drop validation results GX kept in its in-memory store (they hold cell values)."""
     store = _context().validation_results_store
     for key in list(store.list_keys()):
-        store.remove_key(key)
+        store.remove_key(key)  # type: ignore[no-untyped-call]  # unannotated in GX
 
 
 def reset() -> None:

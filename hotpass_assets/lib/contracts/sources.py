@@ -17,21 +17,27 @@ named by ``<sheet>!R<Excel row>``; no cell value is ever reported.
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from hotpass_assets.lib.contracts import models as m
 from hotpass_assets.lib.contracts.validation import validate
+from hotpass_assets.lib.profiles import Profile
+from hotpass_assets.lib.reading import Workbook
 
 
 @dataclass(frozen=True)
 class SheetContract:
+    """What a sheet of a workbook kind promises, as its capture profile declares it."""
+
     kind: str
     sheet: str
     model: type[pa.DataFrameModel]
@@ -39,41 +45,95 @@ class SheetContract:
     optional: bool = False
     header_row: int = 1
     id_columns: tuple[str, ...] = ()
+    #: Columns the sheet must have (the profile's ``required_columns`` and ``key_columns``).
+    required_columns: tuple[str, ...] = ()
+    #: Columns the source fills on every data row.
+    key_columns: tuple[str, ...] = ()
 
     @property
     def table(self) -> str:
         """Table name of the sheet contract within ``raw_workbook``: ``<kind>.<sheet slug>``."""
-        return str(self.model.Config.name).removeprefix("raw_workbook.")
+        return table_name(self.kind, self.sheet)
+
+    def roles(self) -> dict[str, dict[str, bool]]:
+        """Header -> {"required", "key"}: the model's columns, with the profile's required and
+        key columns (a column the model does not describe is added)."""
+        out = column_roles(self.model)
+        for header in (*self.required_columns, *self.key_columns):
+            role = out.setdefault(header, {"required": False, "key": False})
+            role["required"] = True
+            role["key"] = role["key"] or header in self.key_columns
+        return out
 
 
-SHEET_CONTRACTS: dict[str, tuple[SheetContract, ...]] = {
-    "sacaa": (SheetContract("sacaa", "Cleaned", m.SacaaCleaned, "organisations"),),
-    "reachout": (
-        SheetContract(
-            "reachout", "Organisation", m.ReachoutOrganisation, "organisations", id_columns=("ID",)
-        ),
-        SheetContract("reachout", "Contact Info", m.ReachoutContactInfo, "contacts"),
-    ),
-    "contact_db": (
-        SheetContract("contact_db", "Company_Cat", m.ContactDbCompanyCat, "organisations"),
-        SheetContract("contact_db", "Company_Contacts", m.ContactDbCompanyContacts, "contacts"),
-        SheetContract("contact_db", "Company_Addresses", m.ContactDbCompanyAddresses, "addresses"),
-        SheetContract(
-            "contact_db", "10-10-25 Capture", m.ContactDbCapture, "organisations", optional=True
-        ),
-        SheetContract(
-            "contact_db", "Flight schools", m.ContactDbFlightSchools, "organisations", optional=True
-        ),
-        SheetContract("contact_db", "Order Dates", m.ContactDbOrderDates, "orders"),
-        SheetContract(
-            "contact_db", "Company_Notes", m.ContactDbCompanyNotes, "notes", optional=True
-        ),
-    ),
-}
+def table_name(kind: str, sheet: str) -> str:
+    """``<kind>.<sheet slug>``: the sheet's table within ``raw_workbook``."""
+    return f"{kind}.{re.sub(r'[^a-z0-9]+', '_', sheet.lower()).strip('_')}"
+
+
+def contracts_of(profile: Profile) -> dict[str, tuple[SheetContract, ...]]:
+    """Kind -> the contracts of its sheets, from the profile: sheet, role, optional flag, header
+    row, id, required and key columns. The Pandera model is the hand-written one of
+    :mod:`.models` when there is one (its column descriptions), else one built from the profile.
+    """
+    from hotpass_assets.lib.contracts.profile_models import model_for
+
+    out: dict[str, tuple[SheetContract, ...]] = {}
+    for kind in profile.kinds:
+        contracts = []
+        for spec in kind.sheets:
+            if not isinstance(spec.header_row, int):
+                raise ValueError(
+                    f"profile {profile.file}: kind {kind.kind!r}, sheet {spec.sheet!r}: a "
+                    "source-sheet contract needs a numbered header_row"
+                )
+            required = tuple(dict.fromkeys((*spec.key_columns, *spec.required_columns)))
+            contracts.append(
+                SheetContract(
+                    kind=kind.kind,
+                    sheet=spec.sheet,
+                    model=model_for(kind, spec, table_name(kind.kind, spec.sheet)),
+                    role=spec.role,
+                    optional=spec.optional,
+                    header_row=spec.header_row,
+                    id_columns=spec.id_columns,
+                    required_columns=required,
+                    key_columns=spec.key_columns,
+                )
+            )
+        out[kind.kind] = tuple(contracts)
+    return out
+
+
+@cache
+def _shipped(_stamp: tuple[tuple[str, int], ...]) -> dict[str, tuple[SheetContract, ...]]:
+    from hotpass_assets.lib.profiles import load_profiles
+
+    out: dict[str, tuple[SheetContract, ...]] = {}
+    for profile in load_profiles():
+        out.update(contracts_of(profile))
+    return out
+
+
+def sheet_contracts() -> dict[str, tuple[SheetContract, ...]]:
+    """Kind -> sheet contracts of every kind of the shipped profiles (``lib/profiles/*.yaml``)."""
+    from hotpass_assets.lib import profiles
+
+    stamp = tuple(
+        (p.name, p.stat().st_mtime_ns) for p in sorted(profiles.PROFILE_DIR.glob("*.yaml"))
+    )
+    return _shipped(stamp)
+
+
+def __getattr__(name: str) -> dict[str, tuple[SheetContract, ...]]:
+    # SHEET_CONTRACTS is read from the profiles on first use, not at import.
+    if name == "SHEET_CONTRACTS":
+        return sheet_contracts()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def all_sheet_contracts() -> list[SheetContract]:
-    return [c for contracts in SHEET_CONTRACTS.values() for c in contracts]
+    return [c for contracts in sheet_contracts().values() for c in contracts]
 
 
 def sheet_contract(table: str) -> SheetContract:
@@ -83,7 +143,7 @@ def sheet_contract(table: str) -> SheetContract:
     raise KeyError(f"no source-sheet contract {table!r}")
 
 
-def column_roles(model: type[pa.DataFrameModel]) -> dict[str, dict]:
+def column_roles(model: type[pa.DataFrameModel]) -> dict[str, dict[str, bool]]:
     """Header -> {"required": bool, "key": bool} of a source-sheet model."""
     schema = model.to_schema()
     out = {}
@@ -123,9 +183,8 @@ class SourceReport:
     unlisted_sheets: dict[str, int] = field(default_factory=dict)
     elapsed_s: float = 0.0
 
-    @property
-    def has_contract(self) -> bool:
-        return self.workbook_kind in SHEET_CONTRACTS
+    #: Whether the kind has sheet contracts (the generic profile has none).
+    has_contract: bool = False
 
 
 def _rename_to_contract(frame: pd.DataFrame, headers: list[str]) -> pd.DataFrame:
@@ -139,7 +198,9 @@ def _rename_to_contract(frame: pd.DataFrame, headers: list[str]) -> pd.DataFrame
     return frame.rename(columns=mapping) if mapping else frame
 
 
-def check_sheet(book, contract: SheetContract, source_file: str, report: SourceReport) -> None:
+def check_sheet(
+    book: Workbook, contract: SheetContract, source_file: str, report: SourceReport
+) -> None:
     """Check one sheet of an open :class:`~hotpass_assets.lib.reading.Workbook`."""
     found = book.find_sheet(contract.sheet)
     where = f"file {source_file!r}, sheet {contract.sheet!r}"
@@ -152,7 +213,7 @@ def check_sheet(book, contract: SheetContract, source_file: str, report: SourceR
         )
         (report.drift if contract.optional else report.breaches).append(finding)
         return
-    roles = column_roles(contract.model)
+    roles = contract.roles()
     table = book.read_sheet(
         found,
         header_row=contract.header_row,
@@ -163,7 +224,8 @@ def check_sheet(book, contract: SheetContract, source_file: str, report: SourceR
     book.forget(found)
     report.sheets_checked.append(found)
     where = f"file {source_file!r}, sheet {found!r}"
-    frame = table.frame()
+    # SheetTable.frame is not annotated yet (lib.reading is exempt from type checking).
+    frame: pd.DataFrame = table.frame()  # type: ignore[no-untyped-call]
     frame = _rename_to_contract(frame, list(roles))
     data = frame[table.data_mask] if len(frame) else frame
     report.data_rows += len(data)
@@ -183,10 +245,15 @@ def check_sheet(book, contract: SheetContract, source_file: str, report: SourceR
                 )
             )
     result = validate(contract.model, data, id_column=None, table=found)
-    if result.passed:
-        return
+    _report_failures(result.failures, data, found, where, report)
+
+
+def _report_failures(
+    failures: dict[str, int], data: pd.DataFrame, found: str, where: str, report: SourceReport
+) -> None:
+    """Turn the Pandera failures of a sheet's data rows into breaches and drift findings."""
     rows = data.index  # Excel row numbers
-    for key, n in sorted(result.failures.items()):
+    for key, n in sorted(failures.items()):
         rule, _, column = key.partition(":")
         if rule == "missing_column":
             report.breaches.append(
@@ -235,7 +302,7 @@ def _null_refs(data: pd.DataFrame, column: str, sheet: str) -> list[str]:
 
 
 @contextmanager
-def _named(path: Path, name: str):
+def _named(path: Path, name: str) -> Iterator[Path]:
     """``path`` under the file name ``name`` (a temporary link), so that recognisers that look
     at the file name see the name the workbook was dropped with, not its archive name."""
     if path.name == name or not name or Path(name).name != name:
@@ -268,8 +335,9 @@ def check_workbook(
     source_file = source_file or Path(path).name
     with _named(Path(path), source_file) as named, open_workbook(named) as book:
         prof, kind_name = select_profile(book, force=profile)
-        report = SourceReport(source_file, prof.name, kind_name)
-        for contract in SHEET_CONTRACTS.get(kind_name, ()):
+        contracts = () if prof.is_generic else contracts_of(prof).get(kind_name, ())
+        report = SourceReport(source_file, prof.name, kind_name, has_contract=bool(contracts))
+        for contract in contracts:
             check_sheet(book, contract, source_file, report)
         if not prof.is_generic:
             kind = prof.kind(kind_name)

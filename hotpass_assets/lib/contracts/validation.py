@@ -97,9 +97,9 @@ def validate(
         cases = exc.failure_cases
     except SchemaError as exc:  # pragma: no cover - lazy validation raises SchemaErrors
         cases = exc.failure_cases if exc.failure_cases is not None else pd.DataFrame()
-    rows_by_key: dict[str, set] = defaultdict(set)
+    rows_by_key: dict[str, set[object]] = defaultdict(set)
     column_level: dict[str, int] = {}
-    failing_index: set = set()
+    failing_index: set[object] = set()
     labels = cases.get("failure_case", pd.Series([None] * len(cases), dtype=object))
     contexts = cases.get("schema_context", pd.Series([None] * len(cases), dtype=object))
     for check, column, index, label, context in zip(

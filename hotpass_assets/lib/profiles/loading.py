@@ -83,6 +83,7 @@ def _sheet(s: Mapping[str, Any]) -> SheetSpec:
         header_row=s.get("header_row", 1),
         optional=bool(s.get("optional", False)),
         required_columns=tuple(s.get("required_columns", ())),
+        key_columns=tuple(s.get("key_columns", ())),
         id_columns=tuple(s.get("id_columns", ())),
         ignore_columns=dict(s.get("ignore_columns") or {}),
         unmapped=_unmapped(s.get("unmapped")),

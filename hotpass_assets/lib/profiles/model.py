@@ -126,6 +126,8 @@ class SheetSpec:
     header_row: int | str = 1
     optional: bool = False
     required_columns: tuple[str, ...] = ()
+    #: Columns the source fills on every data row (the source contract requires them too).
+    key_columns: tuple[str, ...] = ()
     id_columns: tuple[str, ...] = ()
     ignore_columns: dict[str, str] = field(default_factory=dict)
     unmapped: UnmappedSpec = field(default_factory=UnmappedSpec)

@@ -19,10 +19,11 @@ phone_confidence              0.15    confidence of the primary contact's phone,
                                       validator graded it with ``phonenumbers`` (region ZA): 0.85
                                       valid, 0.45 possible, 0.1 neither, 0.0 when there is none
 source_priority               0.20    trust of the source that supplied the primary contact over
-                                      the highest trust (SACAA 3, Reachout 2, Contact Database 1,
-                                      so 1.0 / 0.67 / 0.33), 0.0 without a primary contact. The
-                                      refined snapshot does not keep the contact's source, so the
-                                      most trusted dataset listing the organisation stands in.
+                                      the highest trust (the profiles' ``trust``: SACAA 3, Reachout
+                                      2, Contact Database 1, so 1.0 / 0.67 / 0.33), 0.0 without a
+                                      primary contact. The refined snapshot does not keep the
+                                      contact's source, so the most trusted dataset listing the
+                                      organisation stands in.
 intent                        0.10    external intent signals (web mentions collected by the
                                       earlier implementation). The refined snapshot has none, so
                                       the component is 0.0; its weight stays in the denominator,
@@ -40,7 +41,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from hotpass_assets.lib.scoring.features import SOURCE_TRUST, dataset_families, is_missing
+from hotpass_assets.lib.scoring.features import dataset_families, is_missing
+from hotpass_assets.lib.scoring.sources import source_trust
 
 WEIGHTS: Mapping[str, float] = {
     "completeness": 0.30,
@@ -94,8 +96,9 @@ def phone_confidence(value: object, region: str = "ZA") -> float:
 def source_priority(source_datasets: object, has_primary_contact: bool) -> float:
     if not has_primary_contact:
         return 0.0
-    trusts = [SOURCE_TRUST.get(f, 0) for f in dataset_families(source_datasets)]
-    return max(trusts, default=0) / max(SOURCE_TRUST.values())
+    trust = source_trust()
+    trusts = [trust.get(f, 0) for f in dataset_families(source_datasets)]
+    return max(trusts, default=0) / max(trust.values(), default=1)
 
 
 def baseline_components(df: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +124,10 @@ def baseline_score(df: pd.DataFrame) -> pd.Series:
     """The fixed-formula lead score per organisation, indexed by ``entity_id``."""
     parts = baseline_components(df).clip(0.0, 1.0)
     total = sum(WEIGHTS.values())
-    weighted = sum(parts[name] * weight for name, weight in WEIGHTS.items()) / total
-    return weighted.map(logistic_scale).rename("baseline_score")
+    weighted = pd.Series(0.0, index=parts.index)
+    for name, weight in WEIGHTS.items():
+        weighted = weighted + parts[name] * weight
+    return (weighted / total).map(logistic_scale).rename("baseline_score")
 
 
 #: ``model_version`` of scores that come from the fixed formula rather than a registered model.
@@ -144,7 +149,11 @@ def score_baseline(df: pd.DataFrame) -> pd.DataFrame:
     weighted = parts * pd.Series(WEIGHTS)
     top = [
         "; ".join(
-            [n for n, v in row.sort_values(ascending=False, kind="mergesort").items() if v > 0][:3]
+            [
+                str(n)
+                for n, v in row.sort_values(ascending=False, kind="mergesort").items()
+                if v > 0
+            ][:3]
         )
         for _, row in weighted.iterrows()
     ]

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from hotpass_assets.lib.inert import FORMULA_TRIGGERS, XLSX_OPTIONS, neutralise  # noqa: F401 (re-export)
+# Re-exported: the call-list writer's formula triggers, XLSX options and cell neutraliser.
+from hotpass_assets.lib.inert import FORMULA_TRIGGERS as FORMULA_TRIGGERS
+from hotpass_assets.lib.inert import XLSX_OPTIONS as XLSX_OPTIONS
+from hotpass_assets.lib.inert import neutralise as neutralise
 from hotpass_assets.lib.scoring.baseline import PHONE_CONFIDENCE, phone_confidence
 from hotpass_assets.lib.scoring.features import is_missing
 
@@ -74,14 +78,14 @@ def build_call_list(
             if "model_version" in scores.columns and len(scores)
             else ""
         )
-    orgs_by_id: dict[str, dict] = {}
+    orgs_by_id: dict[str, dict[Hashable, Any]] = {}
     for rec in orgs.to_dict("records"):
         orgs_by_id.setdefault(str(rec["entity_id"]), rec)
     ranked = sorted(
         scores[["entity_id", "lead_score", "rank", "top_features"]].to_dict("records"),
         key=lambda s: (int(s["rank"]), str(s["entity_id"])),
     )
-    rows: list[dict] = []
+    rows: list[dict[str, object]] = []
     for entry in ranked:
         if len(rows) >= top_n:
             break
@@ -116,7 +120,7 @@ def build_call_list(
 
 def _safe_rows(df: pd.DataFrame) -> Iterable[list[object]]:
     for rec in df.to_dict("records"):
-        row = []
+        row: list[object] = []
         for col in df.columns:
             value = rec[col]
             if col in NUMERIC_COLUMNS and not is_missing(value):

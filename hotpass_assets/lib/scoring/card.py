@@ -33,18 +33,8 @@ def _cell(value: object) -> str:
     return _fmt(value).replace("|", "\\|").replace("\n", " ")
 
 
-def render_model_card(
-    result: TrainingResult, gate: GateDecision | None, version_info: Mapping[str, Any] | None
-) -> str:
-    """Markdown model card: use, label, PU method and its bias, features, data, metrics vs the
-    fixed formula, promotion decision, limitations and privacy basis."""
-    params, counts = result.params, result.label_counts
-    metrics, base = result.metrics, result.baseline_metrics
-    version_info = dict(version_info or {})
-    k = int(metrics.get("k", params.get("k", 0)))
-    c = float(params.get("label_frequency_c", float("nan")))
-    lines: list[str] = ["# Hotpass lead-score model card", ""]
-
+def _details(params: Mapping[str, Any], version_info: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
     lines += ["## Model details", "", "| field | value |", "| --- | --- |"]
     for key in sorted(version_info):
         lines.append(f"| {_cell(key)} | {_cell(version_info[key])} |")
@@ -52,7 +42,12 @@ def render_model_card(
         if key in params:
             lines.append(f"| {key} | {_cell(params[key])} |")
     lines.append("")
+    return lines
 
+
+def _method(params: Mapping[str, Any]) -> list[str]:
+    lines: list[str] = []
+    c = float(params.get("label_frequency_c", float("nan")))
     lines += [
         "## Intended use",
         "",
@@ -92,7 +87,12 @@ def render_model_card(
         "`c`; an upper-biased diagnostic when `c` is underestimated, not a forecast).",
         "",
     ]
+    return lines
 
+
+def _features(result: TrainingResult) -> list[str]:
+    lines: list[str] = []
+    params = result.params
     lines += ["## Features", "", "| feature | description |", "| --- | --- |"]
     for name in result.model.feature_names:
         lines.append(f"| `{name}` | {_cell(describe_feature(name))} |")
@@ -108,7 +108,14 @@ def render_model_card(
         f"order dates as interactions): {_cell(params.get('interaction_equals_order_date', 'n/a'))}.",
         "",
     ]
+    return lines
 
+
+def _evaluation(result: TrainingResult) -> list[str]:
+    lines: list[str] = []
+    params, counts = result.params, result.label_counts
+    metrics, base = result.metrics, result.baseline_metrics
+    k = int(metrics.get("k", params.get("k", 0)))
     lines += ["## Data", "", "| count | value |", "| --- | --- |"]
     for key, value in counts.items():
         lines.append(f"| {key} | {value} |")
@@ -149,7 +156,11 @@ def render_model_card(
                 f"{_fmt(float(rec['importance_std']))} |"
             )
         lines.append("")
+    return lines
 
+
+def _promotion(gate: GateDecision | None) -> list[str]:
+    lines: list[str] = []
     lines += ["## Promotion decision", ""]
     if gate is None:
         lines += ["Not evaluated.", ""]
@@ -157,7 +168,11 @@ def render_model_card(
         lines += [f"**{'Promoted' if gate.promote else 'Not promoted'}.**", ""]
         lines += [f"- {_cell(r)}" for r in gate.reasons]
         lines.append("")
+    return lines
 
+
+def _limitations_and_privacy() -> list[str]:
+    lines: list[str] = []
     lines += [
         "## Limitations",
         "",
@@ -181,4 +196,19 @@ def render_model_card(
         "details and is a restricted deliverable.",
         "",
     ]
+    return lines
+
+
+def render_model_card(
+    result: TrainingResult, gate: GateDecision | None, version_info: Mapping[str, Any] | None
+) -> str:
+    """Markdown model card: use, label, PU method and its bias, features, data, metrics vs the
+    fixed formula, promotion decision, limitations and privacy basis."""
+    lines: list[str] = ["# Hotpass lead-score model card", ""]
+    lines += _details(result.params, dict(version_info or {}))
+    lines += _method(result.params)
+    lines += _features(result)
+    lines += _evaluation(result)
+    lines += _promotion(gate)
+    lines += _limitations_and_privacy()
     return "\n".join(lines)

@@ -36,13 +36,11 @@ import numpy as np
 import pandas as pd
 
 from hotpass_assets.lib.records import PROVINCES
+from hotpass_assets.lib.scoring.sources import family_of, order_families, source_trust
 
+#: Source families with a membership feature of their own (``in_sacaa``, ``in_reachout``).
 SACAA = "sacaa"
 REACHOUT = "reachout"
-CONTACT_DB = "contact_db"
-
-#: Survivorship trust of each source family (domain reference, section 4).
-SOURCE_TRUST: Mapping[str, int] = {SACAA: 3, REACHOUT: 2, CONTACT_DB: 1}
 
 #: Columns never read by the feature builder, and why.
 LEAKAGE_COLUMNS: Mapping[str, str] = {
@@ -108,8 +106,8 @@ FEATURE_DESCRIPTIONS: Mapping[str, str] = {
     "in_sacaa": "1 when the SACAA regulator list contains the organisation",
     "in_reachout": "1 when the Reachout outreach tracker contains the organisation",
     "source_dataset_count": (
-        "number of distinct source datasets other than the Contact Database that list the "
-        "organisation"
+        "number of distinct source datasets other than those where orders are observed (the "
+        "Contact Database) that list the organisation"
     ),
     "licence_invalid": "1 when the SACAA licence status is Invalid",
     "interaction_recency": (
@@ -171,12 +169,12 @@ def is_missing(value: object) -> bool:
     if isinstance(value, list | tuple | np.ndarray):
         return False
     try:
-        return bool(pd.isna(value))
+        return bool(pd.isna(value))  # type: ignore[call-overload]  # any scalar; arrays above
     except (TypeError, ValueError):
         return False
 
 
-def as_list(value: object) -> list:
+def as_list(value: object) -> list[object]:
     """A list column's value as a list (lists survive Arrow round trips as numpy arrays)."""
     if value is None:
         return []
@@ -210,17 +208,11 @@ def slug(value: object) -> str | None:
 
 
 def dataset_family(name: object) -> str | None:
-    """Map a source dataset (or source file) name onto sacaa / reachout / contact_db."""
+    """Map a source dataset (or source file) name onto its source family (see
+    :func:`hotpass_assets.lib.scoring.sources.family_of`)."""
     if is_missing(name):
         return None
-    text = str(name).lower()
-    if "sacaa" in text:
-        return SACAA
-    if "reach" in text:
-        return REACHOUT
-    if "contact" in text:
-        return CONTACT_DB
-    return text.strip()
+    return family_of(str(name)) or None
 
 
 def dataset_families(value: object) -> set[str]:
@@ -228,13 +220,19 @@ def dataset_families(value: object) -> set[str]:
     return {f for f in (dataset_family(v) for v in as_list(value)) if f}
 
 
-def contact_db_member(df: pd.DataFrame) -> pd.Series:
-    """Whether each organisation is listed in the Contact Database (where labels are observed)."""
+def order_source_member(df: pd.DataFrame) -> pd.Series:
+    """Whether each organisation is listed by a source where orders, hence labels, are observed
+    (the Contact Database in the aviation profile)."""
+    observed = order_families()
     return pd.Series(
-        [CONTACT_DB in dataset_families(v) for v in df["source_datasets"]],
+        [bool(observed & dataset_families(v)) for v in df["source_datasets"]],
         index=df.index,
         dtype=bool,
     )
+
+
+#: The name this function had while the Contact Database was the only such source.
+contact_db_member = order_source_member
 
 
 def snapshot_as_of(df: pd.DataFrame) -> date:
@@ -302,11 +300,12 @@ def _count(listed: object, counted: object, cap: int) -> float:
     n = len(as_list(listed))
     if not is_missing(counted):
         with contextlib.suppress(TypeError, ValueError):
-            n = max(n, int(counted))
+            # Any scalar a count column holds (int, float, numpy, text); failures are ignored.
+            n = max(n, int(counted))  # type: ignore[call-overload]
     return math.log1p(min(max(n, 0), cap))
 
 
-def _one_hot(row: dict, prefix: str, value: object, levels: tuple[str, ...]) -> None:
+def _one_hot(row: dict[str, float], prefix: str, value: object, levels: tuple[str, ...]) -> None:
     level = slug(value)
     if level is None:
         return
@@ -324,8 +323,9 @@ def build_features(df: pd.DataFrame, as_of: date, spec: FeatureSpec | None = Non
         raise ValueError("entity_id must be unique in the organisations snapshot")
     spec = spec or fit_feature_spec(df)
     provinces = {slug(p) for p in PROVINCES}
+    observed = order_families()
     names = spec.feature_names
-    rows: list[dict] = []
+    rows: list[dict[str, float]] = []
     for rec in df.to_dict("records"):
         row = dict.fromkeys(names, 0.0)
         _one_hot(row, "category", rec.get("category"), spec.category_levels)
@@ -356,7 +356,7 @@ def build_features(df: pd.DataFrame, as_of: date, spec: FeatureSpec | None = Non
         families = dataset_families(rec.get("source_datasets"))
         row["in_sacaa"] = float(SACAA in families)
         row["in_reachout"] = float(REACHOUT in families)
-        row["source_dataset_count"] = float(len(families - {CONTACT_DB}))
+        row["source_dataset_count"] = float(len(families - observed))
         status = slug(rec.get("status"))
         row["licence_invalid"] = float(status == "invalid")
 
@@ -370,3 +370,10 @@ def build_features(df: pd.DataFrame, as_of: date, spec: FeatureSpec | None = Non
     index = pd.Index([str(e) for e in df["entity_id"]], name="entity_id")
     frame = pd.DataFrame(rows, columns=list(names), index=index)
     return frame.astype("float64")
+
+
+def __getattr__(name: str) -> Mapping[str, int]:
+    # Survivorship trust of each source family, read from the capture profiles on first use.
+    if name == "SOURCE_TRUST":
+        return source_trust()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

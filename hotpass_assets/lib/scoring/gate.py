@@ -31,7 +31,7 @@ class GateDecision:
     promote: bool
     reasons: list[str] = field(default_factory=list)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         return {"promote": self.promote, "reasons": list(self.reasons)}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 
 def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int) -> float:
@@ -33,7 +34,7 @@ def precision_at_k(labels: np.ndarray, scores: np.ndarray, k: int) -> float:
     return float(expected / k)
 
 
-def ranking_metrics(labels, scores, k: int) -> dict[str, float]:
+def ranking_metrics(labels: ArrayLike, scores: ArrayLike, k: int) -> dict[str, float]:
     """ROC-AUC, average precision and precision@k, with the evaluation's size and base rate.
 
     Returns NaN for ROC-AUC and average precision when the rows hold a single class.

@@ -19,8 +19,9 @@ out-of-fold ``g`` over the labelled training rows (estimator e1 of the paper).
 * SCAR is an assumption, not a fact: customers whose orders were recorded may differ from other
   customers (e.g. recent accounts). Where it fails, the model learns "looks like a recorded
   customer", and ``c`` (hence the scale of ``lead_score``) is biased; the order is still useful.
-* Labels are only observable for organisations in the Contact Database, so training (and the
-  held-out evaluation) is restricted to that population; scoring covers every organisation.
+* Labels are only observable for organisations listed by a source that records orders (a
+  profile kind mapping order evidence: the Contact Database), so training (and the held-out
+  evaluation) is restricted to that population; scoring covers every organisation.
 * The estimator is a standardised L2 logistic regression: it trains in milliseconds on a few
   thousand rows, suits tens of positives, and gives cheap per-row explanations
   (``coef * value / scale``, relative to the all-absent profile, since every feature is 0 when
@@ -32,10 +33,11 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -46,14 +48,22 @@ from hotpass_assets.lib.scoring.features import (
     FeatureSpec,
     as_date,
     build_features,
-    contact_db_member,
     fit_feature_spec,
     labels,
+    order_source_member,
     snapshot_as_of,
 )
 from hotpass_assets.lib.scoring.metrics import ranking_metrics
+from hotpass_assets.lib.scoring.sources import order_families
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 PU_METHOD = "elkan_noto_e1"
+#: Training populations: organisations listed by a source where orders are observed (see
+#: :mod:`.sources`; ``contact_db`` is its earlier name), or all organisations.
+OBSERVED = "order_sources"
+POPULATIONS: tuple[str, ...] = (OBSERVED, "contact_db", "all")
 SCORE_COLUMNS: tuple[str, ...] = ("entity_id", "lead_score", "rank", "top_features")
 
 
@@ -81,11 +91,13 @@ class LeadScoringModel:
     def raw_scores(self, features: pd.DataFrame) -> np.ndarray:
         """``g(x) = P(labelled | x)`` per row of a feature frame."""
         frame = features.reindex(columns=list(self.feature_names), fill_value=0.0)
-        return self.pipeline.predict_proba(frame)[:, 1]
+        raw: np.ndarray = self.pipeline.predict_proba(frame)[:, 1]
+        return raw
 
     def lead_scores(self, raw: np.ndarray) -> np.ndarray:
         """The published score: ``g(x)``, the probability of being a recorded customer."""
-        return np.clip(np.asarray(raw, dtype=float), 0.0, 1.0)
+        clipped: np.ndarray = np.clip(np.asarray(raw, dtype=float), 0.0, 1.0)
+        return clipped
 
     def corrected_probability(self, raw: np.ndarray) -> np.ndarray:
         """Elkan–Noto ``min(1, g / c)``: a diagnostic, only as good as the estimate of ``c``."""
@@ -120,7 +132,7 @@ class TrainingResult:
     importances: pd.DataFrame = field(repr=False)
 
 
-def _pipeline(c_reg: float, seed: int):
+def _pipeline(c_reg: float, seed: int) -> Pipeline:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -133,7 +145,9 @@ def _pipeline(c_reg: float, seed: int):
     )
 
 
-def _estimate_label_frequency(pipeline, X: pd.DataFrame, y: np.ndarray, seed: int) -> float:
+def _estimate_label_frequency(
+    pipeline: Pipeline, X: pd.DataFrame, y: np.ndarray, seed: int
+) -> float:
     """Elkan–Noto e1: mean out-of-fold P(labelled | x) over the labelled rows."""
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -145,7 +159,7 @@ def _estimate_label_frequency(pipeline, X: pd.DataFrame, y: np.ndarray, seed: in
 
 
 def stable_split(
-    entity_ids, y: np.ndarray, *, test_size: float, seed: int
+    entity_ids: Iterable[object], y: np.ndarray, *, test_size: float, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Stratified train / held-out split keyed on a hash of (seed, entity id).
 
@@ -186,18 +200,18 @@ def _interaction_equals_order_date(df: pd.DataFrame) -> int:
     )
 
 
-def _training_population(df: pd.DataFrame, y: np.ndarray, population: str, min_unlabelled: int):
+def _training_population(
+    df: pd.DataFrame, y: np.ndarray, population: str, min_unlabelled: int
+) -> tuple[np.ndarray, str]:
     if population == "all":
         return np.ones(len(df), dtype=bool), "all organisations"
-    if population != "contact_db":
-        raise ValueError(f"population must be 'contact_db' or 'all', not {population!r}")
-    mask = contact_db_member(df).to_numpy() | (y == 1)
+    if population not in POPULATIONS:
+        raise ValueError(f"population must be one of {', '.join(POPULATIONS)}, not {population!r}")
+    members = f"members of {', '.join(sorted(order_families())) or 'no source'}"
+    mask = order_source_member(df).to_numpy() | (y == 1)
     if int((mask & (y == 0)).sum()) < min_unlabelled:
-        return (
-            np.ones(len(df), dtype=bool),
-            "all organisations: too few unlabelled Contact Database members",
-        )
-    return mask, "Contact Database members, where orders are observable"
+        return np.ones(len(df), dtype=bool), f"all organisations: too few unlabelled {members}"
+    return mask, f"{members}, where orders are observable"
 
 
 def train(
@@ -213,7 +227,7 @@ def train(
     min_unlabelled: int = 10,
     min_level_count: int = 5,
     recency_cap_days: int = 1095,
-    population: str = "contact_db",
+    population: str = OBSERVED,
     permutation_repeats: int = 10,
 ) -> TrainingResult:
     """Train the lead-score model on a refined organisations snapshot and evaluate it.
@@ -246,27 +260,42 @@ def train(
         )
 
 
-def _train(
+@dataclass
+class _Split:
+    """The snapshot in entity-id order, the training population and its held-out split."""
+
+    frame: pd.DataFrame
+    pop: pd.DataFrame
+    y: np.ndarray
+    idx_train: np.ndarray
+    idx_test: np.ndarray
+    population_note: str
+
+    def label_counts(self) -> dict[str, int]:
+        y_train, y_test = self.y[self.idx_train], self.y[self.idx_test]
+        return {
+            "snapshot_rows": len(self.frame),
+            "training_population": len(self.pop),
+            "outside_population": len(self.frame) - len(self.pop),
+            "positives": int(self.y.sum()),
+            "unlabelled": int(len(self.y) - self.y.sum()),
+            "train_size": len(self.idx_train),
+            "test_size": len(self.idx_test),
+            "train_positives": int(y_train.sum()),
+            "test_positives": int(y_test.sum()),
+        }
+
+
+def _split(
     df: pd.DataFrame,
     *,
     seed: int,
     test_size: float,
-    k: int,
-    artifacts_dir: Path | str | None,
-    regularisation_c: float,
+    population: str,
     min_positives: int,
     min_test_positives: int,
     min_unlabelled: int,
-    min_level_count: int,
-    recency_cap_days: int,
-    population: str,
-    permutation_repeats: int,
-) -> TrainingResult:
-    from sklearn.inspection import permutation_importance
-
-    from hotpass_assets.lib.scoring.plots import calibration_plot, importance_plot
-
-    as_of = snapshot_as_of(df)
+) -> _Split:
     # Row order never matters: rows are put in entity-id order first.
     frame = (
         df.assign(_key=df["entity_id"].astype(str))
@@ -294,60 +323,53 @@ def _train(
             f"got {int(y_train.sum())} in training and {int(y_test.sum())} held out "
             f"(of {n_pos} customers, test_size={test_size})"
         )
-    train_df, test_df = pop.iloc[idx_train], pop.iloc[idx_test]
-    spec = fit_feature_spec(
-        train_df, min_level_count=min_level_count, recency_cap_days=recency_cap_days
-    )
-    X_train = build_features(train_df, as_of, spec)
-    X_test = build_features(test_df, as_of, spec)
+    return _Split(frame, pop, y, idx_train, idx_test, population_note)
 
-    pipeline = _pipeline(regularisation_c, seed)
-    label_frequency = _estimate_label_frequency(pipeline, X_train, y_train, seed)
-    pipeline.fit(X_train, y_train)
-    model = LeadScoringModel(
-        pipeline=pipeline,
-        spec=spec,
-        label_frequency=label_frequency,
-        seed=seed,
-        trained_as_of=as_of,
-    )
 
-    raw_test = model.raw_scores(X_test)
-    metrics = ranking_metrics(y_test, raw_test, k)
-    base_test = baseline_score(test_df).to_numpy()
-    baseline_metrics = ranking_metrics(y_test, base_test, k)
-
-    raw_train = model.raw_scores(X_train)
-    unl = raw_train[y_train == 0]
-    weights = np.clip(
-        (1 - label_frequency) / label_frequency * unl / np.clip(1 - unl, 1e-9, None), 0, 1
-    )
+def _hidden_customers(
+    model: LeadScoringModel, X_train: pd.DataFrame, y_train: np.ndarray
+) -> tuple[float, float]:
+    """Estimated hidden customers among the unlabelled training rows, and the class prior."""
+    c = model.label_frequency
+    unl = model.raw_scores(X_train)[y_train == 0]
+    weights = np.clip((1 - c) / c * unl / np.clip(1 - unl, 1e-9, None), 0, 1)
     hidden = float(weights.sum())
-    prior = (int(y_train.sum()) + hidden) / len(y_train)
+    return hidden, (int(y_train.sum()) + hidden) / len(y_train)
 
-    out = Path(artifacts_dir) if artifacts_dir else Path(tempfile.mkdtemp(prefix="hotpass-lead-"))
-    out.mkdir(parents=True, exist_ok=True)
+
+def _importances(
+    model: LeadScoringModel, X_test: pd.DataFrame, y_test: np.ndarray, seed: int, repeats: int
+) -> pd.DataFrame:
+    from sklearn.inspection import permutation_importance
+
     perm = permutation_importance(
-        pipeline,
+        model.pipeline,
         X_test,
         y_test,
         scoring="average_precision",
-        n_repeats=permutation_repeats,
+        n_repeats=repeats,
         random_state=seed,
     )
-    coefs = model.coefficients()
-    importances = (
+    return (
         pd.DataFrame(
             {
-                "feature": list(spec.feature_names),
+                "feature": list(model.spec.feature_names),
                 "importance_mean": perm.importances_mean,
                 "importance_std": perm.importances_std,
-                "coefficient": coefs.to_numpy(),
+                "coefficient": model.coefficients().to_numpy(),
             }
         )
         .sort_values(["importance_mean", "feature"], ascending=[False, True], kind="mergesort")
         .reset_index(drop=True)
     )
+
+
+def _write_artifacts(
+    out: Path, y_test: np.ndarray, raw_test: np.ndarray, importances: pd.DataFrame
+) -> dict[str, Path]:
+    from hotpass_assets.lib.scoring.plots import calibration_plot, importance_plot
+
+    out.mkdir(parents=True, exist_ok=True)
     artifacts = {
         "calibration_plot": calibration_plot(y_test, raw_test, out / "calibration.png"),
         "importances_csv": out / "feature_importances.csv",
@@ -359,52 +381,98 @@ def _train(
         [str(c) for c in importances.columns],
         importances.itertuples(index=False, name=None),
     )
+    return artifacts
 
-    label_counts = {
-        "snapshot_rows": len(frame),
-        "training_population": len(pop),
-        "outside_population": len(frame) - len(pop),
-        "positives": n_pos,
-        "unlabelled": n_unl,
-        "train_size": len(idx_train),
-        "test_size": len(idx_test),
-        "train_positives": int(y_train.sum()),
-        "test_positives": int(y_test.sum()),
-    }
+
+def _fit(
+    spec: FeatureSpec,
+    X_train: pd.DataFrame,
+    y_train: np.ndarray,
+    *,
+    regularisation_c: float,
+    seed: int,
+    as_of: date,
+) -> LeadScoringModel:
+    pipeline = _pipeline(regularisation_c, seed)
+    label_frequency = _estimate_label_frequency(pipeline, X_train, y_train, seed)
+    pipeline.fit(X_train, y_train)
+    return LeadScoringModel(
+        pipeline=pipeline,
+        spec=spec,
+        label_frequency=label_frequency,
+        seed=seed,
+        trained_as_of=as_of,
+    )
+
+
+def _train(
+    df: pd.DataFrame,
+    *,
+    seed: int,
+    test_size: float,
+    k: int,
+    artifacts_dir: Path | str | None,
+    regularisation_c: float,
+    min_positives: int,
+    min_test_positives: int,
+    min_unlabelled: int,
+    min_level_count: int,
+    recency_cap_days: int,
+    population: str,
+    permutation_repeats: int,
+) -> TrainingResult:
+    as_of = snapshot_as_of(df)
+    split = _split(
+        df,
+        seed=seed,
+        test_size=test_size,
+        population=population,
+        min_positives=min_positives,
+        min_test_positives=min_test_positives,
+        min_unlabelled=min_unlabelled,
+    )
+    y_train, y_test = split.y[split.idx_train], split.y[split.idx_test]
+    train_df, test_df = split.pop.iloc[split.idx_train], split.pop.iloc[split.idx_test]
+    spec = fit_feature_spec(
+        train_df, min_level_count=min_level_count, recency_cap_days=recency_cap_days
+    )
+    X_train = build_features(train_df, as_of, spec)
+    X_test = build_features(test_df, as_of, spec)
+
+    model = _fit(spec, X_train, y_train, regularisation_c=regularisation_c, seed=seed, as_of=as_of)
+    raw_test = model.raw_scores(X_test)
+    metrics = ranking_metrics(y_test, raw_test, k)
+    baseline_metrics = ranking_metrics(y_test, baseline_score(test_df).to_numpy(), k)
+    hidden, prior = _hidden_customers(model, X_train, y_train)
+
+    out = Path(artifacts_dir) if artifacts_dir else Path(tempfile.mkdtemp(prefix="hotpass-lead-"))
+    importances = _importances(model, X_test, y_test, seed, permutation_repeats)
+    artifacts = _write_artifacts(out, y_test, raw_test, importances)
+    label_counts = split.label_counts()
     params: dict[str, Any] = {
         "estimator": "StandardScaler+LogisticRegression(l2)",
         "regularisation_c": regularisation_c,
         "pu_method": PU_METHOD,
-        "label_frequency_c": round(label_frequency, 6),
+        "label_frequency_c": round(model.label_frequency, 6),
         "estimated_class_prior": round(prior, 6),
         "estimated_hidden_customers_train": round(hidden, 3),
         "seed": seed,
         "test_size": test_size,
         "k": k,
         "population": population,
-        "population_used": population_note,
+        "population_used": split.population_note,
         "min_level_count": min_level_count,
         "recency_cap_days": recency_cap_days,
         "n_features": len(spec.feature_names),
         "as_of": as_of.isoformat(),
         "permutation_repeats": permutation_repeats,
-        "interaction_equals_order_date": _interaction_equals_order_date(pop),
+        "interaction_equals_order_date": _interaction_equals_order_date(split.pop),
     }
+    summary: dict[str, object] = {"metrics": metrics, "baseline_metrics": baseline_metrics}
+    summary |= {"label_counts": label_counts, "params": params}
     artifacts["metrics_json"].write_text(
-        json.dumps(
-            {
-                "metrics": metrics,
-                "baseline_metrics": baseline_metrics,
-                "label_counts": label_counts,
-                "params": params,
-            },
-            indent=2,
-            sort_keys=True,
-            default=str,
-        ),
-        encoding="utf-8",
+        json.dumps(summary, indent=2, sort_keys=True, default=str), encoding="utf-8"
     )
-    evaluation_ids = [str(e) for e in test_df["entity_id"]]
     return TrainingResult(
         model=model,
         metrics=metrics,
@@ -412,7 +480,7 @@ def _train(
         params=params,
         label_counts=label_counts,
         artifacts=artifacts,
-        evaluation_ids=evaluation_ids,
+        evaluation_ids=[str(e) for e in test_df["entity_id"]],
         importances=importances,
     )
 
@@ -453,7 +521,7 @@ def score(model: LeadScoringModel, df: pd.DataFrame, *, as_of: date | None = Non
     return out[list(SCORE_COLUMNS)].reset_index(drop=True)
 
 
-def _rows(df: pd.DataFrame, entity_ids) -> pd.DataFrame:
+def _rows(df: pd.DataFrame, entity_ids: Iterable[object]) -> pd.DataFrame:
     wanted = [str(e) for e in entity_ids]
     keyed = df.assign(_key=df["entity_id"].astype(str)).drop_duplicates("_key")
     missing = set(wanted) - set(keyed["_key"])
@@ -463,7 +531,7 @@ def _rows(df: pd.DataFrame, entity_ids) -> pd.DataFrame:
 
 
 def evaluate_model(
-    model: LeadScoringModel, df: pd.DataFrame, entity_ids, *, k: int = 20
+    model: LeadScoringModel, df: pd.DataFrame, entity_ids: Iterable[object], *, k: int = 20
 ) -> dict[str, float]:
     """Ranking metrics of ``model`` on the rows of ``df`` named by ``entity_ids``.
 
@@ -475,7 +543,9 @@ def evaluate_model(
     return ranking_metrics(labels(rows).to_numpy(), raw, k)
 
 
-def evaluate_baseline(df: pd.DataFrame, entity_ids, *, k: int = 20) -> dict[str, float]:
+def evaluate_baseline(
+    df: pd.DataFrame, entity_ids: Iterable[object], *, k: int = 20
+) -> dict[str, float]:
     """Ranking metrics of the fixed formula on the rows named by ``entity_ids``."""
     rows = _rows(df, entity_ids)
     return ranking_metrics(labels(rows).to_numpy(), baseline_score(rows).to_numpy(), k)
