@@ -53,7 +53,7 @@ def fleet_profile_dir(tmp_path, monkeypatch) -> Path:
     for name in ("aviation.yaml", "generic.yaml", "schema.json"):
         shutil.copy(profiles.PROFILE_DIR / name, profile_dir / name)
     (profile_dir / "fleet.yaml").write_text(FLEET_PROFILE, encoding="utf-8")
-    monkeypatch.setattr(profiles, "PROFILE_DIR", profile_dir)
+    monkeypatch.setattr(profiles.model, "PROFILE_DIR", profile_dir)
     return profile_dir
 
 

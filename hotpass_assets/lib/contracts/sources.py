@@ -119,10 +119,7 @@ def sheet_contracts() -> dict[str, tuple[SheetContract, ...]]:
     """Kind -> sheet contracts of every kind of the shipped profiles (``lib/profiles/*.yaml``)."""
     from hotpass_assets.lib import profiles
 
-    stamp = tuple(
-        (p.name, p.stat().st_mtime_ns) for p in sorted(profiles.PROFILE_DIR.glob("*.yaml"))
-    )
-    return _shipped(stamp)
+    return _shipped(profiles.profiles_stamp())
 
 
 def __getattr__(name: str) -> dict[str, tuple[SheetContract, ...]]:

@@ -14,8 +14,15 @@ is importable from here. Shipped profiles live next to this package (``aviation.
 at import time.
 """
 
+from hotpass_assets.lib.profiles import model
 from hotpass_assets.lib.profiles.headers import HeaderMapping, HeaderMatch, map_headers
-from hotpass_assets.lib.profiles.loading import available_profiles, load_profile, load_profiles
+from hotpass_assets.lib.profiles.loading import (
+    available_profiles,
+    load_profile,
+    load_profiles,
+    profile_paths,
+    profiles_stamp,
+)
 from hotpass_assets.lib.profiles.model import (
     ALLOWED_PARSERS,
     CONTACT_FIELDS,
@@ -73,7 +80,10 @@ __all__ = [
     "load_profile",
     "load_profiles",
     "map_headers",
+    "model",
+    "profile_paths",
     "profile_schema",
+    "profiles_stamp",
     "recognise_kind",
     "render_schema",
     "resolve_column",

@@ -9,9 +9,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from hotpass_assets.lib.profiles import model as _model
 from hotpass_assets.lib.profiles.model import (
     DEFAULT_PARSERS,
-    PROFILE_DIR,
     FieldSpec,
     GenericSpec,
     IgnoredSheet,
@@ -138,16 +138,26 @@ def _build(data: Mapping[str, Any], file: str) -> Profile:
     )
 
 
+def profile_paths() -> list[Path]:
+    """The shipped profile files (``profiles.model.PROFILE_DIR``, read at each call)."""
+    return sorted(_model.PROFILE_DIR.glob("*.yaml"))
+
+
+def profiles_stamp() -> tuple[tuple[str, int], ...]:
+    """Name and modification time of every shipped profile: a cache key that changes with them."""
+    return tuple((p.name, p.stat().st_mtime_ns) for p in profile_paths())
+
+
 def available_profiles() -> list[str]:
     """Names of the shipped profiles (the YAML files next to this package)."""
-    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
+    return [p.stem for p in profile_paths()]
 
 
 def load_profile(name_or_path: str | Path) -> Profile:
     """Load and validate a shipped profile by name, or any profile YAML by path."""
     path = Path(name_or_path)
     if path.suffix.lower() not in {".yaml", ".yml"}:
-        path = PROFILE_DIR / f"{name_or_path}.yaml"
+        path = _model.PROFILE_DIR / f"{name_or_path}.yaml"
         if not path.exists():
             raise ProfileError(
                 path, "$", f"no profile named {str(name_or_path)!r}; known: {available_profiles()}"

@@ -31,9 +31,7 @@ class Source:
 def _stamp() -> tuple[tuple[str, int], ...]:
     from hotpass_assets.lib import profiles
 
-    return tuple(
-        (p.name, p.stat().st_mtime_ns) for p in sorted(profiles.PROFILE_DIR.glob("*.yaml"))
-    )
+    return profiles.profiles_stamp()
 
 
 @cache
