@@ -12,7 +12,7 @@ new drop can change:
    key, core name, a name word or a word one typo away, a domain, an e-mail address, a phone),
    or that a new record's ``link_record_id`` or a reviewer decision names. Keys held by more
    previous records than the rule's block limit are skipped, as blocking drops such blocks
-   (refined name blocks: up to ``REFINED_BLOCK_CAP`` records are taken in).
+   (a refined name rule's over-common block: the new record's sorted neighbours only).
 3. **Linked part**: the new records plus every record of every touched entity (whole entities,
    so the cluster conflict check sees all their records). It is resolved with the same engine
    and thresholds, the previous snapshot's model pinned, and term frequencies counted over the
@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotpass_assets.lib.matching.blocking import _deletion_keys
+from hotpass_assets.lib.matching.blocking import BlockingRule, _deletion_keys
 from hotpass_assets.lib.matching.comparisons import (
     Comparison,
     DomainComparison,
@@ -53,20 +53,6 @@ from hotpass_assets.lib.matching.organisations import (
 )
 
 ENTITY_KEY_COLUMNS = ("record_id", "entity_id", *KEY_COLUMNS)
-
-#: Largest block of previous records sharing a refined name key (name key, core name, a rare
-#: word) that a new record pulls into the linked part; larger blocks are linked through their
-#: other keys only (a full rebuild pairs a new record with its sorted neighbours there).
-REFINED_BLOCK_CAP = 1000
-#: Key column -> largest block blocking keeps for it (larger blocks give no pairs).
-_BLOCK_LIMIT = {
-    "_name_key": REFINED_BLOCK_CAP,
-    "_name_core": REFINED_BLOCK_CAP,
-    "_name_tokens": REFINED_BLOCK_CAP,
-    "_domains": 100,
-    "_emails": 100,
-    "_phones": 100,
-}
 
 
 class FullRebuildNeeded(ValueError):
@@ -89,6 +75,32 @@ def _arrow(values: pd.Series) -> pa.Array:
         arr = values.array._pa_array
         return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
     return pa.array(values.to_numpy(dtype=object), from_pandas=True)
+
+
+def keys_table(keys: pd.DataFrame) -> pa.Table:
+    """``entity_keys`` as Arrow: ids and keys ``string``, key lists ``list<string>``."""
+    arrays = []
+    for name in ENTITY_KEY_COLUMNS:
+        arr = _arrow(keys[name])
+        want = pa.list_(pa.string()) if pa.types.is_list(arr.type) else pa.string()
+        if pa.types.is_null(arr.type) and name in (
+            "_name_tokens",
+            "_domains",
+            "_emails",
+            "_phones",
+        ):
+            want = pa.list_(pa.string())
+        arrays.append(arr if arr.type == want else arr.cast(want))
+    return pa.Table.from_arrays(arrays, names=list(ENTITY_KEY_COLUMNS))
+
+
+def keys_frame(table: pa.Table) -> pd.DataFrame:
+    """``entity_keys`` read back with Arrow-backed columns (lists stay Arrow lists: converting a
+    snapshot's keys to Python lists would cost more than linking a drop)."""
+    frame: pd.DataFrame = table.select(list(ENTITY_KEY_COLUMNS)).to_pandas(
+        types_mapper=pd.ArrowDtype
+    )
+    return frame
 
 
 def _entries(values: pd.Series) -> tuple[np.ndarray, pa.Array]:
@@ -122,31 +134,103 @@ def _typo_neighbours(old_tokens: pa.Array, new_tokens: pa.Array) -> pa.Array:
     return pa.array(words[near].tolist(), pa.string())
 
 
-def touched_rows(previous: pd.DataFrame, new_frame: pd.DataFrame) -> np.ndarray:
-    """Positions of the previous records that share a blocking key with a new record."""
-    hit = np.zeros(len(previous), dtype=bool)
-    for col in KEY_COLUMNS:
+def _column_rules(rules: Iterable[BlockingRule]) -> dict[str, tuple[int, int, str | None]]:
+    """Key column -> (largest block kept, refine window, sort column) over the blocking rules
+    that block on it (the typo rule aside: ``_typo_neighbours``)."""
+    out: dict[str, tuple[int, int, str | None]] = {}
+    for rule in rules:
+        col = rule.columns[0]
+        if rule.kind == "deletions" or col not in KEY_COLUMNS:
+            continue
+        limit, window, sort = out.get(col, (0, 0, None))
+        if rule.refine_window >= 2 and rule.refine_window > window:
+            window, sort = rule.refine_window, rule.sort_column or col
+        out[col] = (max(limit, rule.max_block_size or 200), window, sort)
+    return out
+
+
+def _sort_text(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The text blocking sorts a refined block by (lists joined with spaces; nulls empty)."""
+    arr = _arrow(values).take(pa.array(rows, pa.int64()))
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+        arr = pc.binary_join(arr, " ")
+    return np.asarray(pc.fill_null(arr.cast(pa.string()), "").to_numpy(zero_copy_only=False))
+
+
+def _neighbours(
+    old: tuple[np.ndarray, np.ndarray, np.ndarray],
+    new: tuple[np.ndarray, np.ndarray],
+    window: int,
+) -> np.ndarray:
+    """Previous rows within ``window`` positions of a new record in its block sorted by the
+    sort text: (value code, sort text, row) of the previous entries, (code, text) of the new."""
+    code = np.r_[old[0], new[0]]
+    text = np.r_[old[1], new[1]].astype(object)
+    is_new = np.r_[np.zeros(len(old[0]), bool), np.ones(len(new[0]), bool)]
+    row = np.r_[old[2], np.full(len(new[0]), -1, np.int64)]
+    order = np.lexsort((is_new, text, code))
+    code, is_new, row = code[order], is_new[order], row[order]
+    at = np.flatnonzero(is_new)
+    out = []
+    for d in range(1, window):
+        for pos in (at - d, at + d):
+            ok = (pos >= 0) & (pos < len(code))
+            pos, src = pos[ok], at[ok]
+            keep = (code[pos] == code[src]) & ~is_new[pos]
+            out.append(row[pos[keep]])
+    return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def touched_rows(
+    previous: pd.DataFrame, new_frame: pd.DataFrame, rules: Iterable[BlockingRule]
+) -> dict[str, np.ndarray]:
+    """Positions of the previous records that a new record can be paired with, per key column.
+
+    A key shared with a new record pulls in its previous holders when its block is within the
+    rule's limit; an over-common block of a refined rule pulls in the sorted neighbours of the
+    new record only (as blocking pairs them); an over-common block of any other rule nothing
+    (blocking drops it).
+    """
+    out: dict[str, np.ndarray] = {}
+    rules = list(rules)
+    typo_limit = max((r.max_block_size or 200 for r in rules if r.kind == "deletions"), default=0)
+    for col, (limit, window, sort) in _column_rules(rules).items():
         rows, vals = _entries(previous[col])
-        _, new_vals = _entries(new_frame[col])
+        new_rows, new_vals = _entries(new_frame[col])
         if not len(rows) or not len(new_vals):
             continue
-        if col == "_name_tokens":
-            new_vals = pa.concat_arrays(
-                [new_vals.cast(pa.string()), _typo_neighbours(vals, new_vals)]
-            )
-        sel = pc.is_in(vals, value_set=pc.unique(new_vals.cast(vals.type))).to_numpy(
-            zero_copy_only=False
-        )
-        rows, vals = rows[sel], vals.filter(pa.array(sel))
-        if not len(rows):
-            continue
-        codes, counts = np.unique(
-            pc.dictionary_encode(vals).indices.to_numpy(zero_copy_only=False),
-            return_counts=True,
-            return_inverse=True,
-        )[1:]
-        hit[rows[counts[codes] <= _BLOCK_LIMIT[col]]] = True
-    return np.flatnonzero(hit)
+        vals, new_vals = vals.cast(pa.string()), new_vals.cast(pa.string())
+        passes = [(new_vals, limit, window)]
+        if col == "_name_tokens" and typo_limit:
+            passes.append((_typo_neighbours(vals, new_vals), typo_limit, 0))
+        hit = []
+        for wanted, lim, win in passes:
+            uniq = pc.unique(wanted)
+            code = pc.index_in(vals, value_set=uniq).to_numpy(zero_copy_only=False)
+            sel = ~pd.isna(code)
+            h_rows, h_code = rows[sel], code[sel].astype(np.int64)
+            counts = np.bincount(h_code, minlength=len(uniq))
+            hit.append(h_rows[counts[h_code] <= lim])
+            big = counts > lim
+            if win >= 2 and sort and big.any():
+                in_big = big[h_code]
+                n_code = pc.index_in(new_vals, value_set=uniq).to_numpy(zero_copy_only=False)
+                n_sel = ~pd.isna(n_code)
+                n_code, n_rows = n_code[n_sel].astype(np.int64), new_rows[n_sel]
+                n_big = big[n_code]
+                hit.append(
+                    _neighbours(
+                        (
+                            h_code[in_big],
+                            _sort_text(previous[sort], h_rows[in_big]),
+                            h_rows[in_big],
+                        ),
+                        (n_code[n_big], _sort_text(new_frame[sort], n_rows[n_big])),
+                        win,
+                    )
+                )
+        out[col] = np.unique(np.concatenate(hit)) if hit else np.zeros(0, np.int64)
+    return out
 
 
 def _tf_parts(comp: Comparison) -> list[tuple[str, np.ndarray, str]]:
@@ -239,10 +323,13 @@ def _linked_ids(
     previous: pd.DataFrame,
     is_new: np.ndarray,
     decisions: Iterable[tuple[str, str]],
-) -> tuple[np.ndarray, int]:
+    rules: list[BlockingRule],
+) -> tuple[np.ndarray, dict[str, int]]:
     """Mask over ``previous``: records of every touched entity; and the touched record count."""
     new_frame = prepare_frame(records[is_new].reset_index(drop=True))
-    rows = touched_rows(previous, new_frame)
+    by_column = touched_rows(previous, new_frame, rules)
+    rows = np.unique(np.concatenate([np.zeros(0, np.int64), *by_column.values()]))
+    per_column = {f"touched_by{col}": len(r) for col, r in by_column.items()}
     named = set()
     if "link_record_id" in records.columns:
         links = records.loc[is_new, "link_record_id"].dropna().astype(str)
@@ -252,7 +339,10 @@ def _linked_ids(
     by_name = np.flatnonzero(previous["record_id"].isin(named).to_numpy())
     rows = np.union1d(rows, by_name)
     entities = previous["entity_id"].to_numpy()[rows]
-    return previous["entity_id"].isin(set(entities)).to_numpy(), len(rows)
+    return previous["entity_id"].isin(set(entities)).to_numpy(), {
+        "touched_records": len(rows),
+        **per_column,
+    }
 
 
 def link_records(
@@ -283,7 +373,7 @@ def link_records(
         raise FullRebuildNeeded(f"{int(gone.sum())} record(s) of the previous snapshot are gone")
     is_new = (~ids.isin(previous["record_id"])).to_numpy()
     ml, cl = list(must_link), list(cannot_link)
-    in_linked, n_touched = _linked_ids(records, previous, is_new, ml + cl)
+    in_linked, touched = _linked_ids(records, previous, is_new, ml + cl, cfg.rules())
     inside, outside = previous[in_linked], previous[~in_linked]
     part_ids = set(inside["record_id"]) | set(ids[is_new])
     part = records[ids.isin(part_ids).to_numpy()]
@@ -307,12 +397,12 @@ def link_records(
     entity_of = entity_of.sort_index(kind="stable").rename("entity_id")
     entity_of.index.name = "record_id"
     linked_keys = res.keys.assign(entity_id=res.keys["record_id"].map(res.entity_of))
-    keys = pd.concat([outside, linked_keys[list(ENTITY_KEY_COLUMNS)]], ignore_index=True)
-    keys = keys.sort_values("record_id", kind="stable").reset_index(drop=True)
+    table = pa.concat_tables([keys_table(outside), keys_table(linked_keys)])
+    keys = keys_frame(table.sort_by("record_id"))
     stats = {
         "linkage": "incremental",
         "new_records": int(is_new.sum()),
-        "touched_records": n_touched,
+        **touched,
         "linked_records": len(part),
         "linked_entities_before": int(inside["entity_id"].nunique()),
         "untouched_entities": int(outside["entity_id"].nunique()),
