@@ -33,6 +33,16 @@ def _path(env: dict[str, str], name: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+LINKAGE_MODES = ("incremental", "full")
+
+
+def _linkage(value: str) -> str:
+    mode = value.strip().lower() or LINKAGE_MODES[0]
+    if mode not in LINKAGE_MODES:
+        raise ValueError(f"HOTPASS_LINKAGE={value!r}: expected one of {', '.join(LINKAGE_MODES)}")
+    return mode
+
+
 def is_url(value: str) -> bool:
     return "://" in value
 
@@ -97,6 +107,9 @@ class Settings:
     review_share: float = 0.05
     match_config_path: Path | None = None
     match_model_path: Path | None = None
+    #: ``HOTPASS_LINKAGE``: ``incremental`` links a snapshot's new records into the previous
+    #: snapshot's entities (``lib/matching/incremental.py``); ``full`` resolves every record again
+    linkage: str = "incremental"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -157,6 +170,7 @@ class Settings:
             match_model_path=_path(env, "HOTPASS_MATCH_MODEL", Path())
             if env.get("HOTPASS_MATCH_MODEL")
             else None,
+            linkage=_linkage(env.get("HOTPASS_LINKAGE", "")),
         )
 
     def match_config(self) -> "MatchConfig":

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +49,7 @@ from hotpass_assets.lib.matching.organisations import (
     MatchConfig,
     Resolution,
     prepare_frame,
+    rank_review,
     resolve_organisations,
 )
 
@@ -353,11 +354,15 @@ def link_records(
     config: MatchConfig | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
+    previous_ids: Mapping[str, str] | None = None,
 ) -> Linkage:
     """Link the records the previous snapshot does not hold into its entities.
 
     ``records``: every record of the new snapshot (capture columns, unique ``record_id``);
     ``previous``: the previous snapshot's ``entity_keys``; ``model``: its published model.
+    ``previous_ids``: record id -> previous entity id (default: the keys' own), which may also
+    give a new record an id (``refine.previous_ids_for``: the same natural key); that entity
+    is then linked too.
     Raises :class:`FullRebuildNeeded` when a previous record is gone or no model is given.
     """
     t0 = time.perf_counter()
@@ -373,14 +378,21 @@ def link_records(
         raise FullRebuildNeeded(f"{int(gone.sum())} record(s) of the previous snapshot are gone")
     is_new = (~ids.isin(previous["record_id"])).to_numpy()
     ml, cl = list(must_link), list(cannot_link)
+    known = dict(previous_ids) if previous_ids is not None else None
     in_linked, touched = _linked_ids(records, previous, is_new, ml + cl, cfg.rules())
+    if known:
+        carried = {known[r] for r in ids[is_new] if r in known}
+        in_linked |= previous["entity_id"].isin(carried).to_numpy()
     inside, outside = previous[in_linked], previous[~in_linked]
     part_ids = set(inside["record_id"]) | set(ids[is_new])
     part = records[ids.isin(part_ids).to_numpy()]
     t_select = time.perf_counter() - t0
 
     frequencies = SnapshotFrequencies(outside, len(part))
-    prev_ids = dict(zip(inside["record_id"], inside["entity_id"], strict=True))
+    if known is None:
+        prev_ids = dict(zip(inside["record_id"], inside["entity_id"], strict=True))
+    else:
+        prev_ids = {r: known[r] for r in part_ids if r in known}
     res = resolve_organisations(
         part,
         must_link=ml,
@@ -410,3 +422,61 @@ def link_records(
         "total_s": round(time.perf_counter() - t0, 4),
     }
     return Linkage(entity_of=entity_of, resolution=res, keys=keys, linked=part_ids, stats=stats)
+
+
+def _outside(table: pd.DataFrame, linked: set[str]) -> pd.DataFrame:
+    """Rows of a previous pair table whose two records are both outside the linked part."""
+    if table.empty or "left_record_id" not in table.columns:
+        return table.iloc[0:0]
+    keep = ~(table["left_record_id"].isin(linked) | table["right_record_id"].isin(linked))
+    return table[keep.to_numpy()]
+
+
+def merge_tables(
+    link: Linkage,
+    matches: pd.DataFrame,
+    review: pd.DataFrame,
+    kept_apart: pd.DataFrame,
+    config: MatchConfig | None = None,
+) -> Resolution:
+    """The snapshot-wide resolution of an incremental linkage: the previous snapshot's pair
+    tables (match evidence, review queue, kept-apart pairs) outside the linked part, plus the
+    linked part's; the review queue ranked and capped again over all entities."""
+    cfg = config or MatchConfig()
+    res = link.resolution
+
+    def combined(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
+        rest = _outside(previous, link.linked)
+        if rest.empty:
+            return current.reset_index(drop=True)
+        return pd.concat([rest, current], ignore_index=True)
+
+    all_matches = combined(matches, res.matches)
+    if len(all_matches):
+        all_matches = all_matches.sort_values(
+            ["left_record_id", "right_record_id"], kind="stable"
+        ).reset_index(drop=True)
+    ranked = ("left_entity_id", "right_entity_id", "impact")
+    queue = combined(review, res.review).drop(columns=list(ranked), errors="ignore")
+    queue, backlog = rank_review(queue, link.entity_of, cfg.review_share, cfg.review_min)
+    n_records, n_entities = len(link.entity_of), int(link.entity_of.nunique())
+    stats = {
+        **res.stats,
+        "input_records": n_records,
+        "entities": n_entities,
+        "merge_rate": 1.0 - n_entities / n_records if n_records else 0.0,
+        "match_pairs": len(all_matches),
+        "review_size": len(queue),
+        "review_pairs": int((queue["decision"] == "review").sum()) if len(queue) else 0,
+        "review_backlog_pairs": backlog,
+    }
+    return Resolution(
+        entity_of=link.entity_of,
+        matches=all_matches,
+        review=queue,
+        merge_log=res.merge_log,
+        stats=stats,
+        model=res.model,
+        kept_apart=combined(kept_apart, res.kept_apart),
+        keys=link.keys,
+    )
