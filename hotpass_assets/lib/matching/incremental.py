@@ -37,7 +37,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from hotpass_assets.lib.matching.blocking import BlockingRule, _deletion_keys
+from hotpass_assets.lib.matching.blocking import (
+    BlockingRule,
+    _deletion_keys,
+    _mix,
+    unique_ints,
+)
 from hotpass_assets.lib.matching.comparisons import (
     Comparison,
     DomainComparison,
@@ -130,8 +135,8 @@ def _typo_neighbours(old_tokens: pa.Array, new_tokens: pa.Array) -> pa.Array:
     is_new = pc.is_in(uniq, value_set=pc.unique(new_tokens.cast(pa.string()))).to_numpy(
         zero_copy_only=False
     )
-    new_keys = np.unique(key[is_new[rec]])
-    near = np.unique(rec[np.isin(key, new_keys)])
+    new_keys = unique_ints(key[is_new[rec]])
+    near = unique_ints(rec[np.isin(key, new_keys)])
     return pa.array(words[near].tolist(), pa.string())
 
 
@@ -182,6 +187,47 @@ def _neighbours(
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
+def _rarest(rows: np.ndarray, vals: pa.Array, keep: int) -> np.ndarray:
+    """Whether each (row, word) entry is among its row's ``keep`` rarest words (by the number of
+    previous records holding the word; ties kept), as the rare-word rule blocks on."""
+    codes = pc.dictionary_encode(vals).indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    freq = np.bincount(codes)[codes]
+    order = np.lexsort((freq, rows))
+    r, f = rows[order], freq[order]
+    pos = np.arange(len(r))
+    row_start = np.maximum.accumulate(np.where(np.r_[True, r[1:] != r[:-1]], pos, 0))
+    new_group = np.r_[True, (r[1:] != r[:-1]) | (f[1:] != f[:-1])]
+    group_start = np.maximum.accumulate(np.where(new_group, pos, 0))
+    rank = np.empty(len(r), dtype=np.int64)
+    rank[order] = group_start - row_start
+    return rank < keep
+
+
+def _rest_hashes(rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Per (row, word) entry, a hash of the row's other words (entries sorted by row): the sum
+    of per-word hashes of the row less the word's own."""
+    h = _mix(codes.astype(np.uint64) + np.uint64(1))
+    if not len(rows):
+        return h
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    sums = np.add.reduceat(h, starts)
+    with np.errstate(over="ignore"):
+        rest: np.ndarray = np.repeat(sums, np.diff(np.r_[starts, len(rows)])) - h
+    return rest
+
+
+def _same_rest(
+    rows: np.ndarray, words: pa.Array, new_rows: np.ndarray, new_words: pa.Array
+) -> np.ndarray:
+    """Whether each previous (row, word) entry has the same other words as some new record's
+    entry (the typo rule keys a word's deletions on the record's other words)."""
+    codes = pc.dictionary_encode(pa.concat_arrays([words, new_words])).indices
+    codes_np = codes.to_numpy(zero_copy_only=False).astype(np.int64)
+    have = _rest_hashes(rows, codes_np[: len(words)])
+    wanted = _rest_hashes(new_rows, codes_np[len(words) :])
+    return np.isin(have, wanted)
+
+
 def touched_rows(
     previous: pd.DataFrame, new_frame: pd.DataFrame, rules: Iterable[BlockingRule]
 ) -> dict[str, np.ndarray]:
@@ -201,14 +247,23 @@ def touched_rows(
         if not len(rows) or not len(new_vals):
             continue
         vals, new_vals = vals.cast(pa.string()), new_vals.cast(pa.string())
-        passes = [(new_vals, limit, window)]
-        if col == "_name_tokens" and typo_limit:
-            passes.append((_typo_neighbours(vals, new_vals), typo_limit, 0))
+        passes = [(new_vals, limit, window, False)]
+        usable = np.ones(len(rows), dtype=bool)
+        if col == "_name_tokens":
+            keep = max((r.keep for r in rules if r.kind == "rare_tokens"), default=0)
+            usable = _rarest(rows, vals, keep) if keep else usable
+            if typo_limit:
+                passes.append((_typo_neighbours(vals, new_vals), typo_limit, 0, True))
         hit = []
-        for wanted, lim, win in passes:
+        for wanted, lim, win, typo in passes:
             uniq = pc.unique(wanted)
             code = pc.index_in(vals, value_set=uniq).to_numpy(zero_copy_only=False)
             sel = ~pd.isna(code)
+            if not typo:  # a word shared as one of the previous record's rarest words
+                sel &= usable
+            else:  # a word one typo away: the records' other words must be the same
+                same = _same_rest(rows, vals, new_rows, new_vals)
+                sel &= same
             h_rows, h_code = rows[sel], code[sel].astype(np.int64)
             counts = np.bincount(h_code, minlength=len(uniq))
             hit.append(h_rows[counts[h_code] <= lim])
@@ -230,7 +285,7 @@ def touched_rows(
                         win,
                     )
                 )
-        out[col] = np.unique(np.concatenate(hit)) if hit else np.zeros(0, np.int64)
+        out[col] = unique_ints(np.concatenate(hit)) if hit else np.zeros(0, np.int64)
     return out
 
 
@@ -260,6 +315,14 @@ class SnapshotFrequencies:
         self.n_records = len(self.outside) + linked_records
         self._entity_codes = pd.factorize(self.outside["entity_id"])[0].astype(np.int64)
         self._ext: dict[str, tuple[np.ndarray, np.ndarray, int, int]] = {}
+        self._columns: dict[str, tuple[np.ndarray, pa.Array, np.ndarray]] = {}
+
+    def _column(self, col: str) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+        """(row, value) entries of an outside key column and its distinct holder rows."""
+        if col not in self._columns:
+            rows, vals = _entries(self.outside[col])
+            self._columns[col] = (rows, vals.cast(pa.string()), unique_ints(rows))
+        return self._columns[col]
 
     def _outside_counts(self, comp: Comparison) -> tuple[np.ndarray, np.ndarray, int, int]:
         """Per tf code: outside records and outside entities holding the value; outside
@@ -268,25 +331,25 @@ class SnapshotFrequencies:
             return self._ext[comp.name]
         recs, ents, any_rows = [], [], []
         for col, uniq, _ in _tf_parts(comp):
-            rows, vals = _entries(self.outside[col])
-            any_rows.append(np.unique(rows))
-            code = pc.index_in(vals.cast(pa.string()), value_set=pa.array(list(uniq), pa.string()))
+            rows, vals, holders_of = self._column(col)
+            any_rows.append(holders_of)
+            code = pc.index_in(vals, value_set=pa.array(list(uniq), pa.string()))
             code_np = code.to_numpy(zero_copy_only=False)
             ok = ~pd.isna(code_np)
             code_np, rows = code_np[ok].astype(np.int64), rows[ok]
             recs.append(np.bincount(code_np, minlength=len(uniq)))
-            pair = np.unique(
+            pair = unique_ints(
                 code_np * np.int64(len(self._entity_codes) + 1) + self._entity_codes[rows]
             )
             ents.append(
                 np.bincount(pair // np.int64(len(self._entity_codes) + 1), minlength=len(uniq))
             )
-        holders = np.unique(np.concatenate(any_rows)) if any_rows else np.zeros(0, np.int64)
+        holders = unique_ints(np.concatenate(any_rows)) if any_rows else np.zeros(0, np.int64)
         out = (
             np.concatenate(recs).astype(float),
             np.concatenate(ents).astype(float),
             len(holders),
-            len(np.unique(self._entity_codes[holders])),
+            len(unique_ints(self._entity_codes[holders])),
         )
         self._ext[comp.name] = out
         return out
@@ -297,8 +360,7 @@ class SnapshotFrequencies:
         ext_rec, _, _, _ = self._outside_counts(comp)
         totals = []
         for _, uniq, total_col in _tf_parts(comp):
-            rows, _vals = _entries(self.outside[total_col])
-            totals.append(np.full(len(uniq), float(len(np.unique(rows)))))
+            totals.append(np.full(len(uniq), float(len(self._column(total_col)[2]))))
         comp.tf_counts = comp.tf_counts + ext_rec
         comp.tf_total = comp.tf_total + np.concatenate(totals)
 
@@ -310,10 +372,10 @@ class SnapshotFrequencies:
             return
         _, ext_ent, ext_holders, ext_entities = self._outside_counts(comp)
         k = np.int64(groups.max() + 2)
-        combo = np.unique(codes * k + groups[rec])
+        combo = unique_ints(codes * k + groups[rec])
         clusters = np.bincount(combo // k, minlength=len(comp.tf_counts)).astype(float) + ext_ent
-        n_clusters = max(len(np.unique(groups[rec])) + ext_entities, 1)
-        per_cluster = (len(np.unique(rec)) + ext_holders) / n_clusters
+        n_clusters = max(len(unique_ints(groups[rec])) + ext_entities, 1)
+        per_cluster = (len(unique_ints(rec)) + ext_holders) / n_clusters
         comp.tf_counts = np.where(
             clusters > 0, 1.0 + (clusters - 1.0) * per_cluster, comp.tf_counts
         )
@@ -329,7 +391,7 @@ def _linked_ids(
     """Mask over ``previous``: records of every touched entity; and the touched record count."""
     new_frame = prepare_frame(records[is_new].reset_index(drop=True))
     by_column = touched_rows(previous, new_frame, rules)
-    rows = np.unique(np.concatenate([np.zeros(0, np.int64), *by_column.values()]))
+    rows = unique_ints(np.concatenate([np.zeros(0, np.int64), *by_column.values()]))
     per_column = {f"touched_by{col}": len(r) for col, r in by_column.items()}
     named = set()
     if "link_record_id" in records.columns:
@@ -338,7 +400,7 @@ def _linked_ids(
     for a, b in decisions:
         named |= {str(a), str(b)}
     by_name = np.flatnonzero(previous["record_id"].isin(named).to_numpy())
-    rows = np.union1d(rows, by_name)
+    rows = unique_ints(np.r_[rows, by_name])
     entities = previous["entity_id"].to_numpy()[rows]
     return previous["entity_id"].isin(set(entities)).to_numpy(), {
         "touched_records": len(rows),
