@@ -129,6 +129,24 @@ def test_untouched_entities_keep_their_records_and_ids(drops):
     assert set(link.keys["record_id"]) == set(orgs4["record_id"])
 
 
+def test_a_snapshot_without_new_records_keeps_every_entity(drops):
+    orgs, people = _upto(drops, 2)
+    before = build_snapshot(orgs, people, snapshot_date=DAY)
+    again = build_snapshot(
+        orgs,
+        people,
+        snapshot_date=DAY + timedelta(days=1),
+        previous=before.record_map,
+        linkage="incremental",
+        previous_snapshot=_previous(before),
+    )
+    assert again.stats["linkage"] == "incremental"
+    assert again.stats["linkage_linked_records"] == 0
+    assert _ids(again) == _ids(before)
+    assert again.merge_log.empty
+    assert len(again.review) == len(before.review)
+
+
 def test_a_gone_record_rebuilds_in_full_and_says_why(drops):
     orgs, people = _upto(drops, 2)
     before = build_snapshot(orgs, people, snapshot_date=DAY)

@@ -389,8 +389,10 @@ def _linked_ids(
     rules: list[BlockingRule],
 ) -> tuple[np.ndarray, dict[str, int]]:
     """Mask over ``previous``: records of every touched entity; and the touched record count."""
-    new_frame = prepare_frame(records[is_new].reset_index(drop=True))
-    by_column = touched_rows(previous, new_frame, rules)
+    by_column: dict[str, np.ndarray] = {}
+    if is_new.any():
+        new_frame = prepare_frame(records[is_new].reset_index(drop=True))
+        by_column = touched_rows(previous, new_frame, rules)
     rows = unique_ints(np.concatenate([np.zeros(0, np.int64), *by_column.values()]))
     per_column = {f"touched_by{col}": len(r) for col, r in by_column.items()}
     named = set()
@@ -470,8 +472,11 @@ def link_records(
     )  # fmt: skip
     entity_of = entity_of.sort_index(kind="stable").rename("entity_id")
     entity_of.index.name = "record_id"
-    linked_keys = res.keys.assign(entity_id=res.keys["record_id"].map(res.entity_of))
-    table = pa.concat_tables([keys_table(outside), keys_table(linked_keys)])
+    tables = [keys_table(outside)]
+    if len(part):
+        linked_keys = res.keys.assign(entity_id=res.keys["record_id"].map(res.entity_of))
+        tables.append(keys_table(linked_keys))
+    table = pa.concat_tables(tables)
     keys = keys_frame(table.sort_by("record_id"))
     stats = {
         "linkage": "incremental",
@@ -511,6 +516,8 @@ def merge_tables(
         rest = _outside(previous, link.linked)
         if rest.empty:
             return current.reset_index(drop=True)
+        if current.empty:
+            return rest.reset_index(drop=True)
         return pd.concat([rest, current], ignore_index=True)
 
     all_matches = combined(matches, res.matches)
