@@ -87,6 +87,7 @@ bench: install ## Run the benchmarks (medians of several runs)
 	$(BIN)/python benchmarks/bench_dedupe.py
 	$(BIN)/python benchmarks/bench_telemetry.py
 	$(BIN)/python benchmarks/bench_snapshot.py
+	$(BIN)/python benchmarks/bench_incremental.py
 
 clean: ## Remove the local data directory (landing, warehouse, instance, MLflow)
 	rm -rf "$(HOTPASS_HOME)"

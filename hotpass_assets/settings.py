@@ -58,6 +58,16 @@ def _interval(value: str | None) -> int | None:
         return None
 
 
+LINKAGE_MODES = ("incremental", "full")
+
+
+def _linkage(value: str) -> str:
+    mode = value.strip().lower() or LINKAGE_MODES[0]
+    if mode not in LINKAGE_MODES:
+        raise ValueError(f"HOTPASS_LINKAGE={value!r}: expected one of {', '.join(LINKAGE_MODES)}")
+    return mode
+
+
 def is_url(value: str) -> bool:
     return "://" in value
 
@@ -134,6 +144,9 @@ class Settings:
     automation: bool = True
     #: The settings file the values were completed from (``HOTPASS_CONFIG``), if any.
     config_path: Path | None = None
+    #: ``HOTPASS_LINKAGE``: ``incremental`` links a snapshot's new records into the previous
+    #: snapshot's entities (``lib/matching/incremental.py``); ``full`` resolves every record again
+    linkage: str = "incremental"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -206,6 +219,7 @@ class Settings:
             automation=env.get("HOTPASS_AUTOMATION", "on").strip().lower()
             not in ("off", "stopped", "0", "false", "no"),
             config_path=_path(env, CONFIG_ENV, Path()) if env.get(CONFIG_ENV) else None,
+            linkage=_linkage(env.get("HOTPASS_LINKAGE", "")),
         )
 
     def match_config(self) -> "MatchConfig":

@@ -6,7 +6,12 @@ Steps (each a pure function, timed into the snapshot's stats):
    was dropped several times, its latest version supersedes the older ones, so a re-exported
    workbook does not double its rows.
 2. **Resolve entities** with :mod:`hotpass_assets.lib.matching` (blocking, EM-weighted scoring,
-   guarded clustering, review zone, reviewer constraints, stable ids).
+   guarded clustering, review zone, reviewer constraints, stable ids). With ``linkage=
+   "incremental"`` and a previous snapshot (its ``entity_keys`` and model), only the new records
+   and the entities they can join are resolved (:mod:`hotpass_assets.lib.matching.incremental`);
+   the other entities keep their records and ids. A snapshot where that does not apply (a
+   previous record is gone, no keys or model) is rebuilt in full, and says why
+   (``linkage_fallback``).
 3. **Survivorship** per field, column-wise (:mod:`hotpass_assets.lib.survivorship`): source
    trust, then completeness of the source row, then recency of its interaction date, then
    record id (a deterministic tie-break). The chosen value records its
@@ -21,10 +26,14 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from hotpass_assets.lib.survivorship import survive
+
+if TYPE_CHECKING:
+    from hotpass_assets.lib.matching import Resolution
 
 
 @dataclass
@@ -43,6 +52,20 @@ class Snapshot:
     kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: the learnt matching model: m, u and weight per comparison level (see ``publish_model``)
     model: dict = field(default_factory=dict)
+    #: per record: entity id and derived matching keys (``matching.incremental``), what the
+    #: next snapshot links its new records against
+    entity_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass
+class PreviousSnapshot:
+    """What incremental linkage reads of the previous snapshot."""
+
+    entity_keys: pd.DataFrame
+    model: dict
+    matches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    review: pd.DataFrame = field(default_factory=pd.DataFrame)
+    kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 MODEL_COLUMNS = ("comparison", "level", "m", "u", "match_weight", "prior")
@@ -126,9 +149,13 @@ def build_snapshot(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     match_config: object | None = None,
+    linkage: str = "full",
+    previous_snapshot: PreviousSnapshot | None = None,
 ) -> Snapshot:
-    """Resolve, merge and score the captured records of one snapshot."""
-    from hotpass_assets.lib.matching import resolve_organisations
+    """Resolve, merge and score the captured records of one snapshot.
+
+    ``linkage="incremental"`` with ``previous_snapshot``: link the new records into its entities
+    (see the module docstring); otherwise every record is resolved."""
 
     timings: dict[str, float] = {}
     snap = snapshot_date.isoformat()
@@ -140,19 +167,20 @@ def build_snapshot(
     else:
         records = organisations.sort_values("record_id", kind="stable").reset_index(drop=True)
     records["natural_key"] = natural_keys(records)
-    prev_ids = previous_ids_for(records, previous)
-    resolution = resolve_organisations(
+    resolution, keys, linkage_stats = _resolve(
         records,
-        must_link=list(must_link),
-        cannot_link=list(cannot_link),
-        previous_ids=prev_ids,
-        config=match_config,
+        previous,
+        list(must_link),
+        list(cannot_link),
+        match_config,
+        linkage,
+        previous_snapshot,
     )
     timings["resolve_s"] = time.perf_counter() - t0
-    entity_of: dict[str, str] = dict(resolution.entity_of.items())
+    entity_of = resolution.entity_of
 
     t1 = time.perf_counter()
-    records["entity_id"] = records["record_id"].map(entity_of)
+    records["entity_id"] = records["record_id"].map(entity_of).to_numpy()
     orgs, people_out, conflict_frame = survive(records, contacts, snap)
     timings["survivorship_s"] = time.perf_counter() - t1
 
@@ -166,6 +194,7 @@ def build_snapshot(
         "contacts": len(people_out),
         "customers": int(orgs["is_customer"].sum()) if len(orgs) else 0,
         **{f"match_{k}": v for k, v in resolution.stats.items()},
+        **linkage_stats,
         **timings,
     }
     return Snapshot(
@@ -179,4 +208,62 @@ def build_snapshot(
         stats=stats,
         kept_apart=resolution.kept_apart,
         model=resolution.model,
+        entity_keys=keys,
     )
+
+
+def _resolve(
+    records: pd.DataFrame,
+    previous: pd.DataFrame | None,
+    must_link: list[tuple[str, str]],
+    cannot_link: list[tuple[str, str]],
+    match_config: object | None,
+    linkage: str,
+    prior: PreviousSnapshot | None,
+) -> tuple["Resolution", pd.DataFrame, dict[str, object]]:
+    """Entity resolution of a snapshot: incremental when asked and possible, else in full.
+    Returns the resolution (``entity_of`` over every record), the ``entity_keys`` and stats."""
+    from hotpass_assets.lib.matching import resolve_organisations
+    from hotpass_assets.lib.matching.incremental import (
+        ENTITY_KEY_COLUMNS,
+        FullRebuildNeeded,
+        link_records,
+        merge_tables,
+    )
+
+    stats: dict[str, object] = {"linkage": "full"}
+    if linkage not in ("full", "incremental"):
+        raise ValueError(f"linkage {linkage!r}: expected 'incremental' or 'full'")
+    if linkage == "incremental" and prior is None:
+        stats["linkage_fallback"] = "no previous snapshot with entity keys"
+    elif linkage == "incremental" and prior is not None:
+        config = match_config
+        pinned = getattr(config, "pinned_model", None)
+        try:
+            link = link_records(
+                records,
+                prior.entity_keys,
+                model=pinned or prior.model,
+                config=config,  # type: ignore[arg-type]
+                must_link=must_link,
+                cannot_link=cannot_link,
+                previous_ids=previous_ids_for(records, previous),
+            )
+        except FullRebuildNeeded as exc:
+            stats["linkage_fallback"] = str(exc)
+        else:
+            resolution = merge_tables(link, prior.matches, prior.review, prior.kept_apart, config)
+            stats.update({f"linkage_{k}": v for k, v in link.stats.items() if k != "linkage"})
+            stats["linkage"] = "incremental"
+            return resolution, link.keys, stats
+    resolution = resolve_organisations(
+        records,
+        must_link=must_link,
+        cannot_link=cannot_link,
+        previous_ids=previous_ids_for(records, previous),
+        config=match_config,  # type: ignore[arg-type]
+    )
+    keys = resolution.keys.assign(
+        entity_id=resolution.keys["record_id"].map(resolution.entity_of).to_numpy()
+    )
+    return resolution, keys[list(ENTITY_KEY_COLUMNS)], stats

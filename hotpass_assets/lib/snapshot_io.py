@@ -21,9 +21,15 @@ from hotpass_assets.lib.records import (
     REFINED_ORGANISATION_COLUMNS,
     REJECT_COLUMNS,
 )
-from hotpass_assets.lib.refine import Snapshot, build_snapshot, model_table, select_drops
+from hotpass_assets.lib.refine import (
+    PreviousSnapshot,
+    Snapshot,
+    build_snapshot,
+    model_table,
+    select_drops,
+)
 from hotpass_assets.lib.review import load_decisions
-from hotpass_assets.lib.warehouse import read_table, read_tables, write_table
+from hotpass_assets.lib.warehouse import read_arrow_table, read_table, read_tables, write_table
 from hotpass_assets.settings import Settings
 
 #: A drop's capture tables and their column order; published together (one manifest).
@@ -58,6 +64,41 @@ def previous_record_map(settings: Settings, day: date) -> pd.DataFrame | None:
         if p.parent.name.split("=", 1)[1] < day.isoformat()
     )
     return read_table(earlier[-1]) if earlier else None
+
+
+def previous_snapshot(settings: Settings, day: date) -> PreviousSnapshot | None:
+    """The latest earlier snapshot's entity keys, model and pair tables (incremental linkage)."""
+    from hotpass_assets.lib.matching.incremental import keys_frame
+
+    root = settings.warehouse_dir / "refined" / "entity_keys"
+    if settings.linkage != "incremental" or not root.exists():
+        return None
+    earlier = sorted(
+        p.parent.name.split("=", 1)[1]
+        for p in root.glob("snapshot_date=*/data.parquet")
+        if p.parent.name.split("=", 1)[1] < day.isoformat()
+    )
+    if not earlier:
+        return None
+    snap = earlier[-1]
+    model_json = settings.refined_path("match_model", snap).with_suffix(".json")
+    if not model_json.exists():
+        return None
+    tables = {
+        name: read_table(path) if (path := settings.refined_path(name, snap)).exists() else None
+        for name in ("entity_match_evidence", "match_review_queue", "entity_kept_apart")
+    }
+    return PreviousSnapshot(
+        entity_keys=keys_frame(read_arrow_table(settings.refined_path("entity_keys", snap))),
+        model=json.loads(model_json.read_text("utf-8")),
+        **{
+            field: frame
+            for field, frame in zip(
+                ("matches", "review", "kept_apart"), tables.values(), strict=True
+            )
+            if frame is not None
+        },
+    )
 
 
 def read_captures(settings: Settings, keys: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -101,6 +142,8 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]
         must_link=must,
         cannot_link=cannot,
         match_config=settings.match_config(),
+        linkage=settings.linkage,
+        previous_snapshot=previous_snapshot(settings, day),
     )
     snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
     snapshot.stats["read_s"] = round(read_s, 3)
@@ -117,6 +160,8 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]
 
 def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
     """Write every table of ``snapshot`` (and its match model as JSON); returns their SHA-256."""
+    from hotpass_assets.lib.matching.incremental import keys_table
+
     snap = day.isoformat()
     tables = {
         "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
@@ -128,6 +173,7 @@ def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[
         "entity_match_evidence": (snapshot.matches, None),
         "entity_kept_apart": (snapshot.kept_apart, None),
         "match_model": (model_table(snapshot.model), None),
+        "entity_keys": (keys_table(snapshot.entity_keys), None),
     }
     digests = {
         name: write_table(frame, settings.refined_path(name, snap), cols)

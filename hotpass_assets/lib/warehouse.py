@@ -221,6 +221,11 @@ def _read_parquet(path: "Location", columns: list[str] | None = None) -> pa.Tabl
         return pq.read_table(handle, columns=columns)
 
 
+def read_arrow_table(path: "Location", columns: list[str] | None = None) -> pa.Table:
+    """A Parquet file as an Arrow table (for tables read back without pandas conversion)."""
+    return _read_parquet(path, columns)
+
+
 def read_tables(
     paths: "list[Location]", *, columns: Iterable[str] | None = None, sort_by: str | None = None
 ) -> pd.DataFrame:

@@ -46,6 +46,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_REVIEW_SHARE", "0.05", "Review queue cap, as a share of organisations."),
     ("HOTPASS_MATCH_CONFIG", "", "Matching config file (YAML/JSON fields of MatchConfig)."),
     ("HOTPASS_MATCH_MODEL", "", "Pin a published match model (a snapshot's match_model.json)."),
+    ("HOTPASS_LINKAGE", "incremental", "full: resolve every record again for each snapshot."),
     ("HOTPASS_READ_MEMORY_MB", "", "Memory budget of the workbook reading process (MB)."),
     ("HOTPASS_READ_TIMEOUT_S", "", "Time budget of the workbook reading process (seconds)."),
     ("HOTPASS_READ_ISOLATION", "on", "off: read workbooks in the run's own process."),

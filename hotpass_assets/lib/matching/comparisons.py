@@ -646,13 +646,13 @@ class DomainComparison(Comparison):
             # prepared by ``organisations.prepare_frame``: clean lists, reused as they are
             mi, mv = text.explode_values(frame["_emails"], split=None)
             di, dv = text.explode_values(frame["_domains"], split=None)
-            self.mail_mat, _, self.mail_n = _encode_entries(mi, mv, n)
+            self.mail_mat, self.mail_u, self.mail_n = _encode_entries(mi, mv, n)
             self.dom_mat, self.dom_u, self.dom_n = _encode_entries(di, dv, n)
         else:
             mi, mv = text.email_entries(
                 frame[mail_col].reset_index(drop=True) if mail_col in frame else empty
             )
-            self.mail_mat, _, self.mail_n = _encode_entries(mi, mv, n)
+            self.mail_mat, self.mail_u, self.mail_n = _encode_entries(mi, mv, n)
             di, dv = text.email_domain_entries(mi, mv)
             has = np.flatnonzero(pd.notna(dom))
             self.dom_mat, self.dom_u, self.dom_n = _encode_entries(

@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -79,6 +79,20 @@ class EngineConfig:
     #: different website domains or phones); contradicted pairs are scored as usual
     merge_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
     contradicting_levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class TermFrequencies(Protocol):
+    """Term frequencies counted over more records than the frame being matched (incremental
+    linkage matches a subset of a snapshot: ``incremental.SnapshotFrequencies``)."""
+
+    #: records the frequencies are counted over (bounds the smallest u, as ``n`` does)
+    n_records: int
+
+    def record_counts(self, comp: Comparison) -> None:
+        """Replace ``comp.tf_counts``/``tf_total`` (just prepared) with the wider counts."""
+
+    def entity_counts(self, comp: Comparison, groups: np.ndarray) -> None:
+        """As ``Comparison.set_entity_counts``, counting the groups outside the frame too."""
 
 
 @dataclass
@@ -387,8 +401,12 @@ def run(
     *,
     must_link: tuple[np.ndarray, np.ndarray] | None = None,
     cannot_link: tuple[np.ndarray, np.ndarray] | None = None,
+    frequencies: TermFrequencies | None = None,
 ) -> EngineResult:
-    """Match the records of ``frame`` (positions 0..n-1). Links are position-index pairs."""
+    """Match the records of ``frame`` (positions 0..n-1). Links are position-index pairs.
+
+    ``frequencies`` (with a pinned model): term frequencies counted over a whole snapshot of
+    which ``frame`` is a part, so a subset scores its pairs as the whole would."""
     timings: dict[str, float] = {}
     n = len(frame)
     frame = frame.reset_index(drop=True)
@@ -400,6 +418,8 @@ def run(
     t = time.perf_counter()
     for comp in comps:
         comp.prepare(frame)
+        if frequencies is not None and comp.tf_levels:
+            frequencies.record_counts(comp)
     timings["prepare_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -419,7 +439,8 @@ def run(
     timings.update(fit_times)
 
     ml_a, ml_b = _distinct_links(must_link)
-    scorer = _Scorer(comps, model, n, config.veto_levels, config.veto_unless)
+    n_tf = frequencies.n_records if frequencies is not None else n
+    scorer = _Scorer(comps, model, n_tf, config.veto_levels, config.veto_unless)
     veto = scorer.vetoed(levels)
     policy_merge = np.zeros(len(levels), dtype=bool)
     if config.merge_levels:
@@ -440,7 +461,9 @@ def run(
             loose = np.flatnonzero(prob >= config.match_threshold)
             groups = _components(n, np.r_[left[loose], ml_a], np.r_[right[loose], ml_b])
             for comp in comps:
-                if comp.tf_levels:
+                if comp.tf_levels and frequencies is not None:
+                    frequencies.entity_counts(comp, groups)
+                elif comp.tf_levels:
                     comp.set_entity_counts(groups)
         weight = scorer.weights(levels, codes)
         prob = _prob(weight)

@@ -66,8 +66,12 @@ def entity_id_series(
     previous: Mapping[str, str] | None = None,
     *,
     prefix: str = "org",
+    reserved: Iterable[str] = (),
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """As :func:`assign_entity_ids`, with the ids as a Series indexed by record id."""
+    """As :func:`assign_entity_ids`, with the ids as a Series indexed by record id.
+
+    ``reserved``: ids held outside ``clusters`` (the untouched entities of an incremental
+    linkage), never given to a new cluster."""
     df = _clusters_frame(clusters)
     if df["record_id"].duplicated().any():
         raise ValueError("a record id appears in more than one cluster")
@@ -94,7 +98,7 @@ def entity_id_series(
         if prev_id != survivor:
             log_rows.append(("merge", prev_id, survivor, int(n), cmin))
 
-    taken = set(prev.astype(str).tolist()) | set(chosen.tolist())
+    taken = set(prev.astype(str).tolist()) | set(chosen.tolist()) | set(reserved)
     id_of_cluster: dict[str, str] = dict(zip(chosen.index.tolist(), chosen.tolist(), strict=True))
     fresh = sorted(set(mins.tolist()) - set(id_of_cluster))
     fresh_ids = [f"{prefix}_{hashlib.sha1(c.encode('utf-8')).hexdigest()[:16]}" for c in fresh]

@@ -41,7 +41,7 @@ from hotpass_assets.lib.matching.comparisons import (
     SetComparison,
     StringComparison,
 )
-from hotpass_assets.lib.matching.engine import EngineConfig, run
+from hotpass_assets.lib.matching.engine import EngineConfig, TermFrequencies, run
 from hotpass_assets.lib.matching.ids import MERGE_LOG_COLUMNS, entity_id_series
 
 #: Default candidate keys (names usable in ``MatchConfig.blocking``).
@@ -177,7 +177,14 @@ class Resolution:
     model: dict[str, Any] = field(default_factory=dict)  # learnt m/u/weights per comparison level
     #: pairs of identical folded names left in two entities, with the evidence that did it
     kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: ``record_id`` and the derived ``KEY_COLUMNS`` of every record (blocking keys and
+    #: compared values): kept with a snapshot for incremental linkage
+    keys: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+
+#: Derived matching columns kept per record with a snapshot (``entity_keys``): what incremental
+#: linkage looks a new drop's keys up in and counts term frequencies over.
+KEY_COLUMNS = ("_name_key", "_name_core", "_name_tokens", "_domains", "_emails", "_phones")
 
 PAIR_COLUMNS = (
     "left_record_id",
@@ -365,6 +372,8 @@ def resolve_organisations(
     cannot_link: Iterable[tuple[str, str]] = (),
     previous_ids: Mapping[str, str] | None = None,
     config: MatchConfig | None = None,
+    frequencies: TermFrequencies | None = None,
+    reserved_ids: Iterable[str] = (),
 ) -> Resolution:
     """Cluster capture organisation records into entities and give each a stable id.
 
@@ -372,6 +381,10 @@ def resolve_organisations(
     ``website``, ``emails``, ``phones``, ``province``, ``address`` and ``link_record_id`` are
     used when present. Returns a :class:`Resolution`; ``matches`` and ``review`` have the
     columns ``PAIR_COLUMNS`` (``decision`` is match/must_link, or review/conflict).
+
+    Incremental linkage (``incremental.link_records``) resolves a part of a snapshot: it passes
+    the snapshot's term ``frequencies`` and the ids the rest of the snapshot holds
+    (``reserved_ids``: never given to a new cluster).
     """
     cfg = config or MatchConfig()
     t0 = time.perf_counter()
@@ -422,12 +435,14 @@ def resolve_organisations(
         seed=cfg.seed,
         pinned_model=cfg.pinned_model,
     )
-    res = run(frame, eng, must_link=(ml_a, ml_b), cannot_link=(cl_a, cl_b))
+    res = run(frame, eng, must_link=(ml_a, ml_b), cannot_link=(cl_a, cl_b), frequencies=frequencies)
     timings.update(res.timings)
 
     t = time.perf_counter()
     labels = pd.Series(res.labels, index=ids.to_numpy())
-    entity_of, merge_log = entity_id_series(labels, previous_ids, prefix=cfg.id_prefix)
+    entity_of, merge_log = entity_id_series(
+        labels, previous_ids, prefix=cfg.id_prefix, reserved=reserved_ids
+    )
     entity_of.name = "entity_id"
     entity_of.index.name = "record_id"
     timings["ids_s"] = time.perf_counter() - t
@@ -492,4 +507,5 @@ def resolve_organisations(
         stats=stats,
         kept_apart=kept_apart,
         model=res.model.as_dict(),
+        keys=pd.concat([ids.rename("record_id"), frame[list(KEY_COLUMNS)]], axis=1),
     )
