@@ -76,7 +76,7 @@ format: install ## Apply ruff fixes and formatting
 test: gates ## The gates, then the whole suite with coverage (floor: fail_under in pyproject.toml)
 	$(BIN)/pytest --cov=hotpass_assets --cov-report=term:skip-covered $(PYTEST_ARGS)
 
-contracts: install ## Regenerate schemas/ and docs/reference/schemas.md from the contracts
+contracts: install ## Regenerate schemas/, docs/reference/schemas.md and the profile schema.json field lists
 	$(BIN)/hotpass contracts export
 
 docs: install ## Build the documentation site into build/site (strict: any warning fails)

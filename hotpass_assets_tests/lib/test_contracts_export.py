@@ -27,12 +27,22 @@ def test_committed_files_equal_the_export():
     )
 
 
+def _profile_schema_copy(tmp_path: Path) -> Path:
+    """A copy of the committed profile schema.json, for tests that write or change it."""
+    copy = tmp_path / "profile" / "schema.json"
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_text(export.DEFAULT_PROFILE_SCHEMA.read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
 def test_export_is_deterministic_and_complete(tmp_path):
-    written = export.export_all(tmp_path / "schemas", tmp_path / "docs" / "schemas.md")
+    out = (tmp_path / "schemas", tmp_path / "docs" / "schemas.md", _profile_schema_copy(tmp_path))
+    written = export.export_all(*out)
     first = {p: p.read_text(encoding="utf-8") for p in written}
-    again = export.export_all(tmp_path / "schemas", tmp_path / "docs" / "schemas.md")
+    again = export.export_all(*out)
     assert {p: p.read_text(encoding="utf-8") for p in again} == first
-    names = sorted(p.name for p in written if p.suffix == ".json")
+    assert out[2] in written
+    names = sorted(p.name for p in written if p.suffix == ".json" and p != out[2])
     expected = sorted(
         export.schema_file_name(d, t) for d in contracts.DATASETS for t in contracts.tables(d)
     )
@@ -45,7 +55,9 @@ def test_export_is_deterministic_and_complete(tmp_path):
 
 def test_check_mode_fails_on_drift_and_passes_after_export(tmp_path, capsys):
     schemas, reference = tmp_path / "schemas", tmp_path / "schemas.md"
+    profile_schema = _profile_schema_copy(tmp_path)
     args = ["--schemas-dir", str(schemas), "--reference", str(reference)]
+    args += ["--profile-schema", str(profile_schema)]
     assert export.main(["--check", *args]) == 1  # nothing written yet
     assert export.main(args) == 0
     assert export.main(["--check", *args]) == 0
@@ -64,6 +76,36 @@ def test_check_mode_fails_on_drift_and_passes_after_export(tmp_path, capsys):
     assert export.main(args) == 0
     assert not (schemas / "old_table.schema.json").exists()
     assert export.main(["--check", *args]) == 0
+
+
+def test_check_mode_covers_the_profile_schema_field_lists(tmp_path, capsys):
+    """A stale field list in the profile schema.json fails --check; export regenerates it and
+    keeps the hand-written structure."""
+    schemas, reference = tmp_path / "schemas", tmp_path / "schemas.md"
+    profile_schema = _profile_schema_copy(tmp_path)
+    committed = profile_schema.read_text(encoding="utf-8")
+    args = ["--schemas-dir", str(schemas), "--reference", str(reference)]
+    args += ["--profile-schema", str(profile_schema)]
+    assert export.main(args) == 0
+    assert export.main(["--check", *args]) == 0
+    doc = json.loads(committed)
+    enum = doc["$defs"]["organisationField"]["enum"]
+    assert "organisation_name" in enum
+    enum.remove("organisation_name")
+    profile_schema.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    assert export.main(["--check", *args]) == 1
+    out = capsys.readouterr().out
+    assert "changed: " in out and "schema.json" in out and "schemas.md" not in out
+    assert export.main(args) == 0
+    assert profile_schema.read_text(encoding="utf-8") == committed
+    assert export.main(["--check", *args]) == 0
+
+
+def test_missing_profile_schema_is_named(tmp_path):
+    missing = tmp_path / "nowhere" / "schema.json"
+    with pytest.raises(FileNotFoundError, match=r"schema\.json"):
+        export.differences(tmp_path / "schemas", tmp_path / "schemas.md", missing)
 
 
 def test_schemas_are_valid_draft_2020_12_with_types_enums_and_descriptions():

@@ -1,5 +1,6 @@
 """A workbook kind defined only by a YAML profile gets a source-sheet contract and a place in
-scoring, and the shipped profiles agree with the hand-written source-sheet models."""
+scoring, and the hand-written source-sheet models take their required and key columns from
+the profiles."""
 
 from __future__ import annotations
 
@@ -127,9 +128,40 @@ def test_shipped_sources_keep_their_trust_and_families():
 
 
 def test_shipped_profiles_agree_with_the_hand_written_source_models():
-    """Until the models are derived from the profiles, both say the same required and key
-    columns: the contract checks the profile's, Pandera validates the model's."""
+    """The profile is the one statement of required and key columns: the hand-written models
+    state none, and the contract's model carries exactly the profile's."""
     for kind_contracts in sheet_contracts().values():
         for contract in kind_contracts:
+            hand_written = contract.model.__mro__[1]
+            assert hand_written.__module__.endswith("sheet_models"), contract.table
+            assert not any(
+                r["required"] or r["key"] for r in column_roles(hand_written).values()
+            ), contract.table
             model_roles = column_roles(contract.model)
             assert contract.roles() == model_roles, contract.table
+            assert {h for h, r in model_roles.items() if r["required"]} == set(
+                contract.required_columns
+            ), contract.table
+            assert {h for h, r in model_roles.items() if r["key"]} == set(contract.key_columns), (
+                contract.table
+            )
+
+
+def test_hand_written_source_model_takes_its_roles_from_the_profile():
+    from dataclasses import replace
+
+    from hotpass_assets.lib.contracts.profile_models import with_roles
+    from hotpass_assets.lib.contracts.sheet_models import SacaaCleaned
+
+    spec = next(s for s in profiles.load_profile("aviation").kinds[0].sheets)
+    assert spec.sheet == "Cleaned"
+    changed = replace(spec, required_columns=("Province", "Extra"), key_columns=("Status",))
+    model = with_roles(SacaaCleaned, changed)
+    roles = column_roles(model)
+    assert {h for h, r in roles.items() if r["required"]} == {"Province", "Extra", "Status"}
+    assert {h for h, r in roles.items() if r["key"]} == {"Status"}
+    assert list(roles)[: len(column_roles(SacaaCleaned))] == list(column_roles(SacaaCleaned))
+    schema = model.to_schema()
+    assert schema.name == "raw_workbook.sacaa.cleaned"
+    assert schema.columns["Province"].description == "Province text (`Unknown` when unknown)."
+    assert model.__doc__ == SacaaCleaned.__doc__

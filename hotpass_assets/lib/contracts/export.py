@@ -9,11 +9,15 @@ Outputs, both deterministic (stable order, sorted JSON keys, trailing newline):
 * ``schemas/<dataset>[.<table>].schema.json``: JSON Schema (draft 2020-12) of one record of
   each table; the table part is left out for datasets with a single table;
 * ``docs/reference/schemas.md``: per dataset its checks and a table per contract table (column,
-  type, nullable, description, checks).
+  type, nullable, description, checks);
+* the field lists of the capture-profile JSON Schema ``hotpass_assets/lib/profiles/schema.json``
+  (its structure is written by hand; the canonical-field enums and keys come from the field
+  registry, see :mod:`hotpass_assets.lib.profiles.schema`).
 
 ``python -m hotpass_assets.lib.contracts.export [--check]`` (also ``hotpass contracts export``)
 writes them, or with ``--check`` exits 1 and summarises the differences when the committed files
-are out of date.
+are out of date. Adding a column to a table is one row of the field registry
+(:mod:`hotpass_assets.lib.fields`) and then this command.
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from typing import Any
 import pandera.pandas as pa
 
 from hotpass_assets.lib.contracts.table_contracts import all_tables
+from hotpass_assets.lib.profiles.schema import SCHEMA_PATH, render_schema, with_fields
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_SCHEMAS_DIR = REPO_ROOT / "schemas"
 DEFAULT_REFERENCE = REPO_ROOT / "docs" / "reference" / "schemas.md"
+DEFAULT_PROFILE_SCHEMA = SCHEMA_PATH
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_SUFFIX = ".schema.json"
 
@@ -351,7 +357,20 @@ def reference_markdown(schema_link_prefix: str = "../../schemas/") -> str:
 # --- writing --------------------------------------------------------------------------------
 
 
-def render(schemas_dir: Path, reference_md: Path) -> dict[Path, str]:
+def profile_schema_text(path: Path) -> str:
+    """The profile JSON Schema at ``path`` with its field lists taken from the field registry."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: profile JSON Schema not found (its structure is written by hand; only its "
+            "field lists are generated)"
+        )
+    base: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return render_schema(with_fields(base))
+
+
+def render(
+    schemas_dir: Path, reference_md: Path, profile_schema: Path = DEFAULT_PROFILE_SCHEMA
+) -> dict[Path, str]:
     """Every generated file and its content."""
     from hotpass_assets.lib.contracts import datasets as ds
 
@@ -364,6 +383,7 @@ def render(schemas_dir: Path, reference_md: Path) -> dict[Path, str]:
             files[schemas_dir / schema_file_name(dataset, table)] = content + "\n"
     prefix = os.path.relpath(schemas_dir, reference_md.parent).replace(os.sep, "/") + "/"
     files[reference_md] = reference_markdown(prefix)
+    files[Path(profile_schema)] = profile_schema_text(Path(profile_schema))
     return files
 
 
@@ -373,13 +393,16 @@ def _stale(schemas_dir: Path, wanted: set[Path]) -> list[Path]:
     return sorted(p for p in schemas_dir.glob(f"*{SCHEMA_SUFFIX}") if p not in wanted)
 
 
-def export_all(schemas_dir: Path, reference_md: Path) -> list[Path]:
-    """Write the JSON Schema files and the reference page; returns the paths written.
+def export_all(
+    schemas_dir: Path, reference_md: Path, profile_schema: Path = DEFAULT_PROFILE_SCHEMA
+) -> list[Path]:
+    """Write the JSON Schema files, the reference page and the field lists of the profile
+    schema; returns the paths written.
 
     Schema files in ``schemas_dir`` that no contract produces any more are removed.
     """
     schemas_dir, reference_md = Path(schemas_dir), Path(reference_md)
-    files = render(schemas_dir, reference_md)
+    files = render(schemas_dir, reference_md, profile_schema)
     for path in _stale(schemas_dir, set(files)):
         path.unlink()
     written = []
@@ -391,10 +414,12 @@ def export_all(schemas_dir: Path, reference_md: Path) -> list[Path]:
     return written
 
 
-def differences(schemas_dir: Path, reference_md: Path) -> list[tuple[Path, str, list[str]]]:
+def differences(
+    schemas_dir: Path, reference_md: Path, profile_schema: Path = DEFAULT_PROFILE_SCHEMA
+) -> list[tuple[Path, str, list[str]]]:
     """Committed files that differ from the contracts: (path, state, diff lines)."""
     schemas_dir, reference_md = Path(schemas_dir), Path(reference_md)
-    files = render(schemas_dir, reference_md)
+    files = render(schemas_dir, reference_md, profile_schema)
     out: list[tuple[Path, str, list[str]]] = []
     for path, content in files.items():
         if not path.exists():
@@ -428,16 +453,18 @@ def _display(path: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="hotpass contracts export",
-        description="Write schemas/*.schema.json and docs/reference/schemas.md from the contracts.",
+        description="Write schemas/*.schema.json and docs/reference/schemas.md from the "
+        "contracts, and the field lists of the profile schema.json from the field registry.",
     )
     parser.add_argument(
         "--check", action="store_true", help="exit 1 when the committed files differ"
     )
     parser.add_argument("--schemas-dir", type=Path, default=DEFAULT_SCHEMAS_DIR)
     parser.add_argument("--reference", type=Path, default=DEFAULT_REFERENCE)
+    parser.add_argument("--profile-schema", type=Path, default=DEFAULT_PROFILE_SCHEMA)
     args = parser.parse_args(list(argv) if argv is not None else None)
     if args.check:
-        diffs = differences(args.schemas_dir, args.reference)
+        diffs = differences(args.schemas_dir, args.reference, args.profile_schema)
         if not diffs:
             print("contracts export --check: generated files are up to date")
             return 0
@@ -452,7 +479,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"      ... {len(diff) - 30} more diff line(s)")
         print("run `hotpass contracts export` and commit the result")
         return 1
-    written = export_all(args.schemas_dir, args.reference)
+    written = export_all(args.schemas_dir, args.reference, args.profile_schema)
     print(f"contracts export: wrote {len(written)} file(s)")
     for path in written:
         print(f"  {_display(path)}")

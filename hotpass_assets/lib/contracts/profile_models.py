@@ -1,8 +1,10 @@
 """The Pandera model of a source sheet, for the source-sheet contract of a profile kind.
 
-A sheet with a hand-written model in :mod:`.models` (``Config.name`` ``raw_workbook.<table>``)
-uses it: its columns carry descriptions for the reference page. Any other sheet, such as one of
-a workbook kind added by a new YAML profile, gets a model built from the profile: every column
+The profile is the one statement of a sheet's required and key columns (``required_columns``,
+``key_columns``). A sheet with a hand-written model in :mod:`.models` (``Config.name``
+``raw_workbook.<table>``) keeps that model's columns and descriptions (for the reference page)
+and takes its roles from the profile: :func:`with_roles`. Any other sheet, such as one of a
+workbook kind added by a new YAML profile, gets a model built from the profile: every column
 the sheet spec names (fields, link keys, id, required, key and ignored columns), text, required
 when listed in ``required_columns`` or ``key_columns``, not null when a key column. Extra columns
 are allowed.
@@ -52,12 +54,13 @@ def build_model(kind: Kind, spec: SheetSpec, table: str) -> type[pa.DataFrameMod
     """A source-sheet model built from the profile's sheet spec alone."""
     required = set(spec.required_columns) | set(spec.key_columns)
     taken: set[str] = set()
-    namespace: dict[str, object] = {"__annotations__": {}, "__module__": __name__}
+    annotations: dict[str, object] = {}
+    namespace: dict[str, object] = {"__annotations__": annotations, "__module__": __name__}
     for header in _columns(spec):
         attr = _attribute(header, taken)
         key = header in spec.key_columns
         role = "key column" if key else "required column" if header in required else "column"
-        namespace["__annotations__"][attr] = Series[str]  # type: ignore[index]
+        annotations[attr] = Series[str]
         namespace[attr] = m.source_column(
             header,
             f"{role.capitalize()} of sheet `{spec.sheet}` (declared by the capture profile).",
@@ -78,6 +81,41 @@ def build_model(kind: Kind, spec: SheetSpec, table: str) -> type[pa.DataFrameMod
     return model
 
 
+def with_roles(model: type[pa.DataFrameModel], spec: SheetSpec) -> type[pa.DataFrameModel]:
+    """``model`` (same name, docstring, ``Config`` and column order) with the required and key
+    columns of the profile's sheet ``spec``; a listed column the model does not describe is
+    added after its own."""
+    required = set(spec.required_columns) | set(spec.key_columns)
+    annotations: dict[str, object] = {}
+    namespace: dict[str, object] = {
+        "__module__": model.__module__,
+        "__qualname__": model.__qualname__,
+        "__doc__": model.__doc__,
+        "__annotations__": annotations,
+        # A subclass without its own Config would be named after the class.
+        "Config": type("Config", (model.Config,), {"name": model.Config.name}),
+    }
+    taken: set[str] = set()
+    described: dict[str, tuple[str, str]] = {}
+    for header, (_, info) in model.__fields__.items():
+        taken.add(info.original_name)
+        described[header] = (info.original_name, info.description or "")
+    for header in dict.fromkeys([*spec.key_columns, *spec.required_columns]):
+        attr, description = described.get(header) or (
+            _attribute(header, taken),
+            f"Required column of sheet `{spec.sheet}` (declared by the capture profile).",
+        )
+        annotations[attr] = Series[str]
+        namespace[attr] = m.source_column(
+            header, description, key=header in spec.key_columns, required=header in required
+        )
+    return type(model.__name__, (model,), namespace)
+
+
 def model_for(kind: Kind, spec: SheetSpec, table: str) -> type[pa.DataFrameModel]:
-    """The hand-written model of ``raw_workbook.<table>``, else one built from the profile."""
-    return _hand_written().get(f"raw_workbook.{table}") or build_model(kind, spec, table)
+    """The hand-written model of ``raw_workbook.<table>`` with the profile's required and key
+    columns, else a model built from the profile."""
+    hand_written = _hand_written().get(f"raw_workbook.{table}")
+    if hand_written is None:
+        return build_model(kind, spec, table)
+    return with_roles(hand_written, spec)

@@ -1,8 +1,11 @@
 """Pandera models of the raw workbook: the sheet inventory and the source sheets as read.
 
 Source-sheet models describe a sheet as the reader returns it (every cell text, header names as
-in the workbook, blank headers named ``column_<n>``): the columns a sheet must have, and the key
-columns that the source fills on every data row. They allow extra columns.
+in the workbook, blank headers named ``column_<n>``): its columns and what each holds. They allow
+extra columns. Which columns a sheet must have and which the source fills on every data row are
+stated once, by the capture profile (``required_columns``, ``key_columns`` in
+``lib/profiles/*.yaml``); the source-sheet contract applies them to these models
+(:func:`hotpass_assets.lib.contracts.profile_models.model_for`).
 """
 
 import pandas as pd
@@ -46,7 +49,7 @@ class SacaaCleaned(_SourceSheet):
     """SACAA list of flight schools, sheet `Cleaned` (the regulator's list, highest trust)."""
 
     name_of_organisation: Series[str] = source_column(
-        "Name of Organisation", "Flight school name; filled on every data row.", key=True
+        "Name of Organisation", "Flight school name; filled on every data row."
     )
     province: Series[str] = source_column("Province", "Province text (`Unknown` when unknown).")
     status: Series[str] = source_column("Status", "Licence status: Active or Invalid.")
@@ -68,11 +71,9 @@ class ReachoutOrganisation(_SourceSheet):
     """Reachout tracker, sheet `Organisation`; rows holding only an `=ROW()` id are not data."""
 
     organisation_name: Series[str] = source_column(
-        "Organisation Name", "Organisation name; filled on every data row.", key=True
+        "Organisation Name", "Organisation name; filled on every data row."
     )
-    id: Series[str] = source_column(
-        "ID", "Row id (`=ROW()`), the key `Contact Info` rows link by.", required=True
-    )
+    id: Series[str] = source_column("ID", "Row id (`=ROW()`), the key `Contact Info` rows link by.")
     reachout_date: Series[str] = source_column("Reachout Date", "Date of the last outreach.")
     recent_touch_ind: Series[str] = source_column("Recent_Touch_Ind", "Recent touch marker.")
     area: Series[str] = source_column("Area", "Province text (aliases such as `Kwa-Zulu Natal`).")
@@ -94,7 +95,7 @@ class ReachoutContactInfo(_SourceSheet):
     """Reachout tracker, sheet `Contact Info`: the people contacted."""
 
     organisation_name: Series[str] = source_column(
-        "Organisation Name", "Organisation name; filled on every data row.", key=True
+        "Organisation Name", "Organisation name; filled on every data row."
     )
     id: Series[str] = source_column("ID", "Link to `Organisation.ID` (often empty).")
     reachout_date: Series[str] = source_column("Reachout Date", "Date of the outreach.")
@@ -114,9 +115,9 @@ class ReachoutContactInfo(_SourceSheet):
 class ContactDbCompanyCat(_SourceSheet):
     """Contact Database, sheet `Company_Cat`: the company master."""
 
-    c_id: Series[str] = source_column("C_ID", "Company id of this sheet.", key=True)
+    c_id: Series[str] = source_column("C_ID", "Company id of this sheet.")
     company: Series[str] = source_column(
-        "Company", "Company name; the join key of the other sheets.", key=True
+        "Company", "Company name; the join key of the other sheets."
     )
     quicknooks_name: Series[str] = source_column(
         "QuickNooks_Name", "[sic] accounting (QuickBooks) name; joins `Order Dates`."
@@ -139,7 +140,7 @@ class ContactDbCompanyContacts(_SourceSheet):
     """Contact Database, sheet `Company_Contacts`; joins `Company_Cat` on `Company`."""
 
     company: Series[str] = source_column(
-        "Company", "Company name, equal to a `Company_Cat.Company`.", key=True
+        "Company", "Company name, equal to a `Company_Cat.Company`."
     )
     c_id: Series[str] = source_column("C_ID", "Broken lookup (accounting name or 0); unused.")
     status: Series[str] = source_column("Status", "Contact status.")
@@ -158,10 +159,8 @@ class ContactDbCompanyContacts(_SourceSheet):
 class ContactDbCompanyAddresses(_SourceSheet):
     """Contact Database, sheet `Company_Addresses`; the address is in the unnamed 5th column."""
 
-    company: Series[str] = source_column("Company", "Company name (join key).", key=True)
-    address: Series[str] = source_column(
-        "column_5", "Address text (blank header, 5th column).", required=True
-    )
+    company: Series[str] = source_column("Company", "Company name (join key).")
+    address: Series[str] = source_column("column_5", "Address text (blank header, 5th column).")
     type: Series[str] = source_column("Type", "Postal, Head, ...")
     airport: Series[str] = source_column("Airport", "Airport of the address.")
 
@@ -173,7 +172,7 @@ class ContactDbCompanyAddresses(_SourceSheet):
 class ContactDbCapture(_SourceSheet):
     """Contact Database, sheet `10-10-25 Capture`: hand-captured outreach log of flight schools."""
 
-    school: Series[str] = source_column("School", "Flight school name.", key=True)
+    school: Series[str] = source_column("School", "Flight school name.")
     contact_person_role: Series[str] = source_column(
         "Contact person (role)", "`First Last — Role` or `First Last (Role)`."
     )
@@ -193,7 +192,7 @@ class ContactDbCapture(_SourceSheet):
 class ContactDbFlightSchools(_SourceSheet):
     """Contact Database, sheet `Flight schools` (capture-sheet shape with spill-over columns)."""
 
-    school: Series[str] = source_column("School", "Flight school name.", key=True)
+    school: Series[str] = source_column("School", "Flight school name.")
     contact_person_role: Series[str] = source_column("Contact person (role)", "People with roles.")
     phone: Series[str] = source_column("Phone", "Phone numbers.")
     email: Series[str] = source_column("Email", "E-mail addresses.")
@@ -211,9 +210,9 @@ class ContactDbOrderDates(_SourceSheet):
     """Contact Database, sheet `Order Dates`: order history keyed by accounting name."""
 
     company_quickbooks: Series[str] = source_column(
-        "Company_QuickBooks+", "Accounting name; joins `Company_Cat.QuickNooks_Name`.", key=True
+        "Company_QuickBooks+", "Accounting name; joins `Company_Cat.QuickNooks_Name`."
     )
-    order_dates: Series[str] = source_column("Order_Dates", "Order date.", key=True)
+    order_dates: Series[str] = source_column("Order_Dates", "Order date.")
     once_off: Series[str] = source_column("Once-Off", "Once-off order marker.")
     captured: Series[str] = source_column("Captured", "Copy of the name when captured.")
 
@@ -225,8 +224,8 @@ class ContactDbOrderDates(_SourceSheet):
 class ContactDbCompanyNotes(_SourceSheet):
     """Contact Database, sheet `Company_Notes`: notes per company."""
 
-    company: Series[str] = source_column("Company", "Company name (join key).", key=True)
-    notes: Series[str] = source_column("Notes", "Note text.", required=True)
+    company: Series[str] = source_column("Company", "Company name (join key).")
+    notes: Series[str] = source_column("Notes", "Note text.")
     order: Series[str] = source_column("Order", "Order note.")
 
     class Config:

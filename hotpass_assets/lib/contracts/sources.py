@@ -74,7 +74,8 @@ def table_name(kind: str, sheet: str) -> str:
 def contracts_of(profile: Profile) -> dict[str, tuple[SheetContract, ...]]:
     """Kind -> the contracts of its sheets, from the profile: sheet, role, optional flag, header
     row, id, required and key columns. The Pandera model is the hand-written one of
-    :mod:`.models` when there is one (its column descriptions), else one built from the profile.
+    :mod:`.models` when there is one (its column descriptions) with the profile's required and
+    key columns, else one built from the profile.
     """
     from hotpass_assets.lib.contracts.profile_models import model_for
 

@@ -17,8 +17,9 @@ Derived from the registry, never restated elsewhere:
 * the ordered column lists of the Great Expectations suites.
 
 Rows are in column order: a table's columns are the rows of its entity that appear in its layer,
-in registry order. Adding a column to a table is adding one row (then regenerating the exported
-files: ``hotpass contracts export`` and ``python -m hotpass_assets.lib.profiles``).
+in registry order. Adding a column to a table is adding one row, then regenerating the exported
+files with ``hotpass contracts export`` (``make contracts``): the JSON Schemas, the reference page
+and the field lists of the profile ``schema.json``.
 
 The rows live in :mod:`.organisation` and :mod:`.contact`, the row type in :mod:`.model`; every
 name is importable from here. Nothing here imports pandas or the contract layer.

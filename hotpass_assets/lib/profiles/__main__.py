@@ -1,4 +1,7 @@
-"""``python -m hotpass_assets.lib.profiles [--check]``: regenerate the field lists of schema.json."""
+"""``python -m hotpass_assets.lib.profiles [--check]``: regenerate the field lists of schema.json.
+
+``hotpass contracts export`` regenerates them too, with the other generated files.
+"""
 
 import argparse
 import sys

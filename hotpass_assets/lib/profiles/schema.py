@@ -4,8 +4,8 @@
 (keys, parsers, sheet roles, links) is written by hand in that file; the parts that list
 canonical fields (the field enums, the keys of a sheet's ``fields`` and of the generic
 ``synonyms``) are generated from the field registry by :func:`with_fields`. Regenerate with
-``python -m hotpass_assets.lib.profiles``; ``--check`` fails when the committed file is out
-of date (a test runs the same comparison).
+``hotpass contracts export`` (with the other generated files; ``--check`` fails when any is out
+of date) or, for this file alone, ``python -m hotpass_assets.lib.profiles [--check]``.
 """
 
 import json
