@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -34,6 +34,7 @@ from hotpass_assets.lib.survivorship import survive
 
 if TYPE_CHECKING:
     from hotpass_assets.lib.matching import Resolution
+    from hotpass_assets.lib.matching.organisations import MatchConfig
 
 
 @dataclass
@@ -46,12 +47,12 @@ class Snapshot:
     matches: pd.DataFrame
     #: record_id, natural_key, entity_id per source record: the next snapshot's id memory.
     record_map: pd.DataFrame
-    stats: dict = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
     #: pairs of records with identical folded names left in two organisations, with the
     #: contradicting evidence (``reason``, per-comparison levels and weights)
     kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: the learnt matching model: m, u and weight per comparison level (see ``publish_model``)
-    model: dict = field(default_factory=dict)
+    model: dict[str, Any] = field(default_factory=dict)
     #: per record: entity id and derived matching keys (``matching.incremental``), what the
     #: next snapshot links its new records against
     entity_keys: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -62,7 +63,7 @@ class PreviousSnapshot:
     """What incremental linkage reads of the previous snapshot."""
 
     entity_keys: pd.DataFrame
-    model: dict
+    model: dict[str, Any]
     matches: pd.DataFrame = field(default_factory=pd.DataFrame)
     review: pd.DataFrame = field(default_factory=pd.DataFrame)
     kept_apart: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -71,7 +72,7 @@ class PreviousSnapshot:
 MODEL_COLUMNS = ("comparison", "level", "m", "u", "match_weight", "prior")
 
 
-def model_table(model: dict) -> pd.DataFrame:
+def model_table(model: dict[str, Any]) -> pd.DataFrame:
     """The learnt matching model as rows: m, u and weight (bits) per comparison level, and the
     prior (chance two random records match). Parameters only: no record values."""
     rows = [
@@ -89,12 +90,14 @@ def model_table(model: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
 
 
-def select_drops(manifests: Iterable[Mapping], as_of: date) -> tuple[list[str], list[str]]:
+def select_drops(
+    manifests: Iterable[Mapping[str, Any]], as_of: date
+) -> tuple[list[str], list[str]]:
     """Drops used by the snapshot for ``as_of`` and those superseded by a later version.
 
     ``manifests`` are mappings with ``partition_key``, ``drop_date`` (ISO) and ``file_name``.
     """
-    latest: dict[str, Mapping] = {}
+    latest: dict[str, Mapping[str, Any]] = {}
     superseded: list[str] = []
     eligible = [m for m in manifests if date.fromisoformat(str(m["drop_date"])) <= as_of]
     for m in sorted(eligible, key=lambda m: (str(m["drop_date"]), str(m["partition_key"]))):
@@ -105,7 +108,7 @@ def select_drops(manifests: Iterable[Mapping], as_of: date) -> tuple[list[str], 
     return sorted(str(m["partition_key"]) for m in latest.values()), sorted(superseded)
 
 
-def natural_key(row: Mapping) -> str:
+def natural_key(row: Mapping[Any, Any]) -> str:
     """A record's identity across versions of the same workbook (record ids embed the hash)."""
     return f"{row['source_dataset']}|{row['source_sheet']}|{row.get('name_key') or ''}"
 
@@ -148,7 +151,7 @@ def build_snapshot(
     previous: pd.DataFrame | None = None,
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
-    match_config: object | None = None,
+    match_config: "MatchConfig | None" = None,
     linkage: str = "full",
     previous_snapshot: PreviousSnapshot | None = None,
 ) -> Snapshot:
@@ -217,7 +220,7 @@ def _resolve(
     previous: pd.DataFrame | None,
     must_link: list[tuple[str, str]],
     cannot_link: list[tuple[str, str]],
-    match_config: object | None,
+    match_config: "MatchConfig | None",
     linkage: str,
     prior: PreviousSnapshot | None,
 ) -> tuple["Resolution", pd.DataFrame, dict[str, object]]:
@@ -238,13 +241,13 @@ def _resolve(
         stats["linkage_fallback"] = "no previous snapshot with entity keys"
     elif linkage == "incremental" and prior is not None:
         config = match_config
-        pinned = getattr(config, "pinned_model", None)
+        pinned = config.pinned_model if config is not None else None
         try:
             link = link_records(
                 records,
                 prior.entity_keys,
                 model=pinned or prior.model,
-                config=config,  # type: ignore[arg-type]
+                config=config,
                 must_link=must_link,
                 cannot_link=cannot_link,
                 previous_ids=previous_ids_for(records, previous),
@@ -261,7 +264,7 @@ def _resolve(
         must_link=must_link,
         cannot_link=cannot_link,
         previous_ids=previous_ids_for(records, previous),
-        config=match_config,  # type: ignore[arg-type]
+        config=match_config,
     )
     keys = resolution.keys.assign(
         entity_id=resolution.keys["record_id"].map(resolution.entity_of).to_numpy()
