@@ -55,24 +55,20 @@ def _candidates(sw: SheetWork, dec: Decisions) -> list[int]:
 
 
 def _collect(sw: SheetWork, dec: Decisions, out: Contacts, candidates: list[int]) -> _People:
-    """People of the candidate rows. A row whose one "Name (Role)" cell names one person on a
-    listing is that person's row; others go through :func:`_row_people`."""
+    """People of the candidate rows, paired with the row's contact e-mails and phones.
+
+    One loop over the rows with its columns bound to locals (it runs once per contact row)."""
     pc = _People()
     c_row, c_num, c_org, c_method = pc.row, pc.num, pc.org, pc.method
-    c_full, c_first, c_last, c_role = pc.full, pc.first, pc.last, pc.role
-    c_em, c_ph = pc.emails, pc.phones
-    resolved = sw.resolved
-    full = sw.get("full_name")
-    c_emails = sw.get("contact_emails", ())
-    c_phones = sw.get("contact_phones", ())
-    record_kind = dec.record_kind
-    captured = out.captured
-    full_is_people = (
-        "full_name" in resolved and resolved["full_name"][0].parser == "person_with_role"
-    )
-    simple_people = full_is_people and not any(f in resolved for f in PERSON_FIELDS[1:])
-    own_method = None if sw.is_org_sheet else "own_row"
-    row = _RowPeople(sw, dec, out, pc)
+    c_full, c_first, c_last, c_role, c_em, c_ph = (
+        pc.full, pc.first, pc.last, pc.role, pc.emails, pc.phones
+    )  # fmt: skip
+    full, first, last, role = (sw.get(f) for f in PERSON_FIELDS)
+    c_emails, c_phones = sw.get("contact_emails", ()), sw.get("contact_phones", ())
+    record_kind, link_ids, link_methods = dec.record_kind, dec.link_ids, dec.link_methods
+    captured, is_org_sheet = out.captured, sw.is_org_sheet
+    full_is_people, simple_people = _people_cells(sw)
+    own_method = None if is_org_sheet else "own_row"
     for i in candidates:
         if simple_people:
             row_people, full_text = full[i] or _NO_PEOPLE, None
@@ -95,60 +91,48 @@ def _collect(sw: SheetWork, dec: Decisions, out: Contacts, candidates: list[int]
             row_people, full_text = full[i] or _NO_PEOPLE, None
         else:
             row_people, full_text = _NO_PEOPLE, full[i]
-        row.add(i, row_people, full_text)
+        emails_i = c_emails[i] or _NO_PEOPLE
+        phones_i = c_phones[i] or _NO_PEOPLE
+        if record_kind[i] == "organisation":
+            org_rid, method = None, own_method
+        else:
+            org_rid, method = link_ids[i], link_methods[i]
+        persons: list[Person]
+        if not (row_people or full_text or first[i] or last[i] or role[i]):
+            if not (emails_i or phones_i):
+                continue
+            if is_org_sheet:  # an organisation's own contact values
+                out.org_emails_extra[i] = tuple(emails_i)
+                out.org_phones_extra[i] = tuple(phones_i)
+                continue
+            persons = [{"full_name": None, "first_name": None, "last_name": None, "role": None}]
+        else:
+            persons = people(row_people, first[i], last[i], full_text, role[i])
+        pairs, note = pair(persons, tuple(emails_i), tuple(phones_i))
+        if note:
+            out.pairing_notes[i] = note
+        for k, (person_, (e, p)) in enumerate(zip(persons, pairs, strict=True), start=1):
+            c_row.append(i)
+            c_num.append(k)
+            c_org.append(org_rid)
+            c_method.append(method)
+            c_full.append(person_["full_name"])
+            c_first.append(person_["first_name"])
+            c_last.append(person_["last_name"])
+            c_role.append(person_["role"])
+            c_em.append(e)
+            c_ph.append(p)
+        captured[i] = True
     return pc
 
 
-class _RowPeople:
-    """The general case: people from person cells and name/role fields, paired with the row's
-    contact e-mails and phones."""
-
-    def __init__(self, sw: SheetWork, dec: Decisions, out: Contacts, pc: _People):
-        self.is_org_sheet = sw.is_org_sheet
-        self.first = sw.get("first_name")
-        self.last = sw.get("last_name")
-        self.role = sw.get("role")
-        self.emails = sw.get("contact_emails", ())
-        self.phones = sw.get("contact_phones", ())
-        self.dec = dec
-        self.out = out
-        self.pc = pc
-
-    def add(self, i: int, row_people: tuple[Any, ...], full_text: str | None) -> None:
-        emails_i = self.emails[i] or _NO_PEOPLE
-        phones_i = self.phones[i] or _NO_PEOPLE
-        first, last, role = self.first[i], self.last[i], self.role[i]
-        persons: list[Person]
-        if self.dec.record_kind[i] == "organisation":
-            org_rid, method = None, (None if self.is_org_sheet else "own_row")
-        else:
-            org_rid, method = self.dec.link_ids[i], self.dec.link_methods[i]
-        if not (row_people or full_text or first or last or role):
-            if not (emails_i or phones_i):
-                return
-            if self.is_org_sheet:
-                self.out.org_emails_extra[i] = tuple(emails_i)
-                self.out.org_phones_extra[i] = tuple(phones_i)
-                return
-            persons = [{"full_name": None, "first_name": None, "last_name": None, "role": None}]
-        else:
-            persons = people(row_people, first, last, full_text, role)
-        pairs, note = pair(persons, tuple(emails_i), tuple(phones_i))
-        if note:
-            self.out.pairing_notes[i] = note
-        pc = self.pc
-        for k, (person, (e, p)) in enumerate(zip(persons, pairs, strict=True), start=1):
-            pc.row.append(i)
-            pc.num.append(k)
-            pc.org.append(org_rid)
-            pc.method.append(method)
-            pc.full.append(person["full_name"])
-            pc.first.append(person["first_name"])
-            pc.last.append(person["last_name"])
-            pc.role.append(person["role"])
-            pc.emails.append(e)
-            pc.phones.append(p)
-        self.out.captured[i] = True
+def _people_cells(sw: SheetWork) -> tuple[bool, bool]:
+    """Does ``full_name`` hold "Name (Role)" cells, and is it the only person field."""
+    resolved = sw.resolved
+    full_is_people = (
+        "full_name" in resolved and resolved["full_name"][0].parser == "person_with_role"
+    )
+    return full_is_people, full_is_people and not any(f in resolved for f in PERSON_FIELDS[1:])
 
 
 def capture_contacts(sw: SheetWork, dec: Decisions) -> Contacts:

@@ -40,6 +40,9 @@ def _columns() -> dict[str, list[Any]]:
 
 @dataclass
 class Ctx:
+    """One capture: the workbook's ids and profile settings, the record columns and rejects
+    collected so far, structural problems, and the join targets of the sheets captured."""
+
     path: Path
     partition_key: str
     content_hash: str

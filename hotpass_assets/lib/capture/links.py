@@ -16,8 +16,8 @@ from hotpass_assets.lib.reading import SheetTable
 
 __all__ = ["has_link_key", "link_rows", "roll_up_orders", "unlinked_reason"]
 
-#: Record id and link method of one join value (``(None, None)``: nothing linked).
-Match = tuple[str | None, str | None]
+#: Record id and link method of one join value (``None``: nothing linked).
+Match = tuple[str, str] | None
 #: The best two candidates for a key (rapidfuzz ``process.extract`` with ``fuzz.ratio``).
 FuzzyTop2 = Callable[[str, list[str], float], list[tuple[str, float, int]]]
 
@@ -93,11 +93,12 @@ def link_rows(
                 continue
             if v not in memo:
                 memo[v] = matcher.match(v)
-            rid, method = memo[v]
-            if rid is not None:
+            found = memo[v]
+            if found is not None:
+                rid, method = found
                 link_ids[i] = rid
                 link_methods[i] = method
-                counts[method or ""] += 1
+                counts[method] += 1
 
 
 class _Matcher:
@@ -119,7 +120,7 @@ class _Matcher:
         self.top2 = top2
 
     def match(self, v: str) -> Match:
-        """Record id and link method of one join value, or ``(None, None)``.
+        """Record id and link method of one join value, or ``None``.
 
         Name keys try the exact clean text, then the organisation key, then (with a threshold)
         the fuzzy ratio of the keys: the best candidate must reach the threshold and be unique
@@ -128,10 +129,10 @@ class _Matcher:
         label = self.key.label
         if self.key.method == "id":
             rid = self.exact.get(id_key(v))
-            return (rid, label) if rid else (None, None)
+            return (rid, label) if rid else None
         clean = nz.clean_text(v)
         if clean is None:
-            return None, None
+            return None
         if clean in self.exact:
             return self.exact[clean], label
         k = nz.organisation_key(clean)
@@ -143,7 +144,7 @@ class _Matcher:
                 best = self.keyed[hits[0][0]]
                 if len(hits) == 1 or hits[1][1] < hits[0][1] or self.keyed[hits[1][0]] == best:
                     return best, f"{label}_fuzzy"
-        return None, None
+        return None
 
 
 def roll_up_orders(

@@ -58,7 +58,7 @@ class Records:
 def _notes(sw: SheetWork, vr: ValueRejects, contacts: Contacts) -> list[Any]:
     """Per data row: the notes field, then unmapped cells, non-person cells and pairing notes."""
     notes = sw.get("notes")
-    um = sw.um
+    um = sw.unmapped
     extra_notes = any(um.notes)
     if not (extra_notes or contacts.pairing_notes or vr.n_non_person):
         return notes
@@ -83,7 +83,7 @@ def _record_rows(sw: SheetWork, dec: Decisions, contacts: Contacts, notes: list[
         f for f in sw.resolved if f not in PERSON_FIELDS and f not in _NOT_ORG_LEVEL
     ]
     record_kind, row_rejected, captured = dec.record_kind, dec.row_rejected, contacts.captured
-    um, parsed = sw.um, sw.parsed
+    um, parsed = sw.unmapped, sw.parsed
     idx = [
         i
         for i in range(sw.n)
@@ -184,7 +184,7 @@ def _contact_and_order_columns(
     notes: list[Any],
     sources: list[str],
 ) -> None:
-    oc, idx, parsed, um = sw.ctx.org_cols, recs.idx, sw.parsed, sw.um
+    oc, idx, parsed, um = sw.ctx.org_cols, recs.idx, sw.parsed, sw.unmapped
     oc["notes"].extend(recs.take(notes))
     oc["emails"].extend(
         merge_lists(idx, parsed.get("emails"), contacts.org_emails_extra, um.emails)

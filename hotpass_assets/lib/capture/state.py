@@ -59,10 +59,6 @@ class SheetWork:
         """A parsed field's values, or ``default`` per row when the sheet does not map it."""
         return self.parsed.get(fname) or [default] * len(self.data_pos)
 
-    @property
-    def um(self) -> Unmapped:
-        return self.unmapped
-
 
 @dataclass
 class Decisions:

@@ -243,18 +243,26 @@ def _not_read(ctx: Ctx, book: Workbook, kind: Kind, listed: set[str]) -> list[di
 # --- entry point -------------------------------------------------------------------------------
 
 
-def _ctx(path: str | Path, book: Workbook, settings: GenericSpec | Kind, **ids: str) -> Ctx:
+def _ctx(
+    path: str | Path,
+    book: Workbook,
+    settings: GenericSpec | Kind,
+    *,
+    partition_key: str,
+    content_hash: str,
+    source_file: str,
+) -> Ctx:
     """The capture's context with the profile's (or kind's) dataset, trust, region, country."""
     if isinstance(settings, GenericSpec):
-        file_slug = sheet_slug(Path(ids["source_file"]).stem)
+        file_slug = sheet_slug(Path(source_file).stem)
         source_dataset = settings.source_dataset.format(file_slug=file_slug)
     else:
         source_dataset = settings.source_dataset
     return Ctx(
         path=Path(path),
-        partition_key=ids["partition_key"],
-        content_hash=ids["content_hash"],
-        source_file=ids["source_file"],
+        partition_key=partition_key,
+        content_hash=content_hash,
+        source_file=source_file,
         source_dataset=source_dataset,
         trust=settings.trust,
         region=settings.phone_region,

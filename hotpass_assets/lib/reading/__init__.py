@@ -29,7 +29,6 @@ Modules: :mod:`.cells` (cell text), :mod:`.headers` (header names and detection)
 """
 
 from hotpass_assets.lib.reading.cells import WorkbookReadError, cell_text
-from hotpass_assets.lib.reading.cells import column_text as _column_text
 from hotpass_assets.lib.reading.headers import (
     HEADER_SCAN_ROWS,
     ID_HEADER_KEYS,
@@ -40,7 +39,6 @@ from hotpass_assets.lib.reading.headers import (
 )
 from hotpass_assets.lib.reading.ooxml import xlsx_sheet_parts as _xlsx_sheet_parts
 from hotpass_assets.lib.reading.table import SheetTable
-from hotpass_assets.lib.reading.table import empty_and_formula_rows as _empty_and_formula_rows
 from hotpass_assets.lib.reading.workbook import (
     READER_ENV,
     Workbook,
@@ -56,8 +54,7 @@ __all__ = [
     "SheetTable",
     "Workbook",
     "WorkbookReadError",
-    "_column_text",
-    "_empty_and_formula_rows",
+    # Private, but the limit checks (lib/limits.py) read worksheet parts by this name.
     "_xlsx_sheet_parts",
     "cell_text",
     "column_letter",

@@ -183,7 +183,7 @@ class Workbook:
                 return None
         lead: list[str | None] = [None] * r0
         columns: list[list[str | None]] = [lead + [None] * table.num_rows] * c0
-        # Empty cells as "" keep every value a str, which _column_text turns to None quickest.
+        # Empty cells as "" keep every value a str, which column_text turns to None quickest.
         columns += [lead + column_text(pc.fill_null(col, "").to_pylist()) for col in table.columns]
         return Grid(columns, r0 + table.num_rows)
 
