@@ -6,7 +6,7 @@ Generates (once, cached under the output directory) a workbook whose ``Cleaned``
 * ``bare read``: python-calamine opening the workbook and returning the sheet's cells (the
   reference of the ratio);
 * ``bare fastexcel``: fastexcel returning the sheet as Arrow text, the fastest calamine read
-  there is (capture reads through it when the sheet allows, see ``lib/reading.py``);
+  there is (capture reads through it when the sheet allows, see ``lib/reading/``);
 * ``capture``: :func:`hotpass_assets.lib.capture.capture_workbook` (read as text, normalise,
   build frames) plus writing the organisations, contacts and rejects Parquet files with the
   warehouse writer, which is what the ``contact_capture`` asset does with a drop.

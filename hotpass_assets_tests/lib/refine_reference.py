@@ -128,7 +128,8 @@ def _union(values: Iterable[Iterable[str] | None]) -> list[str]:
 
 
 # The former code, kept unchanged as the oracle: splitting it would change the reference itself.
-def _dedupe_contacts(
+# The former code, kept unchanged as the oracle: splitting it would change the reference itself.
+def _dedupe_contacts(  # noqa: C901
     contacts: pd.DataFrame, entity_of: Mapping[str, str], snapshot: str
 ) -> pd.DataFrame:
     """One row per person per organisation: same folded name, or a shared e-mail or phone."""

@@ -6,9 +6,11 @@ import json
 import pandas as pd
 import pytest
 
-from hotpass_assets.lib import capture as capture_mod
 from hotpass_assets.lib import normalise as nz
 from hotpass_assets.lib.capture import capture_workbook, sheet_slug
+from hotpass_assets.lib.capture import fast as capture_fast
+from hotpass_assets.lib.capture import offload as capture_offload
+from hotpass_assets.lib.capture import parsers as capture_parsers
 from hotpass_assets.lib.reading import WorkbookReadError
 from hotpass_assets.lib.records import (
     CAPTURE_CONTACT_COLUMNS,
@@ -669,7 +671,7 @@ def test_fast_paths_agree_with_normalise():
     @given(local, label, suffix)
     def emails(loc, lab, suf):
         value = f"{loc}@{lab}.{suf}"
-        fast = capture_mod._fast_email(value)
+        fast = capture_fast.fast_email(value)
         if fast is not None:
             slow = nz.parse_emails(value)
             assert fast == (tuple(slow.valid), [])
@@ -680,7 +682,7 @@ def test_fast_paths_agree_with_normalise():
            st.sampled_from(["", "/", "/about", "/a/b/"]))  # fmt: skip
     def websites(scheme, www, lab, suf, path):
         value = f"{scheme}{'www.' if www else ''}{lab}.{suf}{path}"
-        fast = capture_mod._fast_website(value)
+        fast = capture_fast.fast_website(value)
         if fast is not None:
             slow = nz.normalise_website(value)
             assert fast == ((slow.url, slow.domain), [])
@@ -717,18 +719,18 @@ def test_column_wide_fast_paths_equal_the_per_value_ones():
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.one_of(web, st.text(max_size=12)), max_size=25))
     def websites(values):
-        same(values, capture_mod._fast_website, capture_mod._fast_websites)
+        same(values, capture_fast.fast_website, capture_fast.fast_websites)
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.one_of(email, st.text(max_size=12)), max_size=25))
     def emails(values):
-        same(values, capture_mod._fast_email, capture_mod._fast_emails)
+        same(values, capture_fast.fast_email, capture_fast.fast_emails)
 
     websites()
     emails()
     tricky = ["www.co.za", "www.www.com", "http://www.www.abc.co.za/", "httpbin.org",
               "https://a.co.za//", "www.africa", "https://x.com/a/b/", "abc.wixsite.com"]  # fmt: skip
-    same(tricky, capture_mod._fast_website, capture_mod._fast_websites)
+    same(tricky, capture_fast.fast_website, capture_fast.fast_websites)
 
 
 def test_text_columns_parse_like_the_per_value_parser():
@@ -738,7 +740,7 @@ def test_text_columns_parse_like_the_per_value_parser():
     from hotpass_assets.lib.profiles import FieldSpec
 
     fs = FieldSpec("status", ("Status",), "text")
-    parse = capture_mod._value_parser(fs, "ZA")
+    parse = capture_parsers.value_parser(fs, "ZA")
     cell = st.one_of(
         st.none(),
         st.sampled_from(["Active", "n/a", " - ", "\u200b", "x" * 40, "—", "  Active  "]),
@@ -748,7 +750,7 @@ def test_text_columns_parse_like_the_per_value_parser():
     @settings(max_examples=300, deadline=None)
     @given(st.lists(cell, max_size=30), st.booleans())
     def check(values, placeholders):
-        got = capture_mod._parse_column(values, fs, "Status", "ZA", placeholders=placeholders)
+        got = capture_parsers.parse_column(values, fs, "Status", "ZA", placeholders=placeholders)
         assert got.values == [None if v is None else parse(v)[0] for v in values]
         assert got.rejects == []
         expected = sum(1 for v in values if v is not None and len(v) <= 32 and nz.is_placeholder(v))
@@ -756,7 +758,7 @@ def test_text_columns_parse_like_the_per_value_parser():
 
     check()
     repetitive = ["Active", "Invalid", None, "n/a"] * 600  # takes the distinct-value path
-    got = capture_mod._parse_column(repetitive, fs, "Status", "ZA", placeholders=True)
+    got = capture_parsers.parse_column(repetitive, fs, "Status", "ZA", placeholders=True)
     assert got.values == [None if v is None else parse(v)[0] for v in repetitive]
     assert got.placeholders == 600
 
@@ -780,8 +782,8 @@ def test_columns_parse_like_the_per_value_parser():
     }  # fmt: skip
 
     def reference(values, fs, placeholders):
-        parse = capture_mod._value_parser(fs, "ZA")
-        empty = capture_mod._empty_for(fs.parser)
+        parse = capture_parsers.value_parser(fs, "ZA")
+        empty = capture_parsers.empty_for(fs.parser)
         out, rejects, count = [], [], 0
         for i, v in enumerate(values):
             if v is None:
@@ -806,7 +808,7 @@ def test_columns_parse_like_the_per_value_parser():
         @settings(max_examples=150, deadline=None)
         @given(column, st.booleans(), st.just(fs))
         def check(values, placeholders, spec):
-            got = capture_mod._parse_column(values, spec, "H", "ZA", placeholders=placeholders)
+            got = capture_parsers.parse_column(values, spec, "H", "ZA", placeholders=placeholders)
             assert (got.values, got.rejects, got.placeholders) == reference(
                 values, spec, placeholders
             )
@@ -831,7 +833,7 @@ def test_offloaded_parsing_gives_the_same_result(tmp_path, sacaa, monkeypatch):
     monkeypatch.setenv("HOTPASS_CAPTURE_PARALLEL", "0")
     plain = run(sacaa)
     monkeypatch.setenv("HOTPASS_CAPTURE_PARALLEL", "1")
-    monkeypatch.setattr(capture_mod, "PARALLEL_MIN_VALUES", 1)
+    monkeypatch.setattr(capture_offload, "PARALLEL_MIN_VALUES", 1)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     parallel = run(sacaa)
     assert by_sheet(parallel)["Cleaned"]["offloaded_columns"] > 0

@@ -211,7 +211,7 @@ def test_column_text_equals_cell_text():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from hotpass_assets.lib.reading import _column_text
+    from hotpass_assets.lib.reading.cells import column_text as _column_text
 
     text = st.one_of(
         st.text(max_size=8),
@@ -236,7 +236,7 @@ def test_empty_and_formula_rows_match_cell_counts():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from hotpass_assets.lib.reading import _empty_and_formula_rows
+    from hotpass_assets.lib.reading.table import empty_and_formula_rows as _empty_and_formula_rows
 
     cell = st.sampled_from([None, "x"])
 

@@ -222,8 +222,7 @@ def check_sheet(
     book.forget(found)
     report.sheets_checked.append(found)
     where = f"file {source_file!r}, sheet {found!r}"
-    # SheetTable.frame is not annotated yet (lib.reading is exempt from type checking).
-    frame: pd.DataFrame = table.frame()  # type: ignore[no-untyped-call]
+    frame: pd.DataFrame = table.frame()
     frame = _rename_to_contract(frame, list(roles))
     data = frame[table.data_mask] if len(frame) else frame
     report.data_rows += len(data)

@@ -395,6 +395,18 @@ def _must_link_frame(
     return ml_frame
 
 
+def _count_per_entity(
+    comps: Sequence[Comparison], groups: np.ndarray, frequencies: TermFrequencies | None
+) -> None:
+    """Term frequencies counted once per group of first-pass linked records: in the snapshot-wide
+    ``frequencies`` when given (a subset of a snapshot), else in each comparison itself."""
+    for comp in comps:
+        if comp.tf_levels and frequencies is not None:
+            frequencies.entity_counts(comp, groups)
+        elif comp.tf_levels:
+            comp.set_entity_counts(groups)
+
+
 def run(
     frame: pd.DataFrame,
     config: EngineConfig,
@@ -460,11 +472,7 @@ def run(
             # entity's own duplicates do not make its name or domain look common
             loose = np.flatnonzero(prob >= config.match_threshold)
             groups = _components(n, np.r_[left[loose], ml_a], np.r_[right[loose], ml_b])
-            for comp in comps:
-                if comp.tf_levels and frequencies is not None:
-                    frequencies.entity_counts(comp, groups)
-                elif comp.tf_levels:
-                    comp.set_entity_counts(groups)
+            _count_per_entity(comps, groups, frequencies)
         weight = scorer.weights(levels, codes)
         prob = _prob(weight)
         # the policy merges identical names in the review zone, not against strong evidence

@@ -56,7 +56,7 @@ SHARED_WEBSITE_DOMAINS: frozenset[str] = frozenset(
 )
 
 #: Site builders that give every customer a sub-domain: the full host is the domain.
-_SUBDOMAIN_HOSTS: frozenset[str] = frozenset(
+SUBDOMAIN_HOSTS: frozenset[str] = frozenset(
     [
         "wixsite.com",
         "wordpress.com",
@@ -101,7 +101,7 @@ def registrable_domain(host: str) -> str | None:
     domain = result.top_domain_under_public_suffix
     if not domain:
         return None
-    if domain in _SUBDOMAIN_HOSTS and result.subdomain:
+    if domain in SUBDOMAIN_HOSTS and result.subdomain:
         sub = result.subdomain.split(".")[-1]
         return f"{sub}.{domain}" if sub and sub != "www" else domain
     return domain
