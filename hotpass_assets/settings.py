@@ -97,6 +97,12 @@ class Settings:
     review_share: float = 0.05
     match_config_path: Path | None = None
     match_model_path: Path | None = None
+    #: linkage engine (``HOTPASS_LINKAGE_ENGINE``): ``local`` (the in-process engine) or
+    #: ``spark`` (Splink on Spark, ``lib/matching/spark.py``), with the Spark master URL and
+    #: extra ``spark.*`` configuration (``HOTPASS_SPARK_MASTER``, ``HOTPASS_SPARK_CONF``)
+    linkage_engine: str = "local"
+    spark_master: str = "local[*]"
+    spark_conf: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -157,6 +163,9 @@ class Settings:
             match_model_path=_path(env, "HOTPASS_MATCH_MODEL", Path())
             if env.get("HOTPASS_MATCH_MODEL")
             else None,
+            linkage_engine=env.get("HOTPASS_LINKAGE_ENGINE", "").strip().lower() or "local",
+            spark_master=env.get("HOTPASS_SPARK_MASTER", "").strip() or "local[*]",
+            spark_conf=env.get("HOTPASS_SPARK_CONF", ""),
         )
 
     def match_config(self) -> "MatchConfig":
@@ -169,6 +178,9 @@ class Settings:
                 "match_threshold": self.match_threshold,
                 "review_threshold": self.review_threshold,
                 "review_share": self.review_share,
+                "engine": self.linkage_engine,
+                "spark_master": self.spark_master,
+                "spark_conf": self.spark_conf,
             },
             str(self.match_config_path) if self.match_config_path is not None else None,
             str(self.match_model_path) if self.match_model_path is not None else None,
