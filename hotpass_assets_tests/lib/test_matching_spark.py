@@ -9,13 +9,8 @@ import pytest
 
 from hotpass_assets.lib.matching import resolve_organisations
 from hotpass_assets.lib.matching.organisations import MatchConfig, default_comparisons
-from hotpass_assets.lib.matching.spark import (
-    SparkOptions,
-    decision_sql,
-    gamma_of,
-    level_labels,
-    resolve_with_engine,
-)
+from hotpass_assets.lib.matching.spark import SparkOptions, resolve_with_engine
+from hotpass_assets.lib.matching.splink_levels import decision_sql, gamma_of, level_labels
 from hotpass_assets.lib.matching.synthetic import generate_organisations, pairwise_scores
 from hotpass_assets.settings import Settings
 from hotpass_assets_tests.needs import java
