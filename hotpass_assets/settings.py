@@ -147,6 +147,12 @@ class Settings:
     #: ``HOTPASS_LINKAGE``: ``incremental`` links a snapshot's new records into the previous
     #: snapshot's entities (``lib/matching/incremental.py``); ``full`` resolves every record again
     linkage: str = "incremental"
+    #: linkage engine (``HOTPASS_LINKAGE_ENGINE``): ``local`` (the in-process engine) or
+    #: ``spark`` (Splink on Spark, ``lib/matching/spark.py``), with the Spark master URL and
+    #: extra ``spark.*`` configuration (``HOTPASS_SPARK_MASTER``, ``HOTPASS_SPARK_CONF``)
+    linkage_engine: str = "local"
+    spark_master: str = "local[*]"
+    spark_conf: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -220,6 +226,9 @@ class Settings:
             not in ("off", "stopped", "0", "false", "no"),
             config_path=_path(env, CONFIG_ENV, Path()) if env.get(CONFIG_ENV) else None,
             linkage=_linkage(env.get("HOTPASS_LINKAGE", "")),
+            linkage_engine=env.get("HOTPASS_LINKAGE_ENGINE", "").strip().lower() or "local",
+            spark_master=env.get("HOTPASS_SPARK_MASTER", "").strip() or "local[*]",
+            spark_conf=env.get("HOTPASS_SPARK_CONF", ""),
         )
 
     def match_config(self) -> "MatchConfig":
@@ -233,7 +242,12 @@ class Settings:
             "review_share": self.review_share,
         }
         return load_match_config(
-            {k: v for k, v in values.items() if v is not None},
+            {k: v for k, v in values.items() if v is not None}
+            | {
+                "engine": self.linkage_engine,
+                "spark_master": self.spark_master,
+                "spark_conf": self.spark_conf,
+            },
             str(self.match_config_path) if self.match_config_path is not None else None,
             str(self.match_model_path) if self.match_model_path is not None else None,
         )

@@ -43,6 +43,27 @@ def real_workbook_paths() -> list[Path]:
     return paths
 
 
+def java() -> str:
+    """A Java runtime for Spark (17 or later: JAVA_HOME's, else the one on PATH), or
+    ``unavailable``."""
+    import shutil
+    import subprocess
+
+    home = os.environ.get("JAVA_HOME")
+    path = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+    if path and Path(path).exists():
+        out = subprocess.run([path, "-version"], capture_output=True, text=True, check=False)
+        first = (out.stderr or out.stdout).splitlines()[:1]
+        version = first[0].split('"')[1] if first and '"' in first[0] else ""
+        if version and int(version.split(".")[0]) >= 17:
+            return path
+    unavailable(
+        "no Java 17 runtime for Spark: install Debian's `openjdk-17-jre-headless` "
+        "(apt-get install -y openjdk-17-jre-headless) or point JAVA_HOME at one"
+    )
+    raise AssertionError("unreachable")
+
+
 def chromium() -> str:
     """A headless Chromium/Chrome binary, or ``unavailable``."""
     from hotpass_assets_tests.e2e.harness import find_chromium

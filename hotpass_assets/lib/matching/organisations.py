@@ -151,6 +151,11 @@ class MatchConfig:
     #: a published model (``FSModel.as_dict``) whose m, u and prior are used as they are:
     #: a pinned model makes a snapshot's weights independent of the day's data
     pinned_model: dict[str, Any] | None = None
+    #: linkage engine: "local" (``engine.run``) or "spark" (``spark.resolve_organisations_spark``)
+    #: with the Spark master URL and extra ``spark.*`` settings ("key=value, ...")
+    engine: str = "local"
+    spark_master: str = "local[*]"
+    spark_conf: str = ""
 
     def rules(self) -> list[BlockingRule]:
         by_name = {r.name: r for r in DEFAULT_BLOCKING}
@@ -387,6 +392,16 @@ def resolve_organisations(
     (``reserved_ids``: never given to a new cluster).
     """
     cfg = config or MatchConfig()
+    if cfg.engine != "local":
+        from hotpass_assets.lib.matching.spark import resolve_with_engine
+
+        return resolve_with_engine(
+            records,
+            must_link=must_link,
+            cannot_link=cannot_link,
+            previous_ids=previous_ids,
+            config=cfg,
+        )
     t0 = time.perf_counter()
     if "record_id" not in records.columns:
         raise KeyError("records need a record_id column")
