@@ -35,14 +35,16 @@ from hotpass_assets.lib.matching import text
 from hotpass_assets.lib.matching.blocking import BlockingRule
 from hotpass_assets.lib.matching.comparisons import (
     Comparison,
-    DomainComparison,
     ExactComparison,
-    OrganisationNameComparison,
     SetComparison,
     StringComparison,
 )
 from hotpass_assets.lib.matching.engine import EngineConfig, TermFrequencies, run
 from hotpass_assets.lib.matching.ids import MERGE_LOG_COLUMNS, entity_id_series
+from hotpass_assets.lib.matching.org_comparisons import (
+    DomainComparison,
+    OrganisationNameComparison,
+)
 
 #: Default candidate keys (names usable in ``MatchConfig.blocking``).
 DEFAULT_BLOCKING: tuple[BlockingRule, ...] = (
