@@ -18,13 +18,15 @@ from hotpass_assets.lib.matching.clustering import cluster
 from hotpass_assets.lib.matching.comparisons import (
     CodeComparison,
     DateComparison,
-    DomainComparison,
-    OrganisationNameComparison,
     SetComparison,
     StringComparison,
 )
 from hotpass_assets.lib.matching.dedupe import infer_field_type
 from hotpass_assets.lib.matching.model import em_session, estimate_u, initial_m, pattern_table
+from hotpass_assets.lib.matching.org_comparisons import (
+    DomainComparison,
+    OrganisationNameComparison,
+)
 from hotpass_assets.lib.matching.synthetic import generate_organisations, pairwise_scores
 
 

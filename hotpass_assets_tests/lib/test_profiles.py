@@ -46,7 +46,8 @@ def test_shipped_profiles_load():
 
 
 def test_aviation_lists_every_real_sheet():
-    """Every sheet of the three source workbooks (domain reference, section 2) is read or ignored."""
+    """Every sheet of the three source workbook kinds (SACAA, ReachOut, contact database) is read
+    or deliberately ignored."""
     kinds = {k.kind: k for k in load_profile("aviation").kinds}
     expected = {
         "sacaa": {"Cleaned", "Issues", "Lists"},

@@ -98,6 +98,10 @@ class _Greedy:
         return True
 
 
+# Longer than our 80-line aim, deliberately: connected components first, then only the suspect
+# ones (three or more records, a cannot-link inside, or oversized) are checked for conflicting
+# pairs and rebuilt greedily, must-links first and match edges by score. The steps share the
+# component labels, conflict lists and refused edges; splitting would pass all of them around.
 def cluster(
     n: int,
     edge_left: np.ndarray,

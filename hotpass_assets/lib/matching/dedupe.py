@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 
 from hotpass_assets.lib.matching.blocking import BlockingRule, candidate_pairs
-from hotpass_assets.lib.matching.comparisons import build_comparison
 from hotpass_assets.lib.matching.engine import EngineConfig, run
 from hotpass_assets.lib.matching.ids import assign_entity_ids
 from hotpass_assets.lib.matching.infer import (
@@ -44,6 +43,7 @@ from hotpass_assets.lib.matching.infer import (
     infer_config,
     infer_field_type,
 )
+from hotpass_assets.lib.matching.org_comparisons import build_comparison
 
 __all__ = [
     "dedupe_frame",

@@ -43,11 +43,10 @@ from hotpass_assets.lib.matching.blocking import (
     _mix,
     unique_ints,
 )
-from hotpass_assets.lib.matching.comparisons import (
-    Comparison,
+from hotpass_assets.lib.matching.comparisons import Comparison, SetComparison
+from hotpass_assets.lib.matching.org_comparisons import (
     DomainComparison,
     OrganisationNameComparison,
-    SetComparison,
 )
 from hotpass_assets.lib.matching.organisations import (
     KEY_COLUMNS,

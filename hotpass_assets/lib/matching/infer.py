@@ -244,7 +244,7 @@ def blocking_frame(df: pd.DataFrame, fields: list[dict[str, Any]]) -> pd.DataFra
             lists = text.as_lists(raw)
             out[col] = lists.apply(lambda xs: [x.lower() for x in xs])
         elif kind == "organisation_name":
-            from hotpass_assets.lib.matching.comparisons import organisation_features
+            from hotpass_assets.lib.matching.org_comparisons import organisation_features
 
             feats = organisation_features(raw, f.get("noise", "profile"))
             out[f"{col}#key"] = feats["key"]
