@@ -237,7 +237,11 @@ def _resolve(
     stats: dict[str, object] = {"linkage": "full"}
     if linkage not in ("full", "incremental"):
         raise ValueError(f"linkage {linkage!r}: expected 'incremental' or 'full'")
-    if linkage == "incremental" and prior is None:
+    if linkage == "incremental" and match_config is not None and match_config.engine != "local":
+        # incremental linkage scores a part of the snapshot with the whole snapshot's term
+        # frequencies and keeps the ids of the rest out of reach: only the local engine does
+        stats["linkage_fallback"] = f"the {match_config.engine} engine links in full"
+    elif linkage == "incremental" and prior is None:
         stats["linkage_fallback"] = "no previous snapshot with entity keys"
     elif linkage == "incremental" and prior is not None:
         config = match_config

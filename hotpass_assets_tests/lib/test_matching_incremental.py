@@ -173,3 +173,29 @@ def test_linkage_setting(tmp_path):
     assert Settings.from_env(env).linkage == "full"
     with pytest.raises(ValueError, match="HOTPASS_LINKAGE"):
         Settings.from_env({"HOTPASS_HOME": str(tmp_path), "HOTPASS_LINKAGE": "partial"})
+
+
+def test_a_non_local_engine_links_in_full(monkeypatch):
+    """Incremental linkage needs the local engine (snapshot-wide term frequencies, ids of the
+    untouched entities kept out of reach): with another engine the snapshot resolves in full."""
+    import dataclasses
+
+    from hotpass_assets.lib import matching, refine
+
+    calls = []
+
+    def fake_resolve(records, **kwargs):
+        calls.append(kwargs["config"].engine)
+        raise RuntimeError("resolved in full")
+
+    def no_link(*args, **kwargs):
+        raise AssertionError("incremental linkage must not run on a non-local engine")
+
+    monkeypatch.setattr(matching, "resolve_organisations", fake_resolve)
+    monkeypatch.setattr("hotpass_assets.lib.matching.incremental.link_records", no_link)
+    prior = refine.PreviousSnapshot(entity_keys=pd.DataFrame(), model={})
+    records = pd.DataFrame({"record_id": ["a"], "organisation_name": ["Acme"]})
+    config = dataclasses.replace(MatchConfig(), engine="spark")
+    with pytest.raises(RuntimeError, match="resolved in full"):
+        refine._resolve(records, None, [], [], config, "incremental", prior)
+    assert calls == ["spark"]
