@@ -627,3 +627,13 @@ def test_cli_round_trip(tmp_path, suffix, capsys):
         main(["dedupe", str(tmp_path / "nope.xlsx"), "--id-column", "pid", "--output", str(out)])
         == 2
     )
+
+
+def test_no_records_resolve_to_empty_tables_with_their_columns():
+    """An empty snapshot still publishes its tables: the per-record keys keep their columns."""
+    from hotpass_assets.lib.matching import resolve_organisations
+    from hotpass_assets.lib.matching.organisations import KEY_COLUMNS
+
+    res = resolve_organisations(pd.DataFrame({"record_id": [], "organisation_name": []}))
+    assert len(res.entity_of) == 0
+    assert list(res.keys.columns) == ["record_id", *KEY_COLUMNS]

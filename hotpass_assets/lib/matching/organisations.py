@@ -381,6 +381,7 @@ def _empty_resolution() -> Resolution:
         merge_log=pd.DataFrame(columns=list(MERGE_LOG_COLUMNS)),
         stats={"input_records": 0, "entities": 0, "merge_rate": 0.0, "review_pairs": 0},
         kept_apart=empty.assign(reason=pd.Series(dtype=object)),
+        keys=pd.DataFrame(columns=["record_id", *KEY_COLUMNS]),
     )
 
 
