@@ -372,6 +372,27 @@ def _index_pairs(
     return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), unknown
 
 
+def checked_records(
+    records: pd.DataFrame, must_link: Iterable[tuple[str, str]], cfg: MatchConfig
+) -> tuple[pd.DataFrame, pd.Series, dict[str, int], list[tuple[str, str]]]:
+    """The records to resolve (index reset), their ids as text, each id's position, and the
+    must-links: the given ones plus each record's ``link_record_id`` when the config uses it.
+    A missing ``record_id`` column or a repeated id is an error."""
+    if "record_id" not in records.columns:
+        raise KeyError("records need a record_id column")
+    recs = records.reset_index(drop=True)
+    ids = recs["record_id"].astype(str)
+    if ids.duplicated().any():
+        raise ValueError("record_id values must be unique")
+    pos = {r: i for i, r in enumerate(ids)}
+    ml = list(must_link)
+    if cfg.use_link_record_id and "link_record_id" in recs.columns:
+        links = recs["link_record_id"]
+        has = links.notna() & (links.astype(str) != "")
+        ml += list(zip(ids[has], links[has].astype(str), strict=True))
+    return recs, ids, pos, ml
+
+
 def _empty_resolution() -> Resolution:
     empty = pd.DataFrame(columns=list(PAIR_COLUMNS))
     return Resolution(
@@ -471,19 +492,7 @@ def resolve_organisations(
             config=cfg,
         )
     t0 = time.perf_counter()
-    if "record_id" not in records.columns:
-        raise KeyError("records need a record_id column")
-    recs = records.reset_index(drop=True)
-    ids = recs["record_id"].astype(str)
-    if ids.duplicated().any():
-        raise ValueError("record_id values must be unique")
-    pos = {r: i for i, r in enumerate(ids)}
-
-    ml = list(must_link)
-    if cfg.use_link_record_id and "link_record_id" in recs.columns:
-        links = recs["link_record_id"]
-        has = links.notna() & (links.astype(str) != "")
-        ml += list(zip(ids[has], links[has].astype(str), strict=True))
+    recs, ids, pos, ml = checked_records(records, must_link, cfg)
     ml_a, ml_b, ml_unknown = _index_pairs(ml, pos)
     cl_a, cl_b, cl_unknown = _index_pairs(cannot_link, pos)
 

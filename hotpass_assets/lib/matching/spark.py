@@ -449,21 +449,10 @@ def resolve_organisations_spark(
     """As ``organisations.resolve_organisations``, the linkage on Spark: the same inputs, a
     ``Resolution`` of the same shape (``model`` holds Splink's model)."""
     from hotpass_assets.lib.matching.ids import entity_id_series
-    from hotpass_assets.lib.matching.organisations import Resolution, rank_review
+    from hotpass_assets.lib.matching.organisations import Resolution, checked_records, rank_review
 
     t0 = time.perf_counter()
-    if "record_id" not in records.columns:
-        raise KeyError("records need a record_id column")
-    recs = records.reset_index(drop=True)
-    ids = recs["record_id"].astype(str)
-    if ids.duplicated().any():
-        raise ValueError("record_id values must be unique")
-    pos = {r: i for i, r in enumerate(ids)}
-    ml = list(must_link)
-    if config.use_link_record_id and "link_record_id" in recs.columns:
-        links = recs["link_record_id"]
-        has = links.notna() & (links.astype(str) != "")
-        ml += list(zip(ids[has], links[has].astype(str), strict=True))
+    recs, ids, pos, ml = checked_records(records, must_link, config)
     ml_pos, ml_unknown = _positions(ml, pos)
     cl_pos, cl_unknown = _positions(cannot_link, pos)
 
