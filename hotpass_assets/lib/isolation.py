@@ -104,6 +104,20 @@ def _data_bytes() -> int:
     return 0
 
 
+def _system_allocator() -> None:
+    """Let Arrow allocate with the C library's allocator in this child.
+
+    The budget limits writable data (``RLIMIT_DATA``). Arrow's default pool (jemalloc) keeps the
+    pages it frees mapped, so writable data grows with every table built and dropped: capturing
+    a 250,000-row sheet peaked at 0.81 GB resident but 1.58 GB of writable data, and broke the
+    1,536 MB budget. With the system allocator the two agree (0.76 GB resident, 0.53 GB of data
+    above what the child inherited), so the budget measures what the read holds.
+    """
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 def _child(
     send: Connection[bytes, Any],
     fn: Callable[..., object],
@@ -122,6 +136,7 @@ def _child(
     os.environ["RUST_BACKTRACE"] = "0"
     faulthandler.disable()  # its dump (when a test runner enabled it) would go to the terminal
 
+    _system_allocator()
     with contextlib.suppress(ValueError, OSError, AttributeError):
         limit = _data_bytes() + memory_bytes
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))

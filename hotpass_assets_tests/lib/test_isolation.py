@@ -22,6 +22,12 @@ def _allocate(path, mb):
     return len(bytearray(mb << 20))
 
 
+def _arrow_pool(path):
+    import pyarrow as pa
+
+    return pa.default_memory_pool().backend_name
+
+
 def _sleep(path, seconds):
     time.sleep(seconds)
     return "woke"
@@ -68,6 +74,17 @@ def test_memory_budget(book):
     assert run_isolated(_allocate, book, 50, budget=budget) == 50 << 20
     with pytest.raises(WorkbookReadError, match="more memory than the budget of 200 MB"):
         run_isolated(_allocate, book, 400, budget=budget)
+
+
+def test_arrow_allocates_with_the_system_allocator_in_the_child(book):
+    """The budget limits writable data; Arrow's jemalloc keeps freed pages mapped (a
+    250,000-row capture held 1.58 GB of data at 0.81 GB resident), the system allocator does
+    not. The parent keeps its own pool."""
+    import pyarrow as pa
+
+    before = pa.default_memory_pool().backend_name
+    assert run_isolated(_arrow_pool, book) == "system"
+    assert pa.default_memory_pool().backend_name == before
 
 
 def test_time_budget(book):
