@@ -220,6 +220,7 @@ def raw_workbook(
 def contact_capture(
     context: dg.AssetExecutionContext, hotpass: HotpassConfig
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult[Any]]:
+    from hotpass_assets.lib.contracts import gx as gx_suites
     from hotpass_assets.lib.isolation import run_isolated
     from hotpass_assets.lib.reading import WorkbookReadError
 
@@ -229,6 +230,9 @@ def contact_capture(
     previous = previous_partition_stats(
         context, "contact_capture", _earlier_drops_of_same_workbook(settings, key)
     )
+    # GX imported and its suite built here, once per process: every reading process forked
+    # afterwards inherits them
+    gx_suites.warm("contact_capture")
     try:
         # Capture, its contracts and the Parquet writes run in the reading process; only the
         # check outcomes and counts come back (no frames to copy between processes).

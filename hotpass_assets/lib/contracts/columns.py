@@ -7,7 +7,10 @@ Each helper returns a :func:`pandera.pandas.Field` that carries a description an
 logical type (the types of the field registry, :mod:`hotpass_assets.lib.fields`).
 """
 
+import functools
+import inspect
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -59,18 +62,39 @@ def _items(value: object) -> list[Any]:
 
 
 def _register(fn: Callable[..., bool], **kwargs: Any) -> Callable[..., bool]:
-    if not hasattr(pa.Check, fn.__name__):
-        register_check_method(fn, **kwargs)
+    """Register an element check with Pandera as a vectorised one of the same name.
+
+    Pandera calls an element-wise check through a wrapper per cell (``Series.map``); one
+    comprehension over the column's values gives the same answers at about a third of the cost
+    (a 250,000-row capture runs these checks on 1.3 million cells)."""
+    if hasattr(pa.Check, fn.__name__):
+        return fn
+
+    def check(values: pd.Series, **stats: Any) -> pd.Series:
+        one = functools.partial(fn, **stats)
+        out = [one(v) for v in values.to_numpy(dtype=object)]
+        return pd.Series(out, index=values.index, dtype=bool)
+
+    check.__name__ = fn.__name__
+    check.__doc__ = fn.__doc__
+    # Pandera reads the statistics' names from the signature: the element function's keywords
+    params = list(inspect.signature(fn).parameters.values())[1:]
+    values = inspect.Parameter("values", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    check.__signature__ = inspect.Signature([values, *params])  # type: ignore[attr-defined]
+    register_check_method(check, **kwargs)
     return fn
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(text: str) -> re.Pattern[str]:
+    return re.compile(text)
 
 
 def list_of_strings(value: object, *, item_pattern: str | None) -> bool:
     """A list of non-empty strings, each matching ``item_pattern`` when given."""
-    import re
-
     if not _is_list(value):
         return False
-    rx = re.compile(item_pattern) if item_pattern else None
+    rx = _pattern(item_pattern) if item_pattern else None
     for item in _items(value):
         if not isinstance(item, str) or not item.strip():
             return False
@@ -114,11 +138,11 @@ def json_object(value: object, *, flag: bool) -> bool:
         return False
 
 
-_register(list_of_strings, statistics=["item_pattern"], check_type="element_wise")
-_register(list_not_empty, statistics=["flag"], check_type="element_wise")
-_register(list_items_in, statistics=["allowed"], check_type="element_wise")
-_register(iso_date, statistics=["flag"], check_type="element_wise")
-_register(json_object, statistics=["flag"], check_type="element_wise")
+_register(list_of_strings, statistics=["item_pattern"], check_type="vectorized")
+_register(list_not_empty, statistics=["flag"], check_type="vectorized")
+_register(list_items_in, statistics=["allowed"], check_type="vectorized")
+_register(iso_date, statistics=["flag"], check_type="vectorized")
+_register(json_object, statistics=["flag"], check_type="vectorized")
 
 # --- field helpers ------------------------------------------------------------------------------
 
