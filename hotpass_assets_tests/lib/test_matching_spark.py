@@ -3,14 +3,25 @@ SQL, and a Spark local-mode run against the default engine on the same generated
 
 from __future__ import annotations
 
+import math
 import time
 
+import pandas as pd
 import pytest
 
 from hotpass_assets.lib.matching import resolve_organisations
+from hotpass_assets.lib.matching.model import initial_m
 from hotpass_assets.lib.matching.organisations import MatchConfig, default_comparisons
 from hotpass_assets.lib.matching.spark import SparkOptions, resolve_with_engine
-from hotpass_assets.lib.matching.splink_levels import decision_sql, gamma_of, level_labels
+from hotpass_assets.lib.matching.spark_conflicts import level_weights, pair_evidence
+from hotpass_assets.lib.matching.splink_levels import (
+    decision_sql,
+    gamma_of,
+    gamma_sql,
+    level_labels,
+    token_set_sql,
+    with_m_prior,
+)
 from hotpass_assets.lib.matching.synthetic import generate_organisations, pairwise_scores
 from hotpass_assets.settings import Settings
 from hotpass_assets_tests.needs import java
@@ -63,6 +74,99 @@ def test_spark_levels_are_the_default_engine_levels():
     assert f"gamma_phone IN ({gamma_of('phone', 'shared_value')})" in sql
     assert f"gamma_name IN ({gamma_of('name', 'same_key')})" in sql
     assert ">= 0.4" in sql and ">= 0.1" in sql
+
+
+def _model(m_different: float | None) -> dict:
+    """A two-comparison Splink model as ``save_model_to_json`` writes it."""
+
+    def levels(m: list[float | None], u: list[float]) -> list[dict]:
+        out: list[dict] = [{"label_for_charts": "missing", "is_null_level": True}]
+        for mi, ui in zip(m, u, strict=True):
+            lv = {"u_probability": ui}
+            if mi is not None:
+                lv["m_probability"] = mi
+            out.append(lv)
+        return out
+
+    return {
+        "probability_two_random_records_match": 0.001,
+        "comparisons": [
+            {
+                "output_column_name": "domain",
+                "comparison_levels": levels(
+                    [0.2, 0.4, 0.4 - (m_different or 0), m_different], [1e-4, 1e-3, 1e-3, 0.998]
+                ),
+            },
+            {"output_column_name": "phone", "comparison_levels": levels([0.5, 0.5], [1e-4, 1])},
+        ],
+    }
+
+
+def test_level_weights_and_the_evidence_of_a_pair():
+    w = level_weights(_model(1e-9))
+    # gamma counts up from "different" (0); the best level is highest, missing weighs nothing
+    assert w["domain"][3] == pytest.approx(math.log2(0.2 / 1e-4))
+    assert w["domain"][0] < -25 and w["domain"][-1] == 0.0
+    assert w["phone"][1] == pytest.approx(math.log2(0.5 / 1e-4))
+    gammas = pd.DataFrame(
+        {
+            **{f"gamma_{c}": [-1, -1] for c in ("name", "province", "address")},
+            "gamma_domain": [3, 0],
+            "gamma_phone": [1, -1],
+            "vetoed": [False, True],
+        }
+    )
+    ev = pair_evidence(gammas, w)
+    assert ev[0] == pytest.approx(w["domain"][3] + w["phone"][1]) and ev[1] == -math.inf
+    # an untrained level (no m) weighs nothing
+    assert level_weights(_model(None))["domain"][0] == 0.0
+
+
+def test_the_default_engine_prior_on_m_bounds_a_level_splink_left_near_zero():
+    model = _model(1e-9)
+    out = with_m_prior(model, n_records=1000, strength=10.0)
+    # 0.001 x 499,500 pairs = 499.5 expected matches against 10 pseudo-matches at initial_m
+    m0 = initial_m(5)[1:]
+    levels = out["comparisons"][0]["comparison_levels"][1:]
+    assert levels[3]["m_probability"] == pytest.approx((1e-9 * 499.5 + 10 * m0[3]) / 509.5)
+    assert level_weights(out)["domain"][0] == pytest.approx(-10.84, abs=0.01)  # was -30
+    assert sum(lv["m_probability"] for lv in levels) == pytest.approx(1.0)
+    assert model["comparisons"][0]["comparison_levels"][4]["m_probability"] == 1e-9  # a copy
+    # an untrained level gets the prior's m
+    untrained = with_m_prior(_model(None), n_records=1000, strength=10.0)
+    assert untrained["comparisons"][0]["comparison_levels"][4]["m_probability"] == m0[3]
+    assert "CASE WHEN phones_l IS NULL" in gamma_sql("phone")
+
+
+def test_address_token_set_in_spark_sql_agrees_with_rapidfuzz():
+    """The address levels (token set >= 0.9, >= 0.75) in Spark SQL against rapidfuzz's
+    ``token_set_ratio`` on normalised addresses, as the default engine compares them."""
+    java()
+    from rapidfuzz import fuzz
+
+    from hotpass_assets.lib.matching.spark import spark_session
+
+    pairs = [
+        ("246 stoukra road vereeniging", "246 stoukra road, vereeniging"),
+        ("12 main road", "12 main road cape town"),
+        ("12 main road", "12 main rd"),
+        ("33 mutrou road, cape town", "33 mutrou rd, cape town"),
+        ("37 giabresur lane kimberley", "37 giabresur lane, kimberley"),
+        ("15 krobun drive, margate", "154 golo drive, centurion"),
+        ("a b c", "c d"),
+        ("x", "y"),
+    ]
+    spark = spark_session(SparkOptions("local[2]", {"spark.sql.shuffle.partitions": "2"}))
+    frame = spark.createDataFrame(pd.DataFrame(pairs, columns=["address_l", "address_r"]))
+    frame.createOrReplaceTempView("address_pairs")
+    got = spark.sql(f"SELECT {token_set_sql('address')} AS ts FROM address_pairs").toPandas()
+    want = [fuzz.token_set_ratio(a, b) / 100 for a, b in pairs]
+    for ts, rf in zip(got["ts"], want, strict=True):
+        # indel from Levenshtein: exact unless the best alignment is not a substitution one,
+        # and then never above rapidfuzz
+        assert ts <= rf + 1e-9
+        assert (ts >= 0.9) == (rf >= 0.9) and (ts >= 0.75) == (rf >= 0.75)
+    assert got["ts"].iloc[:5].tolist() == pytest.approx(want[:5])
 
 
 @pytest.mark.slow

@@ -44,6 +44,7 @@ from hotpass_assets.lib.matching.splink_levels import (
     level_labels,
     splink_blocking,
     splink_comparisons,
+    with_m_prior,
 )
 
 if TYPE_CHECKING:
@@ -155,6 +156,7 @@ def features_table(records: pd.DataFrame, first_id: int = 0) -> pa.Table:
     """Matching features of ``records`` in the columns Splink compares; ``unique_id`` numbers
     the records from ``first_id``. Pure and per record, so it runs on any partition."""
     from hotpass_assets.lib.matching.organisations import prepare_frame
+    from hotpass_assets.lib.matching.text import normalise_strings
 
     frame = prepare_frame(records)
     n = len(frame)
@@ -174,7 +176,8 @@ def features_table(records: pd.DataFrame, first_id: int = 0) -> pa.Table:
         "emails": pa.array(_none_if_empty(frame["_emails"]), pa.list_(pa.string())),
         "phones": pa.array(_none_if_empty(frame["_phones"]), pa.list_(pa.string())),
         "province": text("province"),
-        "address": text("address"),
+        # as the default engine compares it: stripped, lower case, single spaces
+        "address": pa.array(normalise_strings(frame["address"]), pa.string()),
     }
     return pa.table(cols, schema=_FEATURE_SCHEMA)
 
@@ -263,6 +266,7 @@ class SparkRun:
     pairs: pd.DataFrame  # match, review and merge-level pairs, by record position
     model: dict[str, Any]
     timings: dict[str, float]
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 def _train(linker: Any, cfg: MatchConfig) -> None:
@@ -301,8 +305,6 @@ def run_spark(
     from splink import Linker, SettingsCreator
     from splink.backends.spark import SparkAPI
 
-    from hotpass_assets.lib.matching.clustering import _components
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     features = spark_features(spark, records).persist()
@@ -325,6 +327,10 @@ def run_spark(
     timings["features_s"] = time.perf_counter() - t
     t = time.perf_counter()
     _train(linker, cfg)
+    # Splink's EM without a prior can leave a level at m near zero: the default engine's prior
+    # is applied, and the scoring runs on that model
+    trained = with_m_prior(linker.misc.save_model_to_json(), len(records), cfg.prior_strength)
+    linker = Linker(db.register(features), trained, log_level=level)
     timings["training_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -333,21 +339,56 @@ def run_spark(
     decided = _apply_links(spark, decided, must_link, cannot_link)
     pairs = decided.where("decision <> '' OR merge_level").select(*_PAIR_FIELDS).toPandas()
     timings["predict_s"] = time.perf_counter() - t
-    # the matches are about as many as the records: their connected components are found on
-    # the driver (Splink's Spark connected components run one Spark job per iteration)
+    # the matches are about as many as the records: they are clustered on the driver, with
+    # the default engine's conflict check (the within-cluster pairs compared on Spark)
     t = time.perf_counter()
-    merged = pairs["decision"].isin(["match", "must_link"]).to_numpy()
-    cluster_of = pd.Series(
-        _components(
-            len(records),
-            pairs["unique_id_l"].to_numpy(dtype=np.int64)[merged],
-            pairs["unique_id_r"].to_numpy(dtype=np.int64)[merged],
-        )
+    splink_model = linker.misc.save_model_to_json()
+    cluster_of, stats = _cluster(
+        spark, features, len(records), pairs, splink_model, cfg, (must_link, cannot_link)
     )
     timings["cluster_s"] = time.perf_counter() - t
-    model = {"engine": "spark", "splink": linker.misc.save_model_to_json()}
     features.unpersist()
-    return SparkRun(cluster_of, pairs, model, timings)
+    model = {"engine": "spark", "splink": splink_model}
+    return SparkRun(cluster_of, pairs, model, timings, stats)
+
+
+def _cluster(
+    spark: SparkSession,
+    features: SparkFrame,
+    n: int,
+    pairs: pd.DataFrame,
+    splink_model: Mapping[str, Any],
+    cfg: MatchConfig,
+    links: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> tuple[pd.Series, dict[str, int]]:
+    """``clustering.cluster`` on the match pairs, must-links and cannot-links: a component of
+    three or more records with a conflicting pair inside is rebuilt from its strongest links;
+    the match pairs it refuses become ``conflict`` (``pairs`` is updated)."""
+    from hotpass_assets.lib.matching.clustering import cluster
+    from hotpass_assets.lib.matching.spark_conflicts import SparkEvidence
+
+    m_idx = np.flatnonzero((pairs["decision"] == "match").to_numpy())
+    evidence = SparkEvidence(spark, features, splink_model, cfg)
+    res = cluster(
+        n,
+        pairs["unique_id_l"].to_numpy(dtype=np.int64)[m_idx],
+        pairs["unique_id_r"].to_numpy(dtype=np.int64)[m_idx],
+        pairs["match_probability"].to_numpy(dtype=float)[m_idx],
+        must_link=links[0],
+        cannot_link=links[1],
+        score_pairs=evidence,
+        conflict_weight=cfg.conflict_weight,
+        max_cluster_size=cfg.max_cluster_size,
+    )
+    refused = m_idx[res.refused_edges]
+    pairs.loc[pairs.index[refused], "decision"] = "conflict"
+    stats = {
+        "conflict_pairs": len(refused),
+        "components_rebuilt": int(res.stats.get("components_rebuilt", 0)),
+        "within_cluster_pairs_scored": evidence.pairs_scored,
+        "refused_must_links": len(res.refused_must_links),
+    }
+    return pd.Series(res.labels), stats
 
 
 def _apply_links(
@@ -478,6 +519,7 @@ def resolve_organisations_spark(
         "review_pairs": int((review["decision"] == "review").sum()),
         "review_backlog_pairs": backlog,
         "kept_apart_pairs": len(kept_apart),
+        **result.stats,
         "must_links": len(ml_pos[0]),
         "cannot_links": len(cl_pos[0]),
         "unknown_link_ids": ml_unknown + cl_unknown,
@@ -530,7 +572,8 @@ def _pair_tables(
     matches = out[merged].sort_values(["left_record_id", "right_record_id"], kind="stable")
     matches = matches.reset_index(drop=True)
     matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
-    review = out[(out["decision"] == "review").to_numpy() & ~same].reset_index(drop=True)
+    review = out[out["decision"].isin(["review", "conflict"]).to_numpy() & ~same]
+    review = review.reset_index(drop=True)
     apart = pairs["merge_level"].fillna(False).astype(bool).to_numpy() & ~same
     kept_apart = out[apart].reset_index(drop=True)
     kept_apart.insert(2, "reason", _apart_reasons(kept_apart, cfg))
