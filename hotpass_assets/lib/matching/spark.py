@@ -30,14 +30,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from hotpass_assets.lib.matching.spark_features import spark_features
 from hotpass_assets.lib.matching.splink_levels import (
     LEVELS,
     decision_sql,
@@ -53,44 +53,12 @@ if TYPE_CHECKING:
 
     from hotpass_assets.lib.matching.organisations import MatchConfig, Resolution
 
-#: Record columns the features are derived from (missing ones are null).
-INPUT_COLUMNS = (
-    "record_id",
-    "organisation_name",
-    "name_key",
-    "domain",
-    "website",
-    "emails",
-    "phones",
-    "province",
-    "address",
-)
-#: Rare-token blocks of more records than this are not used (the default engine refines them).
-MAX_TOKEN_BLOCK = 50
 #: Share of the true duplicate pairs that share name key and website or name key and a phone
 #: (measured on generated organisations: 0.29 at 1,000 and 0.30 at 20,000 records); the prior
 #: is the pairs those rules find divided by it.
 PRIOR_RULES_RECALL = 0.3
 #: EM stops after this many iterations (or when no parameter moves by 0.001).
 EM_MAX_ITERATIONS = 25
-#: Name-token blocking keeps each record's rarest tokens, at most this many.
-RARE_TOKENS = 2
-
-_FEATURE_SCHEMA = pa.schema(
-    [
-        ("unique_id", pa.int64()),
-        ("name_key", pa.string()),
-        ("name_core", pa.string()),
-        ("name_acronym", pa.string()),
-        ("name_tokens", pa.list_(pa.string())),
-        ("domain", pa.string()),
-        ("domains", pa.list_(pa.string())),
-        ("emails", pa.list_(pa.string())),
-        ("phones", pa.list_(pa.string())),
-        ("province", pa.string()),
-        ("address", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -140,107 +108,6 @@ def spark_session(options: SparkOptions) -> SparkSession:
     session: SparkSession = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
-
-
-# --- features on the executors ---------------------------------------------------------------
-
-
-def _none_if_empty(col: pd.Series) -> list[list[str] | None]:
-    out: list[list[str] | None] = []
-    for xs in col.tolist():
-        out.append([str(x) for x in xs] if xs is not None and len(xs) else None)
-    return out
-
-
-def features_table(records: pd.DataFrame, first_id: int = 0) -> pa.Table:
-    """Matching features of ``records`` in the columns Splink compares; ``unique_id`` numbers
-    the records from ``first_id``. Pure and per record, so it runs on any partition."""
-    from hotpass_assets.lib.matching.organisations import prepare_frame
-    from hotpass_assets.lib.matching.text import normalise_strings
-
-    frame = prepare_frame(records)
-    n = len(frame)
-
-    def text(col: str) -> pa.Array:
-        s = frame[col].astype(object)
-        return pa.array([None if pd.isna(x) or x == "" else str(x) for x in s], pa.string())
-
-    cols = {
-        "unique_id": pa.array(np.arange(first_id, first_id + n, dtype=np.int64)),
-        "name_key": text("_name_key"),
-        "name_core": text("_name_core"),
-        "name_acronym": text("_name_acronym"),
-        "name_tokens": pa.array(_none_if_empty(frame["_name_tokens"]), pa.list_(pa.string())),
-        "domain": text("domain"),
-        "domains": pa.array(_none_if_empty(frame["_domains"]), pa.list_(pa.string())),
-        "emails": pa.array(_none_if_empty(frame["_emails"]), pa.list_(pa.string())),
-        "phones": pa.array(_none_if_empty(frame["_phones"]), pa.list_(pa.string())),
-        "province": text("province"),
-        # as the default engine compares it: stripped, lower case, single spaces
-        "address": pa.array(normalise_strings(frame["address"]), pa.string()),
-    }
-    return pa.table(cols, schema=_FEATURE_SCHEMA)
-
-
-def _features_of_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        df = batch.to_pandas()
-        ids = df.pop("_pos").to_numpy(dtype=np.int64)
-        table = features_table(df)
-        table = table.set_column(0, "unique_id", pa.array(ids))
-        yield from table.to_batches()
-
-
-def spark_features(spark: SparkSession, records: pd.DataFrame) -> SparkFrame:
-    """The records as a Spark frame of matching features, derived on the executors;
-    ``unique_id`` is the record's position in ``records``."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    cols = list(INPUT_COLUMNS)
-    data = pd.DataFrame({c: _as_text(records, c) for c in cols})
-    data["_pos"] = np.arange(len(records), dtype=np.int64)
-    source = spark.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
-    features = source.mapInArrow(_features_of_batches, from_arrow_schema(_FEATURE_SCHEMA))
-    return _with_rare_tokens(features)
-
-
-def _as_text(records: pd.DataFrame, col: str) -> pd.Series:
-    """A column as text: list cells (e-mails, phones) joined with "; ", which the feature
-    functions split again."""
-    if col not in records.columns:
-        return pd.Series([None] * len(records), dtype=object)
-
-    def one(x: object) -> str | None:
-        if isinstance(x, list | tuple | np.ndarray | pa.Array):
-            vals = [str(v) for v in x if v is not None and not pd.isna(v)]
-            return "; ".join(vals) if vals else None
-        if x is None or pd.isna(x):  # type: ignore[call-overload]
-            return None
-        return str(x)
-
-    return pd.Series([one(x) for x in records[col].tolist()], dtype=object)
-
-
-def _with_rare_tokens(features: SparkFrame) -> SparkFrame:
-    """``rare_tokens``: each record's ``RARE_TOKENS`` rarest name tokens among those held by at
-    most ``MAX_TOKEN_BLOCK`` records (the default engine's ``rare_tokens`` blocking key)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    tok = features.select("unique_id", F.explode("name_tokens").alias("token")).distinct()
-    counts = tok.groupBy("token").agg(F.count("*").alias("n"))
-    ranked = (
-        tok.join(counts, "token")
-        .where(F.col("n") <= MAX_TOKEN_BLOCK)
-        .withColumn(
-            "r",
-            F.row_number().over(Window.partitionBy("unique_id").orderBy("n", "token")),
-        )
-        .where(F.col("r") <= RARE_TOKENS)
-        .groupBy("unique_id")
-        .agg(F.collect_list("token").alias("rare_tokens"))
-    )
-    return features.join(ranked, "unique_id", "left")
 
 
 # --- the run ---------------------------------------------------------------------------------

@@ -150,14 +150,15 @@ def splink_comparisons() -> list[Any]:
 
 
 def splink_blocking() -> list[Any]:
-    """The default engine's candidate keys (``organisations.DEFAULT_BLOCKING``), less the typo
-    deletion key: name key, name core, rare name tokens, domains, e-mails, phones."""
+    """The default engine's candidate keys (``organisations.DEFAULT_BLOCKING``): name key, name
+    core, rare name tokens, name typo keys, domains, e-mails, phones."""
     from splink import block_on
 
     return [
         block_on("name_key"),
         block_on("name_core"),
         block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
+        block_on("typo_keys", arrays_to_explode=["typo_keys"]),
         block_on("domains", arrays_to_explode=["domains"]),
         block_on("emails", arrays_to_explode=["emails"]),
         block_on("phones", arrays_to_explode=["phones"]),
