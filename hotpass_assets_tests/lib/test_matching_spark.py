@@ -27,7 +27,7 @@ from hotpass_assets.settings import Settings
 from hotpass_assets_tests.needs import java
 
 #: Largest pairwise-F1 difference between the Spark path and the default engine (see below).
-F1_GAP = 0.02
+F1_GAP = 0.01
 
 
 def test_settings_select_the_engine_and_spark():
@@ -169,33 +169,80 @@ def test_address_token_set_in_spark_sql_agrees_with_rapidfuzz():
     assert got["ts"].iloc[:5].tolist() == pytest.approx(want[:5])
 
 
+def test_spark_typo_keys_and_refined_common_tokens(monkeypatch):
+    """The default engine's typo key (a word one edit apart, the other words the same) and
+    its refinement of an over-common name token into a sorted neighbourhood."""
+    java()
+    from hotpass_assets.lib.matching import spark_features as sf
+    from hotpass_assets.lib.matching.spark import spark_session
+
+    spark = spark_session(SparkOptions("local[2]", {"spark.sql.shuffle.partitions": "2"}))
+    names = ["Foleszel Orion", "Folesel Orion", "Folesel Karoo"]
+    # 20 names sharing "karoo", more than a block of 3 may hold
+    names += [f"{c}{d} Karoo" for c in "abcdefghij" for d in "xy"]
+    monkeypatch.setattr(sf, "MAX_TOKEN_BLOCK", 3)
+    records = pd.DataFrame({"record_id": [str(i) for i in range(len(names))]})
+    records["organisation_name"] = names
+    f = sf.spark_features(spark, records).toPandas().sort_values("unique_id")
+    typo = [set(k) if k is not None else set() for k in f["typo_keys"]]
+    assert typo[0] & typo[1] and not typo[0] & typo[2] and not typo[1] & typo[2]
+    # the 21 records of "karoo" (one is "Folesel Karoo"), in name-key order
+    block = f.sort_values("name_key")
+    keys = [{k for k in ks if k.startswith("karoo#")} for ks in block["rare_tokens"]]
+    keys = [k for k in keys if k]
+    assert len(keys) == 21
+    near = [(i, j) for i in range(21) for j in range(i + 1, min(i + sf.TOKEN_WINDOW, 21))]
+    assert all(keys[i] & keys[j] for i, j in near)
+    assert not keys[0] & keys[20]
+    assert max(sum(k in ks for ks in keys) for k in set().union(*keys)) <= 2 * (sf.TOKEN_WINDOW - 1)
+
+
+def _orgset() -> pd.DataFrame:
+    """The independent organisation set (``orgset``: 600 organisations, branches of one brand
+    in several provinces) in the record columns of resolution."""
+    from hotpass_assets_tests.lib.orgset import generate
+
+    df, truth = generate(600, seed=11)
+    return pd.DataFrame(
+        {
+            "record_id": df["rid"],
+            "organisation_name": df["organisation"],
+            "website": df["web"],
+            "phones": df["tel"],
+            "emails": df["mail"],
+            "province": df["region"],
+            "true_entity": truth.to_numpy(),
+        }
+    )
+
+
 @pytest.mark.slow
 def test_spark_local_mode_matches_the_default_engine():
-    """Spark in local mode (2 cores) on 1,000 generated organisation records, against the
-    default engine on the same records.
+    """Spark in local mode (2 cores, one session) on two sets, against the default engine on
+    the same records: 1,000 generated organisations (``generate_organisations``, seed 5) and
+    the independent ``orgset`` (600 organisations, 1,264 records).
 
-    Measured: F1 0.9694 (default) and 0.9540 (Spark). The bound is 0.02, not the 0.01 the
-    issue asks for: the Spark path has no cluster conflict check and no entity-aware term
-    frequencies (docs/how-to/scale-out-with-spark.md), which is where the gap comes from."""
+    Measured pairwise F1, default engine and Spark: MEASURED. The bound is the issue's 0.01 on
+    each set."""
     java()
-    df = generate_organisations(1000, seed=5)
-    truth = df["true_entity"]
-    local = resolve_organisations(df)
-    f1_local = pairwise_scores(df["record_id"].map(local.entity_of), truth)["f1"]
     cfg = MatchConfig(
         engine="spark",
         spark_master="local[2]",
         spark_conf="spark.ui.enabled=false,spark.sql.shuffle.partitions=2,"
         "spark.default.parallelism=2,spark.driver.memory=1g",
     )
-    t = time.perf_counter()
-    res = resolve_organisations(df, config=cfg)
-    seconds = time.perf_counter() - t
-    score = pairwise_scores(df["record_id"].map(res.entity_of), truth)
-    print(f"F1 default {f1_local:.4f}, spark {score['f1']:.4f} in {seconds:.1f} s")
-    assert res.entity_of.index.tolist() == df["record_id"].astype(str).tolist()
-    assert res.stats["engine"] == "spark"
-    assert res.stats["entities"] == res.entity_of.nunique() < len(df)
-    assert abs(score["f1"] - f1_local) <= F1_GAP, (score, f1_local)
-    assert set(res.matches["decision"]) <= {"match", "must_link"}
-    assert set(res.review["decision"]) <= {"review"}
+    for name, df in (("generated", generate_organisations(1000, seed=5)), ("orgset", _orgset())):
+        truth = df["true_entity"]
+        local = resolve_organisations(df)
+        f1_local = pairwise_scores(df["record_id"].map(local.entity_of), truth)["f1"]
+        t = time.perf_counter()
+        res = resolve_organisations(df, config=cfg)
+        seconds = time.perf_counter() - t
+        score = pairwise_scores(df["record_id"].map(res.entity_of), truth)
+        print(f"{name}: F1 default {f1_local:.4f}, spark {score['f1']:.4f} in {seconds:.1f} s")
+        assert res.entity_of.index.tolist() == df["record_id"].astype(str).tolist()
+        assert res.stats["engine"] == "spark"
+        assert res.stats["entities"] == res.entity_of.nunique() < len(df)
+        assert abs(score["f1"] - f1_local) <= F1_GAP, (name, score, f1_local)
+        assert set(res.matches["decision"]) <= {"match", "must_link"}
+        assert set(res.review["decision"]) <= {"review", "conflict"}

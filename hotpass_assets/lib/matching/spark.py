@@ -5,24 +5,34 @@ run in one process's memory. When the records no longer fit one machine, this pa
 Fellegi–Sunter linkage on a Spark cluster (or ``local[*]``):
 
 1. the matching features of each record (``organisations.prepare_frame``: folded name key and
-   core, name tokens and acronym, website and e-mail domains, e-mails, national phone numbers)
-   are derived per partition on the executors (``mapInArrow``);
+   core, name tokens and acronym, website and e-mail domains, e-mails, national phone numbers,
+   normalised address) are derived per partition on the executors (``mapInArrow``), and the
+   default engine's blocking keys, rare name tokens (over-common ones refined into sorted
+   neighbourhoods) and typo keys, by Spark aggregations (``spark_features``);
 2. Splink (``SparkAPI``) blocks, compares, estimates u from random pairs and m by EM, and scores
    the candidate pairs, with comparisons that have the levels of ``default_comparisons`` (their
    labels are the same, so ``MatchConfig``'s veto, merge and contradicting levels apply as
-   they are);
+   they are); the trained m get the default engine's weak prior (``with_m_prior``) before
+   scoring;
 3. the decision policy (match threshold, province veto and its exceptions, identical names
    merged unless contradicted, reviewers' must-links and cannot-links) runs as Spark SQL on the
    scored pairs.
 
 Only the match, review and kept-apart pairs come back to the driver (about as many as the
-records, not the candidate pairs): their connected components, the stable ids and the review
-queue are the default path's own code. Differences from the
-default engine: no cluster conflict check (a chain of matches is not re-scored), no
-sorted-neighbourhood refinement of over-large blocks (over-common rare-token blocks are dropped
-instead), address similarity by Jaro–Winkler instead of token-set ratio, term frequencies on
-the website only (Splink counts a name's own duplicates as other organisations). The Splink settings are in ``splink_levels``; ``docs/how-to/scale-out-with-spark.md`` says when to
-switch and how a Kubernetes deployment runs it.
+records, not the candidate pairs). The driver clusters them with the default engine's
+``clustering.cluster``: a component of three or more records has its within-cluster pairs
+compared on Spark and weighed with the model (``spark_conflicts``), and a conflict (strong
+contrary evidence, a veto or a cannot-link) rebuilds it from its strongest links. The stable
+ids and the review queue are the default path's own code.
+
+What still differs from the default engine: term frequencies on the website only (Splink
+counts a name's own duplicates as other organisations; the default engine counts values once
+per first-pass entity), one EM pass (no second pass with entity-aware frequencies), Splink's
+u sampling and prior estimate instead of the default engine's fixed point, address token-set
+similarity with an indel distance taken from Levenshtein (``splink_levels.token_set_sql``),
+name-key and name-core blocks not capped. The Splink settings are in ``splink_levels``;
+``docs/how-to/scale-out-with-spark.md`` says when to switch, how a Kubernetes deployment runs it
+and the measured accuracy.
 """
 
 from __future__ import annotations
