@@ -217,13 +217,19 @@ def _orgset() -> pd.DataFrame:
 
 
 @pytest.mark.slow
+# two Spark runs took 349 s on two busy cores; more than the suite's 900 s would mean a fault
+@pytest.mark.timeout(1200)
 def test_spark_local_mode_matches_the_default_engine():
     """Spark in local mode (2 cores, one session) on two sets, against the default engine on
     the same records: 1,000 generated organisations (``generate_organisations``, seed 5) and
     the independent ``orgset`` (600 organisations, 1,264 records).
 
-    Measured pairwise F1, default engine and Spark: MEASURED. The bound is the issue's 0.01 on
-    each set."""
+    Measured pairwise F1, default engine and Spark: 0.9694 and 0.9736 on the generated set,
+    0.9731 and 0.9721 on orgset (before the Spark path had the conflict check, the prior on m,
+    token-set addresses and the default engine's typo and refined-token keys: 0.9540 and
+    0.8642). Seeds 11 and 23 of the generator, measured apart: 0.9755 and 0.9697, 0.9901 and
+    0.9887. The bound is the issue's 0.01 on each set. The test took 349 s on two cores shared
+    with other work (the Spark runs 196 s and 150 s)."""
     java()
     cfg = MatchConfig(
         engine="spark",
