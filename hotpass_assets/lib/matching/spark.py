@@ -5,24 +5,34 @@ run in one process's memory. When the records no longer fit one machine, this pa
 Fellegi–Sunter linkage on a Spark cluster (or ``local[*]``):
 
 1. the matching features of each record (``organisations.prepare_frame``: folded name key and
-   core, name tokens and acronym, website and e-mail domains, e-mails, national phone numbers)
-   are derived per partition on the executors (``mapInArrow``);
+   core, name tokens and acronym, website and e-mail domains, e-mails, national phone numbers,
+   normalised address) are derived per partition on the executors (``mapInArrow``), and the
+   default engine's blocking keys, rare name tokens (over-common ones refined into sorted
+   neighbourhoods) and typo keys, by Spark aggregations (``spark_features``);
 2. Splink (``SparkAPI``) blocks, compares, estimates u from random pairs and m by EM, and scores
    the candidate pairs, with comparisons that have the levels of ``default_comparisons`` (their
    labels are the same, so ``MatchConfig``'s veto, merge and contradicting levels apply as
-   they are);
+   they are); the trained m get the default engine's weak prior (``with_m_prior``) before
+   scoring;
 3. the decision policy (match threshold, province veto and its exceptions, identical names
    merged unless contradicted, reviewers' must-links and cannot-links) runs as Spark SQL on the
    scored pairs.
 
 Only the match, review and kept-apart pairs come back to the driver (about as many as the
-records, not the candidate pairs): their connected components, the stable ids and the review
-queue are the default path's own code. Differences from the
-default engine: no cluster conflict check (a chain of matches is not re-scored), no
-sorted-neighbourhood refinement of over-large blocks (over-common rare-token blocks are dropped
-instead), address similarity by Jaro–Winkler instead of token-set ratio, term frequencies on
-the website only (Splink counts a name's own duplicates as other organisations). The Splink settings are in ``splink_levels``; ``docs/how-to/scale-out-with-spark.md`` says when to
-switch and how a Kubernetes deployment runs it.
+records, not the candidate pairs). The driver clusters them with the default engine's
+``clustering.cluster``: a component of three or more records has its within-cluster pairs
+compared on Spark and weighed with the model (``spark_conflicts``), and a conflict (strong
+contrary evidence, a veto or a cannot-link) rebuilds it from its strongest links. The stable
+ids and the review queue are the default path's own code.
+
+What still differs from the default engine: term frequencies on the website only (Splink
+counts a name's own duplicates as other organisations; the default engine counts values once
+per first-pass entity), one EM pass (no second pass with entity-aware frequencies), Splink's
+u sampling and prior estimate instead of the default engine's fixed point, address token-set
+similarity with an indel distance taken from Levenshtein (``splink_levels.token_set_sql``),
+name-key and name-core blocks not capped. The Splink settings are in ``splink_levels``;
+``docs/how-to/scale-out-with-spark.md`` says when to switch, how a Kubernetes deployment runs it
+and the measured accuracy.
 """
 
 from __future__ import annotations
@@ -30,20 +40,21 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from hotpass_assets.lib.matching.spark_features import spark_features
 from hotpass_assets.lib.matching.splink_levels import (
     LEVELS,
     decision_sql,
     level_labels,
     splink_blocking,
     splink_comparisons,
+    with_m_prior,
 )
 
 if TYPE_CHECKING:
@@ -52,44 +63,12 @@ if TYPE_CHECKING:
 
     from hotpass_assets.lib.matching.organisations import MatchConfig, Resolution
 
-#: Record columns the features are derived from (missing ones are null).
-INPUT_COLUMNS = (
-    "record_id",
-    "organisation_name",
-    "name_key",
-    "domain",
-    "website",
-    "emails",
-    "phones",
-    "province",
-    "address",
-)
-#: Rare-token blocks of more records than this are not used (the default engine refines them).
-MAX_TOKEN_BLOCK = 50
 #: Share of the true duplicate pairs that share name key and website or name key and a phone
 #: (measured on generated organisations: 0.29 at 1,000 and 0.30 at 20,000 records); the prior
 #: is the pairs those rules find divided by it.
 PRIOR_RULES_RECALL = 0.3
 #: EM stops after this many iterations (or when no parameter moves by 0.001).
 EM_MAX_ITERATIONS = 25
-#: Name-token blocking keeps each record's rarest tokens, at most this many.
-RARE_TOKENS = 2
-
-_FEATURE_SCHEMA = pa.schema(
-    [
-        ("unique_id", pa.int64()),
-        ("name_key", pa.string()),
-        ("name_core", pa.string()),
-        ("name_acronym", pa.string()),
-        ("name_tokens", pa.list_(pa.string())),
-        ("domain", pa.string()),
-        ("domains", pa.list_(pa.string())),
-        ("emails", pa.list_(pa.string())),
-        ("phones", pa.list_(pa.string())),
-        ("province", pa.string()),
-        ("address", pa.string()),
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -141,105 +120,6 @@ def spark_session(options: SparkOptions) -> SparkSession:
     return session
 
 
-# --- features on the executors ---------------------------------------------------------------
-
-
-def _none_if_empty(col: pd.Series) -> list[list[str] | None]:
-    out: list[list[str] | None] = []
-    for xs in col.tolist():
-        out.append([str(x) for x in xs] if xs is not None and len(xs) else None)
-    return out
-
-
-def features_table(records: pd.DataFrame, first_id: int = 0) -> pa.Table:
-    """Matching features of ``records`` in the columns Splink compares; ``unique_id`` numbers
-    the records from ``first_id``. Pure and per record, so it runs on any partition."""
-    from hotpass_assets.lib.matching.organisations import prepare_frame
-
-    frame = prepare_frame(records)
-    n = len(frame)
-
-    def text(col: str) -> pa.Array:
-        s = frame[col].astype(object)
-        return pa.array([None if pd.isna(x) or x == "" else str(x) for x in s], pa.string())
-
-    cols = {
-        "unique_id": pa.array(np.arange(first_id, first_id + n, dtype=np.int64)),
-        "name_key": text("_name_key"),
-        "name_core": text("_name_core"),
-        "name_acronym": text("_name_acronym"),
-        "name_tokens": pa.array(_none_if_empty(frame["_name_tokens"]), pa.list_(pa.string())),
-        "domain": text("domain"),
-        "domains": pa.array(_none_if_empty(frame["_domains"]), pa.list_(pa.string())),
-        "emails": pa.array(_none_if_empty(frame["_emails"]), pa.list_(pa.string())),
-        "phones": pa.array(_none_if_empty(frame["_phones"]), pa.list_(pa.string())),
-        "province": text("province"),
-        "address": text("address"),
-    }
-    return pa.table(cols, schema=_FEATURE_SCHEMA)
-
-
-def _features_of_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-    for batch in batches:
-        df = batch.to_pandas()
-        ids = df.pop("_pos").to_numpy(dtype=np.int64)
-        table = features_table(df)
-        table = table.set_column(0, "unique_id", pa.array(ids))
-        yield from table.to_batches()
-
-
-def spark_features(spark: SparkSession, records: pd.DataFrame) -> SparkFrame:
-    """The records as a Spark frame of matching features, derived on the executors;
-    ``unique_id`` is the record's position in ``records``."""
-    from pyspark.sql.pandas.types import from_arrow_schema
-
-    cols = list(INPUT_COLUMNS)
-    data = pd.DataFrame({c: _as_text(records, c) for c in cols})
-    data["_pos"] = np.arange(len(records), dtype=np.int64)
-    source = spark.createDataFrame(pa.Table.from_pandas(data, preserve_index=False))
-    features = source.mapInArrow(_features_of_batches, from_arrow_schema(_FEATURE_SCHEMA))
-    return _with_rare_tokens(features)
-
-
-def _as_text(records: pd.DataFrame, col: str) -> pd.Series:
-    """A column as text: list cells (e-mails, phones) joined with "; ", which the feature
-    functions split again."""
-    if col not in records.columns:
-        return pd.Series([None] * len(records), dtype=object)
-
-    def one(x: object) -> str | None:
-        if isinstance(x, list | tuple | np.ndarray | pa.Array):
-            vals = [str(v) for v in x if v is not None and not pd.isna(v)]
-            return "; ".join(vals) if vals else None
-        if x is None or pd.isna(x):  # type: ignore[call-overload]
-            return None
-        return str(x)
-
-    return pd.Series([one(x) for x in records[col].tolist()], dtype=object)
-
-
-def _with_rare_tokens(features: SparkFrame) -> SparkFrame:
-    """``rare_tokens``: each record's ``RARE_TOKENS`` rarest name tokens among those held by at
-    most ``MAX_TOKEN_BLOCK`` records (the default engine's ``rare_tokens`` blocking key)."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    tok = features.select("unique_id", F.explode("name_tokens").alias("token")).distinct()
-    counts = tok.groupBy("token").agg(F.count("*").alias("n"))
-    ranked = (
-        tok.join(counts, "token")
-        .where(F.col("n") <= MAX_TOKEN_BLOCK)
-        .withColumn(
-            "r",
-            F.row_number().over(Window.partitionBy("unique_id").orderBy("n", "token")),
-        )
-        .where(F.col("r") <= RARE_TOKENS)
-        .groupBy("unique_id")
-        .agg(F.collect_list("token").alias("rare_tokens"))
-    )
-    return features.join(ranked, "unique_id", "left")
-
-
 # --- the run ---------------------------------------------------------------------------------
 
 #: Columns of the scored pairs the driver collects.
@@ -263,6 +143,7 @@ class SparkRun:
     pairs: pd.DataFrame  # match, review and merge-level pairs, by record position
     model: dict[str, Any]
     timings: dict[str, float]
+    stats: dict[str, int] = field(default_factory=dict)
 
 
 def _train(linker: Any, cfg: MatchConfig) -> None:
@@ -301,8 +182,6 @@ def run_spark(
     from splink import Linker, SettingsCreator
     from splink.backends.spark import SparkAPI
 
-    from hotpass_assets.lib.matching.clustering import _components
-
     timings: dict[str, float] = {}
     t = time.perf_counter()
     features = spark_features(spark, records).persist()
@@ -325,6 +204,10 @@ def run_spark(
     timings["features_s"] = time.perf_counter() - t
     t = time.perf_counter()
     _train(linker, cfg)
+    # Splink's EM without a prior can leave a level at m near zero: the default engine's prior
+    # is applied, and the scoring runs on that model
+    trained = with_m_prior(linker.misc.save_model_to_json(), len(records), cfg.prior_strength)
+    linker = Linker(db.register(features), trained, log_level=level)
     timings["training_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -333,21 +216,56 @@ def run_spark(
     decided = _apply_links(spark, decided, must_link, cannot_link)
     pairs = decided.where("decision <> '' OR merge_level").select(*_PAIR_FIELDS).toPandas()
     timings["predict_s"] = time.perf_counter() - t
-    # the matches are about as many as the records: their connected components are found on
-    # the driver (Splink's Spark connected components run one Spark job per iteration)
+    # the matches are about as many as the records: they are clustered on the driver, with
+    # the default engine's conflict check (the within-cluster pairs compared on Spark)
     t = time.perf_counter()
-    merged = pairs["decision"].isin(["match", "must_link"]).to_numpy()
-    cluster_of = pd.Series(
-        _components(
-            len(records),
-            pairs["unique_id_l"].to_numpy(dtype=np.int64)[merged],
-            pairs["unique_id_r"].to_numpy(dtype=np.int64)[merged],
-        )
+    splink_model = linker.misc.save_model_to_json()
+    cluster_of, stats = _cluster(
+        spark, features, len(records), pairs, splink_model, cfg, (must_link, cannot_link)
     )
     timings["cluster_s"] = time.perf_counter() - t
-    model = {"engine": "spark", "splink": linker.misc.save_model_to_json()}
     features.unpersist()
-    return SparkRun(cluster_of, pairs, model, timings)
+    model = {"engine": "spark", "splink": splink_model}
+    return SparkRun(cluster_of, pairs, model, timings, stats)
+
+
+def _cluster(
+    spark: SparkSession,
+    features: SparkFrame,
+    n: int,
+    pairs: pd.DataFrame,
+    splink_model: Mapping[str, Any],
+    cfg: MatchConfig,
+    links: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+) -> tuple[pd.Series, dict[str, int]]:
+    """``clustering.cluster`` on the match pairs, must-links and cannot-links: a component of
+    three or more records with a conflicting pair inside is rebuilt from its strongest links;
+    the match pairs it refuses become ``conflict`` (``pairs`` is updated)."""
+    from hotpass_assets.lib.matching.clustering import cluster
+    from hotpass_assets.lib.matching.spark_conflicts import SparkEvidence
+
+    m_idx = np.flatnonzero((pairs["decision"] == "match").to_numpy())
+    evidence = SparkEvidence(spark, features, splink_model, cfg)
+    res = cluster(
+        n,
+        pairs["unique_id_l"].to_numpy(dtype=np.int64)[m_idx],
+        pairs["unique_id_r"].to_numpy(dtype=np.int64)[m_idx],
+        pairs["match_probability"].to_numpy(dtype=float)[m_idx],
+        must_link=links[0],
+        cannot_link=links[1],
+        score_pairs=evidence,
+        conflict_weight=cfg.conflict_weight,
+        max_cluster_size=cfg.max_cluster_size,
+    )
+    refused = m_idx[res.refused_edges]
+    pairs.loc[pairs.index[refused], "decision"] = "conflict"
+    stats = {
+        "conflict_pairs": len(refused),
+        "components_rebuilt": int(res.stats.get("components_rebuilt", 0)),
+        "within_cluster_pairs_scored": evidence.pairs_scored,
+        "refused_must_links": len(res.refused_must_links),
+    }
+    return pd.Series(res.labels), stats
 
 
 def _apply_links(
@@ -478,6 +396,7 @@ def resolve_organisations_spark(
         "review_pairs": int((review["decision"] == "review").sum()),
         "review_backlog_pairs": backlog,
         "kept_apart_pairs": len(kept_apart),
+        **result.stats,
         "must_links": len(ml_pos[0]),
         "cannot_links": len(cl_pos[0]),
         "unknown_link_ids": ml_unknown + cl_unknown,
@@ -530,7 +449,8 @@ def _pair_tables(
     matches = out[merged].sort_values(["left_record_id", "right_record_id"], kind="stable")
     matches = matches.reset_index(drop=True)
     matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
-    review = out[(out["decision"] == "review").to_numpy() & ~same].reset_index(drop=True)
+    review = out[out["decision"].isin(["review", "conflict"]).to_numpy() & ~same]
+    review = review.reset_index(drop=True)
     apart = pairs["merge_level"].fillna(False).astype(bool).to_numpy() & ~same
     kept_apart = out[apart].reset_index(drop=True)
     kept_apart.insert(2, "reason", _apart_reasons(kept_apart, cfg))

@@ -32,6 +32,31 @@ def _jw(col: str) -> str:
     return f"jaro_winkler({col}_l, {col}_r)"
 
 
+def token_set_sql(col: str) -> str:
+    """SQL: rapidfuzz's ``token_set_ratio`` / 100 of ``<col>_l`` and ``<col>_r`` (texts of
+    space-separated words), with Spark's array functions: 1 when the word sets overlap and one
+    holds the other, else the best normalised indel similarity of the sorted common words
+    against each side, and of the two sorted remainders. Spark has no indel distance; it is
+    taken as 2 x Levenshtein - the length difference, exact when the best alignment
+    substitutes and inserts, never lower than the indel distance (so the similarity is never
+    higher than rapidfuzz's)."""
+    tl, tr = (f"array_distinct(split({col}_{s}, ' '))" for s in ("l", "r"))
+    sect = f"array_intersect({tl}, {tr})"
+    ab = f"concat_ws(' ', array_sort(array_except({tl}, {tr})))"
+    ba = f"concat_ws(' ', array_sort(array_except({tr}, {tl})))"
+    sl = f"length(concat_ws(' ', {sect}))"
+    joint = f"(2 * {sl} + 2 * least({sl}, 1) + length({ab}) + length({ba}))"
+    indel = f"(2 * levenshtein({ab}, {ba}) - abs(length({ab}) - length({ba})))"
+    diffs = f"1 - {indel} / {joint}"
+    with_ab = f"1 - (1 + length({ab})) / (2 * {sl} + 1 + length({ab}))"
+    with_ba = f"1 - (1 + length({ba})) / (2 * {sl} + 1 + length({ba}))"
+    return (
+        f"CASE WHEN size({sect}) > 0 AND (length({ab}) = 0 OR length({ba}) = 0) THEN 1.0 "
+        f"WHEN size({sect}) = 0 THEN {diffs} "
+        f"ELSE greatest({diffs}, {with_ab}, {with_ba}) END"
+    )
+
+
 #: (comparison name, [(SQL condition, level label, term-frequency column)]), levels best first;
 #: the labels are those of ``organisations.default_comparisons`` and the last level is
 #: "different" (everything else). Each comparison's null condition comes first.
@@ -83,9 +108,9 @@ LEVELS: tuple[tuple[str, str, tuple[tuple[str, str, str | None], ...]], ...] = (
         "address",
         "address_l IS NULL OR address_r IS NULL",
         (
-            ("lower(address_l) = lower(address_r)", "exact", None),
-            (f"{_jw('address')} >= 0.9", "token_set>=0.9", None),
-            (f"{_jw('address')} >= 0.75", "token_set>=0.75", None),
+            ("address_l = address_r", "exact", None),
+            (f"{token_set_sql('address')} >= 0.9", "token_set>=0.9", None),
+            (f"{token_set_sql('address')} >= 0.75", "token_set>=0.75", None),
         ),
     ),
 )
@@ -103,6 +128,15 @@ def gamma_of(comparison: str, label: str) -> int:
     return len(labels) - 1 - labels.index(label)
 
 
+def gamma_sql(comparison: str) -> str:
+    """SQL: a pair's comparison-vector value (``gamma_of``) for ``comparison``, as Splink
+    computes it from the levels (missing -1, best level highest, else 0)."""
+    null_sql, levels = next((n, lv) for c, n, lv in LEVELS if c == comparison)
+    whens = [f"WHEN {null_sql} THEN -1"]
+    whens += [f"WHEN {sql} THEN {len(levels) - k}" for k, (sql, _, _) in enumerate(levels)]
+    return f"CASE {' '.join(whens)} ELSE 0 END"
+
+
 def splink_comparisons() -> list[Any]:
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
@@ -116,14 +150,15 @@ def splink_comparisons() -> list[Any]:
 
 
 def splink_blocking() -> list[Any]:
-    """The default engine's candidate keys (``organisations.DEFAULT_BLOCKING``), less the typo
-    deletion key: name key, name core, rare name tokens, domains, e-mails, phones."""
+    """The default engine's candidate keys (``organisations.DEFAULT_BLOCKING``): name key, name
+    core, rare name tokens, name typo keys, domains, e-mails, phones."""
     from splink import block_on
 
     return [
         block_on("name_key"),
         block_on("name_core"),
         block_on("rare_tokens", arrays_to_explode=["rare_tokens"]),
+        block_on("typo_keys", arrays_to_explode=["typo_keys"]),
         block_on("domains", arrays_to_explode=["domains"]),
         block_on("emails", arrays_to_explode=["emails"]),
         block_on("phones", arrays_to_explode=["phones"]),
@@ -141,11 +176,16 @@ def _in_levels(spec: Mapping[str, tuple[str, ...]]) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "false"
 
 
+def veto_sql(cfg: MatchConfig) -> str:
+    """SQL: the pair shows a veto level (a different province) not lifted by other evidence."""
+    return f"({_in_levels(cfg.veto_levels)} AND NOT {_in_levels(cfg.veto_unless)})"
+
+
 def decision_sql(cfg: MatchConfig, table: str) -> str:
     """The decision policy of ``engine.run`` on Splink's scored pairs: a match at the match
     threshold, or at the review threshold for a merge level not contradicted; never when
     vetoed (unless the veto is lifted); review in between."""
-    veto = f"({_in_levels(cfg.veto_levels)} AND NOT {_in_levels(cfg.veto_unless)})"
+    veto = veto_sql(cfg)
     merge = f"({_in_levels(cfg.merge_levels)} AND NOT {_in_levels(cfg.contradicting_levels)})"
     p = "match_probability"
     match_at, review_at = float(cfg.match_threshold), float(cfg.review_threshold)
@@ -160,3 +200,29 @@ def decision_sql(cfg: MatchConfig, table: str) -> str:
             {_in_levels(cfg.merge_levels)} AS merge_level
         FROM {table}
     """
+
+
+def with_m_prior(model: Mapping[str, Any], n_records: int, strength: float) -> dict[str, Any]:
+    """A trained Splink model (``save_model_to_json``) with the default engine's weak prior on
+    m: ``strength`` pseudo-matches at ``model.initial_m`` (``MatchConfig.prior_strength``),
+    against the matches the model expects among all pairs of ``n_records``.
+
+    Splink's EM has no prior: a level that its training pairs never show among matches (a
+    different website between records of one name) gets an m near zero and a weight of -27
+    bits, where the default engine's is -10; one such field then outweighs all the others,
+    in scoring and in the cluster conflict check. A level left untrained gets the prior."""
+    import copy
+
+    from hotpass_assets.lib.matching.model import initial_m
+
+    out = copy.deepcopy(dict(model))
+    lam = float(out.get("probability_two_random_records_match") or 0.0)
+    expected = lam * n_records * (n_records - 1) / 2
+    for comp in out["comparisons"]:
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        m0 = initial_m(len(levels) + 1)[1:]
+        for lv, prior in zip(levels, m0, strict=True):
+            m = lv.get("m_probability")
+            trained = expected if m is not None else 0.0
+            lv["m_probability"] = ((m or 0.0) * trained + strength * prior) / (trained + strength)
+    return out
