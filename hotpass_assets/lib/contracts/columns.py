@@ -64,9 +64,10 @@ def _items(value: object) -> list[Any]:
 def _register(fn: Callable[..., bool], **kwargs: Any) -> Callable[..., bool]:
     """Register an element check with Pandera as a vectorised one of the same name.
 
-    Pandera calls an element-wise check through a wrapper per cell (``Series.map``); one
-    comprehension over the column's values gives the same answers at about a third of the cost
-    (a 250,000-row capture runs these checks on 1.3 million cells)."""
+    Pandera calls an element-wise check through a wrapper per cell (``Series.map``); in a
+    profile of a 250,000-row capture (1.3 million checked cells) the wrappers took 4.9 s around
+    3.0 s of check code. One comprehension over the column's values gives the same answers
+    without them."""
     if hasattr(pa.Check, fn.__name__):
         return fn
 
