@@ -17,6 +17,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from hotpass_assets.lib.matching.blocking import BlockingRule
+from hotpass_assets.lib.matching.organisations import DEFAULT_BLOCKING
+
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
     from pyspark.sql import SparkSession
@@ -33,17 +36,24 @@ INPUT_COLUMNS = (
     "province",
     "address",
 )
+
+
+def _rule(name: str) -> BlockingRule:
+    return next(r for r in DEFAULT_BLOCKING if r.name == name)
+
+
+_RARE, _TYPO = _rule("name_rare_tokens"), _rule("name_typo")
 #: Rare-token blocks of more records than this are refined into sorted neighbourhoods of
-#: ``TOKEN_WINDOW`` records (``organisations.DEFAULT_BLOCKING``'s ``name_rare_tokens``).
-MAX_TOKEN_BLOCK = 50
-TOKEN_WINDOW = 5
-#: Name-token blocking keeps each record's rarest tokens, at most this many.
-RARE_TOKENS = 2
-#: Typo keys (``organisations.DEFAULT_BLOCKING``'s ``name_typo``): the rarest name token of at
-#: least this many characters, with each one-character deletion of it; keys held by more
-#: records than ``MAX_TYPO_BLOCK`` are not used.
+#: ``TOKEN_WINDOW`` records; each record keeps its ``RARE_TOKENS`` rarest tokens (the default
+#: engine's ``name_rare_tokens`` rule, ``organisations.DEFAULT_BLOCKING``).
+MAX_TOKEN_BLOCK = _RARE.max_block_size or 200
+TOKEN_WINDOW = _RARE.refine_window
+RARE_TOKENS = _RARE.keep
+#: Typo keys (the ``name_typo`` rule): the rarest name token of at least this many characters
+#: (as ``blocking._deletion_keys`` takes them), with each one-character deletion of it; keys
+#: held by more records than ``MAX_TYPO_BLOCK`` are not used.
 TYPO_MIN_LENGTH = 4
-MAX_TYPO_BLOCK = 12
+MAX_TYPO_BLOCK = _TYPO.max_block_size or 200
 
 _FEATURE_SCHEMA = pa.schema(
     [
