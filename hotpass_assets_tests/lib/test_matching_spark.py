@@ -169,6 +169,47 @@ def test_address_token_set_in_spark_sql_agrees_with_rapidfuzz():
     assert got["ts"].iloc[:5].tolist() == pytest.approx(want[:5])
 
 
+def test_address_levels_agree_with_rapidfuzz_on_generated_addresses():
+    """The token-set levels (>= 0.9, >= 0.75) of Spark SQL against rapidfuzz on the addresses
+    of generated organisations, normalised as the default engine compares them: every pair of
+    records of one organisation (address variants) and neighbouring records (different
+    addresses). The indel distance taken from Levenshtein can only lower a similarity, so a
+    few pairs near a threshold may fall one level lower; none may rise."""
+    java()
+    import itertools
+
+    from rapidfuzz import fuzz
+
+    from hotpass_assets.lib.matching.spark import spark_session
+    from hotpass_assets.lib.matching.text import normalise_strings
+
+    df = generate_organisations(3000, seed=7)
+    df["a"] = normalise_strings(df["address"])
+    df = df[df["a"].notna()]
+    pairs = []
+    for _, group in df.groupby("true_entity"):
+        pairs += list(itertools.combinations(group["a"].tolist(), 2))
+    texts = df["a"].tolist()
+    pairs += list(itertools.pairwise(texts))
+    spark = spark_session(SparkOptions("local[2]", {"spark.sql.shuffle.partitions": "2"}))
+    frame = spark.createDataFrame(pd.DataFrame(pairs, columns=["address_l", "address_r"]))
+    frame.createOrReplaceTempView("generated_address_pairs")
+    got = spark.sql(
+        f"SELECT {token_set_sql('address')} AS ts FROM generated_address_pairs"
+    ).toPandas()["ts"]
+
+    def level(x: float) -> int:
+        return 2 if x >= 0.9 else 1 if x >= 0.75 else 0
+
+    want = [level(fuzz.token_set_ratio(a, b) / 100) for a, b in pairs]
+    have = [level(x) for x in got]
+    lower = sum(h < w for h, w in zip(have, want, strict=True))
+    print(f"{len(pairs)} address pairs, {lower} one level lower than rapidfuzz")
+    assert len(pairs) > 3000
+    assert not any(h > w for h, w in zip(have, want, strict=True))
+    assert lower <= 0.002 * len(pairs)
+
+
 def test_spark_typo_keys_and_refined_common_tokens(monkeypatch):
     """The default engine's typo key (a word one edit apart, the other words the same) and
     its refinement of an over-common name token into a sorted neighbourhood."""
