@@ -4,16 +4,17 @@ The ``hotpass`` command runs jobs in-process on the Dagster instance (``execute_
 Left to Dagster, a Ctrl-C inside a step becomes ``DagsterExecutionInterruptedError``, which a
 step with a retry policy turns into a retry (Dagster "respects retry policy when interrupts
 occur"), and the command then went on to the next drop and the snapshot. Hotpass runs each job on
-a worker thread instead (Dagster installs its own signal handlers only on the main thread), keeps
-SIGINT and SIGTERM on the main thread and, on the first signal:
+a worker thread instead (Dagster installs its own signal handlers only on the main thread; drops
+may be ingested by several worker threads at once), keeps SIGINT and SIGTERM on the main thread
+and, on the first signal:
 
-1. marks the running run CANCELING (so the run's own interrupt handling, when it gets there,
+1. marks the running runs CANCELING (so each run's own interrupt handling, when it gets there,
    ends it as canceled);
-2. raises :class:`RunInterrupted` in the worker thread: a ``dagster.Failure`` with
+2. raises :class:`RunInterrupted` in every worker thread: a ``dagster.Failure`` with
    ``allow_retries=False``, so the step fails at once and is not retried, and the steps after
    it are skipped;
-3. once the worker has ended, marks the run CANCELED (whatever state the interrupted run reached)
-   and stops: no further drop, no snapshot.
+3. once the workers have ended, marks those runs CANCELED (whatever state the interrupted runs
+   reached) and stops: no further drop, no snapshot.
 
 A second signal exits at once (exit 128 + signal), marking the run canceled first.
 
@@ -34,7 +35,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -266,19 +267,79 @@ class RunGuard:
 
     def run(self, fn: Callable[[], T]) -> T | None:
         """``fn()`` on a worker thread; ``None`` when a signal stopped it (see ``interrupted``)."""
+        done = self.run_all([fn])
+        return None if done is None else done[0]
+
+    def run_all(
+        self,
+        jobs: Sequence[Callable[[], T]],
+        *,
+        workers: int = 1,
+        lane: Callable[[int], Hashable] | None = None,
+        on_start: Callable[[int], None] | None = None,
+    ) -> list[T] | None:
+        """Every job, on up to ``workers`` worker threads; their results in the jobs' order, or
+        ``None`` when a signal stopped them (see ``interrupted``).
+
+        Jobs of the same ``lane(index)`` run one after another in their order (a lane is one
+        thread's queue); ``on_start(index)`` is called as a job starts. The first signal
+        interrupts every running job and starts no other; an exception of a job is raised here
+        once all workers have ended.
+        """
         if self.interrupted:
             return None
-        if threading.current_thread() is not threading.main_thread():
-            return fn()  # signals cannot be handled here: plain call
-        box: dict[str, object] = {}
+        lanes: dict[Hashable, list[int]] = {}
+        for i in range(len(jobs)):
+            lanes.setdefault(lane(i) if lane else i, []).append(i)
+        queue = list(lanes.values())
+        results: dict[int, T] = {}
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+
+        def next_lane() -> list[int] | None:
+            with lock:
+                return queue.pop(0) if queue and not (errors or self.interrupted) else None
 
         def work() -> None:
-            try:
-                box["value"] = fn()
-            except BaseException as exc:  # handed to the main thread
-                box["error"] = exc
+            while (indexes := next_lane()) is not None:
+                for i in indexes:
+                    if errors or self.interrupted:
+                        return
+                    try:
+                        if on_start is not None:
+                            on_start(i)
+                        results[i] = jobs[i]()
+                    except BaseException as exc:  # handed to the calling thread
+                        errors.append(exc)
+                        return
 
-        worker = threading.Thread(target=work, name="hotpass-run", daemon=True)
+        count = max(1, min(workers, len(queue)))
+        threads = [
+            threading.Thread(target=work, name=f"hotpass-run-{n}", daemon=True)
+            for n in range(count)
+        ]
+        self._wait(threads)
+        if self.interrupted:
+            self._finish_cancel()
+            return None
+        if errors:
+            raise errors[0]
+        return [results[i] for i in range(len(jobs))]
+
+    def _wait(self, threads: list[threading.Thread]) -> None:
+        """Start ``threads`` and wait for them, handling SIGINT/SIGTERM meanwhile (on the main
+        thread; elsewhere signals cannot be handled and the threads are simply joined)."""
+        if threading.current_thread() is not threading.main_thread():
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return
+
+        def interrupt_all() -> None:
+            for t in threads:
+                if t.is_alive():
+                    _raise_in_thread(t, RunInterrupted)
 
         def on_signal(signum: int, _frame: FrameType | None) -> None:
             if self.interrupted:  # second signal: leave now
@@ -286,29 +347,20 @@ class RunGuard:
                 os._exit(128 + signum)
             self.signal_number = signum
             self._cancel_active(final=False)
-            _raise_in_thread(worker, RunInterrupted)
+            interrupt_all()
 
         previous = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
         for s in previous:
             signal.signal(s, on_signal)
         try:
-            worker.start()
+            for t in threads:
+                t.start()
             last = time.monotonic()
-            while worker.is_alive():
-                worker.join(0.2)
-                if (
-                    self.interrupted
-                    and worker.is_alive()
-                    and time.monotonic() - last > _REPEAT_EVERY
-                ):
-                    _raise_in_thread(worker, RunInterrupted)  # an interrupt was swallowed
+            while any(t.is_alive() for t in threads):
+                next(t for t in threads if t.is_alive()).join(0.2)
+                if self.interrupted and time.monotonic() - last > _REPEAT_EVERY:
+                    interrupt_all()  # an interrupt was swallowed
                     last = time.monotonic()
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-        if self.interrupted:
-            self._finish_cancel()
-            return None
-        if "error" in box:
-            raise box["error"]  # type: ignore[misc]
-        return box.get("value")  # type: ignore[return-value]

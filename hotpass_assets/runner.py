@@ -7,16 +7,19 @@ afterwards.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hotpass_assets.lib.drops import DropRegister, display_name
+from hotpass_assets.lib.drops import DropRegister, display_name, parse_partition_key
 from hotpass_assets.lib.landing import Listing, list_workbooks, register_file
 from hotpass_assets.settings import Settings
 
@@ -184,6 +187,7 @@ def run_pipeline(
     instance = dg.DagsterInstance.get()
     recovered = fail_dead_runs(instance)
     guard = RunGuard(instance)
+    _configure_logging_once(instance)
     defs = build_definitions(str(settings.home))
     keys, names = _register_drops(instance, settings, files)
     outcomes: list[DropOutcome] = []
@@ -202,24 +206,43 @@ def run_pipeline(
         warnings=warnings,
     )
     step = on_step or _no_progress
-    for i, key in enumerate(keys):
-        step(i, len(keys) + 1, f"drop {names[key]}")
-        result = guard.run(
-            partial(
-                ingest.execute_in_process,
-                partition_key=key,
-                instance=instance,
-                raise_on_error=False,
-                run_config=run_config,
-                tags=tags,
-            )
+    started = itertools.count()
+    progress = threading.Lock()
+
+    def announce(i: int) -> None:
+        with progress:
+            step(next(started), len(keys) + 1, f"drop {names[keys[i]]}")
+
+    # Drops are ingested side by side (each reads in its own process); drops of one workbook stay
+    # in order, because a drop's checks compare it with the workbook's previous drop.
+    def lane(i: int) -> str:
+        return parse_partition_key(keys[i]).stem_slug
+
+    workers = min(settings.ingest_workers, len({lane(i) for i in range(len(keys))}))
+    with _runs_side_by_side(instance, workers > 1):
+        results = guard.run_all(
+            [
+                partial(
+                    ingest.execute_in_process,
+                    partition_key=key,
+                    instance=instance,
+                    raise_on_error=False,
+                    run_config=run_config,
+                    tags=tags,
+                )
+                for key in keys
+            ],
+            workers=workers,
+            lane=lane,
+            on_start=announce,
         )
-        if result is None:
-            return _interrupted(report, guard)
-        run_ids.append(result.run_id)
-        blocked, error = _failures(result)
-        outcomes.append(DropOutcome(key, names[key], result.success, blocked, error))
-        warnings.extend(_warnings(result, f"drop {key} ({names[key]})"))
+    if results is None:
+        return _interrupted(report, guard)
+    for key, ingested in zip(keys, results, strict=True):
+        run_ids.append(ingested.run_id)
+        blocked, error = _failures(ingested)
+        outcomes.append(DropOutcome(key, names[key], ingested.success, blocked, error))
+        warnings.extend(_warnings(ingested, f"drop {key} ({names[key]})"))
     step(len(keys), len(keys) + 1, f"snapshot {day.isoformat()}")
     job = defs.resolve_job_def("rebuild_snapshots" if include_scoring else "refine_snapshot")
     result = guard.run(
@@ -247,6 +270,41 @@ def _with_snapshot(report: PipelineReport, result: dg.ExecuteInProcessResult) ->
     report.snapshot_error = error
     report.scoring_note = _scoring_note(result)
     return report
+
+
+def _configure_logging_once(instance: dg.DagsterInstance) -> None:
+    """Build the instance's ``python_logs`` handlers once, for every run of this command.
+
+    Dagster builds them at each run's start with ``logging.config.dictConfig`` (even when
+    dagster.yaml configures none), which takes the logging module's lock and then closes every
+    existing handler. Two runs starting side by side in one process (drops are ingested on
+    several threads) then deadlock: one run holds a handler's lock while it logs and waits for
+    the module lock that the other run's ``dictConfig`` holds while it waits for that handler.
+    """
+    handlers = list(instance.get_yaml_python_handlers())
+    instance.get_yaml_python_handlers = lambda: handlers  # type: ignore[method-assign]
+
+
+@contextmanager
+def _runs_side_by_side(instance: dg.DagsterInstance, parallel: bool) -> Iterator[None]:
+    """While ``parallel``, runs of ``instance`` do not capture their steps' stdout and stderr.
+
+    Dagster captures a step's output by pointing the process's file descriptors 1 and 2 at a
+    file and back afterwards. Two steps on two threads of one process interleave those swaps:
+    the command's own output then ends up in a step's log file for good. The drops' runs print
+    to the command's terminal instead (their events and check results are stored as always).
+    """
+    if not parallel:
+        yield
+        return
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
+
+    saved = instance._compute_log_manager
+    instance._compute_log_manager = NoOpComputeLogManager()
+    try:
+        yield
+    finally:
+        instance._compute_log_manager = saved
 
 
 def _register_drops(

@@ -68,6 +68,31 @@ def _linkage(value: str) -> str:
     return mode
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the platform tells)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _workers(value: str | None) -> int:
+    """``HOTPASS_INGEST_WORKERS``: a positive count, or unset/``auto`` for the usable cores
+    (at most 4: each worker's reading process may take the whole read budget)."""
+    text = (value or "").strip().lower()
+    if text in ("", "auto"):
+        return min(usable_cores(), 4)
+    try:
+        count = int(text)
+    except ValueError:
+        raise ValueError(
+            f"HOTPASS_INGEST_WORKERS={value!r}: expected a positive whole number or auto"
+        ) from None
+    if count < 1:
+        raise ValueError(f"HOTPASS_INGEST_WORKERS={value!r}: expected at least 1")
+    return count
+
+
 def is_url(value: str) -> bool:
     return "://" in value
 
@@ -153,6 +178,9 @@ class Settings:
     linkage_engine: str = "local"
     spark_master: str = "local[*]"
     spark_conf: str = ""
+    #: drops ``hotpass refine`` ingests side by side (``HOTPASS_INGEST_WORKERS``; default: the
+    #: usable cores, at most 4); each reads in its own process within the read budget
+    ingest_workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -229,6 +257,7 @@ class Settings:
             linkage_engine=env.get("HOTPASS_LINKAGE_ENGINE", "").strip().lower() or "local",
             spark_master=env.get("HOTPASS_SPARK_MASTER", "").strip() or "local[*]",
             spark_conf=env.get("HOTPASS_SPARK_CONF", ""),
+            ingest_workers=_workers(env.get("HOTPASS_INGEST_WORKERS")),
         )
 
     def match_config(self) -> "MatchConfig":

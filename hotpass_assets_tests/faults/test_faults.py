@@ -33,13 +33,24 @@ CAPTURE = ("organisations", "contacts", "rejects")
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _env(home: Path, fault: str | None, marker: Path | None, warehouse: Path | None) -> dict:
+def _env(
+    home: Path,
+    fault: str | None,
+    marker: Path | None,
+    warehouse: Path | None,
+    workers: int = 1,
+) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("HOTPASS_", "MLFLOW_TRACKING", "DAGSTER_HOME"))
     }
-    env.update(HOTPASS_HOME=str(home), DAGSTER_HOME=str(home / "dagster"))
+    # One drop at a time unless a test says otherwise: a fault then hits one known run.
+    env.update(
+        HOTPASS_HOME=str(home),
+        DAGSTER_HOME=str(home / "dagster"),
+        HOTPASS_INGEST_WORKERS=str(workers),
+    )
     if warehouse is not None:
         env["HOTPASS_WAREHOUSE_DIR"] = str(warehouse)
     if fault:
@@ -205,14 +216,16 @@ def test_kill_during_mlflow_registration(home, demo_dir):
 
 
 @pytest.mark.parametrize(
-    ("sig", "pause_at"),
-    [(signal.SIGINT, "capture"), (signal.SIGTERM, "duckdb")],
+    ("sig", "pause_at", "workers"),
+    [(signal.SIGINT, "capture", 1), (signal.SIGTERM, "duckdb", 1), (signal.SIGINT, "capture", 2)],
 )
-def test_signal_cancels_the_run_promptly_without_retry_or_snapshot(home, two_drops, sig, pause_at):
+def test_signal_cancels_the_run_promptly_without_retry_or_snapshot(
+    home, two_drops, sig, pause_at, workers
+):
     marker = home.parent / "fault-marker"
     proc = subprocess.Popen(
         _command(two_drops, home.parent / "refined.parquet", False),
-        env=_env(home, f"pause@{pause_at}", marker, None),
+        env=_env(home, f"pause@{pause_at}", marker, None, workers),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -234,13 +247,17 @@ def test_signal_cancels_the_run_promptly_without_retry_or_snapshot(home, two_dro
     assert f"stopped by {signal.Signals(sig).name}" in out
     all_runs = runs(home)
     canceled = [r for r in all_runs if r.status == DagsterRunStatus.CANCELED]
-    assert len(canceled) == 1
     for run in all_runs:
         kinds = events_of(home, run.run_id)
         assert "STEP_UP_FOR_RETRY" not in kinds and "STEP_RESTARTED" not in kinds
-    if pause_at == "capture":  # stopped in the first drop: nothing after it ran
+    if workers > 1:  # both drops were being ingested: both stopped, no snapshot
+        assert [r.job_name for r in all_runs] == ["ingest_drop"] * len(all_runs)
+        assert 1 <= len(all_runs) <= workers and len(canceled) == len(all_runs)
+    elif pause_at == "capture":  # stopped in the first drop: nothing after it ran
+        assert len(canceled) == 1
         assert [r.job_name for r in all_runs] == ["ingest_drop"]
     else:  # stopped in the snapshot: the drops were done before
+        assert len(canceled) == 1
         assert canceled[0].job_name == "refine_snapshot"
     assert_stores_readable(home)
     assert_no_orphans(home)

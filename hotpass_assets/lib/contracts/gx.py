@@ -49,6 +49,16 @@ PARTIAL_IDS = 20
 VALUE_KEYS = ("partial_unexpected_list", "partial_unexpected_counts", "unexpected_list")
 
 _LOCK = threading.Lock()
+
+
+def _new_lock_in_child() -> None:
+    """A process forked while another thread held the lock (drops are ingested side by side)
+    would wait for it for good: the child starts with its own."""
+    global _LOCK
+    _LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 #: The ephemeral GX context, its pandas data source and validation definitions per dataset.
 _RUNTIME: dict[str, Any] = {}
 
