@@ -22,7 +22,14 @@ from hotpass_assets.lib.matching.comparisons import (
     StringComparison,
 )
 from hotpass_assets.lib.matching.dedupe import infer_field_type
-from hotpass_assets.lib.matching.model import em_session, estimate_u, initial_m, pattern_table
+from hotpass_assets.lib.matching.model import (
+    em_session,
+    estimate_u,
+    initial_m,
+    pattern_codes,
+    pattern_counts,
+    pattern_table,
+)
 from hotpass_assets.lib.matching.org_comparisons import (
     DomainComparison,
     OrganisationNameComparison,
@@ -194,6 +201,17 @@ def test_generic_comparisons():
 
 
 # --- model -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_comparisons", [3, 7])
+def test_pattern_table_counts_as_a_sort_does(n_comparisons):
+    # 3 comparisons are counted with a table, 7 (16**7 codes) by sorting: both as np.unique
+    levels = np.random.default_rng(1).integers(0, 5, (5000, n_comparisons)).astype(np.int8)
+    pats, cnt, inv = pattern_table(levels)
+    rows, want_inv, want_cnt = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
+    assert (pats == rows).all() and (cnt == want_cnt).all() and (inv == want_inv.ravel()).all()
+    counted = pattern_counts(pattern_codes(levels), n_comparisons)
+    assert (counted[0] == rows).all() and (counted[1] == want_cnt).all()
 
 
 def test_em_recovers_m_from_unlabelled_mixture():

@@ -35,7 +35,8 @@ from hotpass_assets.lib.matching.model import (
     estimate_prior,
     estimate_u,
     initial_m,
-    pattern_table,
+    pattern_codes,
+    pattern_counts,
 )
 
 
@@ -297,12 +298,15 @@ def fit_model(
         u_raw=[x.copy() for x in u],
         tf_levels=[c.tf_levels for c in comparisons],
     )
-    all_pats, all_cnt, _ = pattern_table(levels)
+    # one pattern code per pair, counted over all pairs and over each rule's pairs
+    codes = pattern_codes(levels)
+    all_pats, all_cnt = pattern_counts(codes, levels.shape[1])
     rule_pats = {}
     for rule in rules:
         pos = by_rule.get(rule.name)
         if pos is not None and len(pos) >= 2:
-            rule_pats[rule.name] = pattern_table(levels[pos])[:2]
+            rule_pats[rule.name] = pattern_counts(codes[pos], levels.shape[1])
+    del codes
     times["em_s"] = 0.0
     times["prior_s"] = 0.0
     for round_ in range(2):
