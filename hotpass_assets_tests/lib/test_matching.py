@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from hotpass_assets.lib.matching import (
@@ -13,7 +14,13 @@ from hotpass_assets.lib.matching import (
     resolve_organisations,
     text,
 )
-from hotpass_assets.lib.matching.blocking import BlockingRule, candidate_pairs, pairs_from_blocks
+from hotpass_assets.lib.matching.blocking import (
+    BlockingRule,
+    candidate_pairs,
+    merge_sorted,
+    pairs_from_blocks,
+    sort_rank,
+)
 from hotpass_assets.lib.matching.clustering import cluster
 from hotpass_assets.lib.matching.comparisons import (
     CodeComparison,
@@ -84,6 +91,32 @@ def test_pairs_from_blocks_all_pairs_and_skips_big_blocks():
     assert stats["skipped_records"] == 3
     codes, _ = pairs_from_blocks(idx, key, 7, max_block_size=10)
     assert _pairs(codes, 7) == {(0, 1), (0, 2), (1, 2), (3, 4), (5, 6)}
+
+
+def test_merge_sorted_is_the_union_with_each_part_located():
+    rng = np.random.default_rng(3)
+    parts = [np.unique(rng.integers(0, 500, size)) for size in (300, 40, 0, 250)]
+    union, where = merge_sorted(parts)
+    assert (union == np.unique(np.concatenate(parts))).all()
+    assert all((union[w] == p).all() for w, p in zip(where, parts, strict=True))
+    assert merge_sorted([])[0].size == 0
+
+
+def test_sort_rank_orders_text_and_lists_as_python_does():
+    def python_rank(values):
+        txt = [" ".join(v) if isinstance(v, list) else (v or "") for v in values]
+        order = sorted(range(len(txt)), key=lambda i: (txt[i], i))
+        rank = np.empty(len(txt), dtype=np.int64)
+        rank[order] = np.arange(len(txt))
+        return rank
+
+    words = ["b", "a", None, "é", "Z", "a", "ab", "\U0001f600", "", "a b"]
+    assert (sort_rank(pd.Series(words, dtype=object)) == python_rank(words)).all()
+    lists = [["b"], [], None, ["a", "c"], ["a"], ["é"], ["a", "c"], ["a b"]]
+    arrow = pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    assert (sort_rank(arrow) == python_rank(lists)).all()
+    assert (sort_rank(pd.Series(lists, dtype=object)) == python_rank(lists)).all()
+    assert sort_rank(pd.Series([None, None], dtype=object)) is None
 
 
 def test_blocking_rules_union_and_typo_keys():
