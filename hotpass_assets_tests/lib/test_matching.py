@@ -688,3 +688,52 @@ def test_no_records_resolve_to_empty_tables_with_their_columns():
     res = resolve_organisations(pd.DataFrame({"record_id": [], "organisation_name": []}))
     assert len(res.entity_of) == 0
     assert list(res.keys.columns) == ["record_id", *KEY_COLUMNS]
+
+
+def _rank_review_by_strings(review, entity_of, share, minimum):
+    """The review ranking written with pandas sorts on the id strings (the reference)."""
+    sizes = entity_of.value_counts()
+    le = review["left_record_id"].map(entity_of)
+    re_ = review["right_record_id"].map(entity_of)
+    lo, hi = pd.Series(np.minimum(le, re_)), pd.Series(np.maximum(le, re_))
+    p = review["match_probability"].to_numpy(dtype=float)
+    impact = (lo.map(sizes).to_numpy() + hi.map(sizes).to_numpy()) * (1.0 - np.abs(2 * p - 1))
+    ranked = review.assign(
+        left_entity_id=lo.to_numpy(),
+        right_entity_id=hi.to_numpy(),
+        impact=np.round(impact, 4),
+        _urgent=review["decision"].isin(["conflict", "must_link_refused"]).to_numpy(),
+    )
+    keys = ["_urgent", "match_probability", "left_record_id", "right_record_id"]
+    ranked = ranked.sort_values(
+        keys, ascending=[False, False, True, True], kind="stable"
+    ).drop_duplicates(["left_entity_id", "right_entity_id"])
+    keys[1] = "impact"
+    ranked = ranked.sort_values(keys, ascending=[False, False, True, True], kind="stable")
+    cap = max(int(share * entity_of.nunique()), minimum)
+    backlog = len(review) - min(len(ranked), cap)
+    return ranked.head(cap).drop(columns="_urgent").reset_index(drop=True), backlog
+
+
+@pytest.mark.parametrize("ids_sorted", [True, False])
+def test_rank_review_ranks_as_string_sorts_do(ids_sorted):
+    from hotpass_assets.lib.matching.organisations import rank_review
+
+    rng = np.random.default_rng(7)
+    ids = np.array([f"r{i:03d}" for i in rng.permutation(300)], dtype=object)
+    ids = np.sort(ids) if ids_sorted else ids
+    entity_of = pd.Series([f"org_{x}" for x in rng.integers(0, 120, 300)], index=ids)
+    pick = rng.integers(0, 300, (900, 2))
+    pick = pick[pick[:, 0] != pick[:, 1]]
+    review = pd.DataFrame(
+        {
+            "left_record_id": ids[pick[:, 0]],
+            "right_record_id": ids[pick[:, 1]],
+            "match_probability": rng.choice([0.2, 0.5, 0.7, 0.35], len(pick)),
+            "decision": rng.choice(["review", "conflict", "must_link_refused"], len(pick)),
+        }
+    )
+    got, backlog = rank_review(review, entity_of, 0.2, 5)
+    want, want_backlog = _rank_review_by_strings(review, entity_of, 0.2, 5)
+    pd.testing.assert_frame_equal(got, want)
+    assert backlog == want_backlog and len(got) == int(0.2 * entity_of.nunique()) > 5
