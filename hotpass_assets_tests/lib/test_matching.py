@@ -737,3 +737,16 @@ def test_rank_review_ranks_as_string_sorts_do(ids_sorted):
     want, want_backlog = _rank_review_by_strings(review, entity_of, 0.2, 5)
     pd.testing.assert_frame_equal(got, want)
     assert backlog == want_backlog and len(got) == int(0.2 * entity_of.nunique()) > 5
+
+
+def test_scoring_in_batches_changes_nothing(monkeypatch):
+    from hotpass_assets.lib.matching import engine
+
+    records = generate_organisations(600, seed=5)
+    whole = resolve_organisations(records)
+    monkeypatch.setattr(engine, "_SCORE_BATCH", 97)
+    batched = resolve_organisations(records)
+    pd.testing.assert_series_equal(whole.entity_of, batched.entity_of)
+    for name in ("matches", "review", "kept_apart"):
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(batched, name))
+    assert whole.stats["candidate_pairs"] > 97

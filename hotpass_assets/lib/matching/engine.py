@@ -105,6 +105,10 @@ class EngineResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+#: pairs scored at a time (``_Scorer.weights``): bounds the per-comparison weight table
+_SCORE_BATCH = 1 << 20
+
+
 class _Scorer:
     """Levels and weights of arbitrary pairs under a fitted model."""
 
@@ -179,7 +183,13 @@ class _Scorer:
         return out
 
     def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
-        weights: np.ndarray = self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
+        """Match weight (bits) per pair: the prior plus ``parts``, summed per batch of pairs so
+        the pairs x comparisons table of parts is never held for all pairs at once."""
+        weights = np.empty(len(lv))
+        for a in range(0, len(lv), _SCORE_BATCH):
+            b = a + _SCORE_BATCH
+            part = self.parts(lv[a:b], [c[a:b] if c is not None else None for c in codes])
+            weights[a:b] = self.model.prior_weight + part.sum(axis=1)
         return weights
 
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -456,6 +466,7 @@ def run(
         fit_times = {"u_estimation_s": 0.0, "em_s": 0.0, "prior_s": 0.0}
     else:
         model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
+    cand.by_rule = {}  # each rule's pair positions serve the model fit only: freed here
     timings.update(fit_times)
 
     ml_a, ml_b = _distinct_links(must_link)
