@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from hotpass_assets.lib.matching import (
@@ -13,7 +14,13 @@ from hotpass_assets.lib.matching import (
     resolve_organisations,
     text,
 )
-from hotpass_assets.lib.matching.blocking import BlockingRule, candidate_pairs, pairs_from_blocks
+from hotpass_assets.lib.matching.blocking import (
+    BlockingRule,
+    candidate_pairs,
+    merge_sorted,
+    pairs_from_blocks,
+    sort_rank,
+)
 from hotpass_assets.lib.matching.clustering import cluster
 from hotpass_assets.lib.matching.comparisons import (
     CodeComparison,
@@ -22,7 +29,14 @@ from hotpass_assets.lib.matching.comparisons import (
     StringComparison,
 )
 from hotpass_assets.lib.matching.dedupe import infer_field_type
-from hotpass_assets.lib.matching.model import em_session, estimate_u, initial_m, pattern_table
+from hotpass_assets.lib.matching.model import (
+    em_session,
+    estimate_u,
+    initial_m,
+    pattern_codes,
+    pattern_counts,
+    pattern_table,
+)
 from hotpass_assets.lib.matching.org_comparisons import (
     DomainComparison,
     OrganisationNameComparison,
@@ -77,6 +91,32 @@ def test_pairs_from_blocks_all_pairs_and_skips_big_blocks():
     assert stats["skipped_records"] == 3
     codes, _ = pairs_from_blocks(idx, key, 7, max_block_size=10)
     assert _pairs(codes, 7) == {(0, 1), (0, 2), (1, 2), (3, 4), (5, 6)}
+
+
+def test_merge_sorted_is_the_union_with_each_part_located():
+    rng = np.random.default_rng(3)
+    parts = [np.unique(rng.integers(0, 500, size)) for size in (300, 40, 0, 250)]
+    union, where = merge_sorted(parts)
+    assert (union == np.unique(np.concatenate(parts))).all()
+    assert all((union[w] == p).all() for w, p in zip(where, parts, strict=True))
+    assert merge_sorted([])[0].size == 0
+
+
+def test_sort_rank_orders_text_and_lists_as_python_does():
+    def python_rank(values):
+        txt = [" ".join(v) if isinstance(v, list) else (v or "") for v in values]
+        order = sorted(range(len(txt)), key=lambda i: (txt[i], i))
+        rank = np.empty(len(txt), dtype=np.int64)
+        rank[order] = np.arange(len(txt))
+        return rank
+
+    words = ["b", "a", None, "é", "Z", "a", "ab", "\U0001f600", "", "a b"]
+    assert (sort_rank(pd.Series(words, dtype=object)) == python_rank(words)).all()
+    lists = [["b"], [], None, ["a", "c"], ["a"], ["é"], ["a", "c"], ["a b"]]
+    arrow = pd.Series(lists, dtype=pd.ArrowDtype(pa.list_(pa.string())))
+    assert (sort_rank(arrow) == python_rank(lists)).all()
+    assert (sort_rank(pd.Series(lists, dtype=object)) == python_rank(lists)).all()
+    assert sort_rank(pd.Series([None, None], dtype=object)) is None
 
 
 def test_blocking_rules_union_and_typo_keys():
@@ -194,6 +234,17 @@ def test_generic_comparisons():
 
 
 # --- model -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_comparisons", [3, 7])
+def test_pattern_table_counts_as_a_sort_does(n_comparisons):
+    # 3 comparisons are counted with a table, 7 (16**7 codes) by sorting: both as np.unique
+    levels = np.random.default_rng(1).integers(0, 5, (5000, n_comparisons)).astype(np.int8)
+    pats, cnt, inv = pattern_table(levels)
+    rows, want_inv, want_cnt = np.unique(levels, axis=0, return_inverse=True, return_counts=True)
+    assert (pats == rows).all() and (cnt == want_cnt).all() and (inv == want_inv.ravel()).all()
+    counted = pattern_counts(pattern_codes(levels), n_comparisons)
+    assert (counted[0] == rows).all() and (counted[1] == want_cnt).all()
 
 
 def test_em_recovers_m_from_unlabelled_mixture():
@@ -637,3 +688,65 @@ def test_no_records_resolve_to_empty_tables_with_their_columns():
     res = resolve_organisations(pd.DataFrame({"record_id": [], "organisation_name": []}))
     assert len(res.entity_of) == 0
     assert list(res.keys.columns) == ["record_id", *KEY_COLUMNS]
+
+
+def _rank_review_by_strings(review, entity_of, share, minimum):
+    """The review ranking written with pandas sorts on the id strings (the reference)."""
+    sizes = entity_of.value_counts()
+    le = review["left_record_id"].map(entity_of)
+    re_ = review["right_record_id"].map(entity_of)
+    lo, hi = pd.Series(np.minimum(le, re_)), pd.Series(np.maximum(le, re_))
+    p = review["match_probability"].to_numpy(dtype=float)
+    impact = (lo.map(sizes).to_numpy() + hi.map(sizes).to_numpy()) * (1.0 - np.abs(2 * p - 1))
+    ranked = review.assign(
+        left_entity_id=lo.to_numpy(),
+        right_entity_id=hi.to_numpy(),
+        impact=np.round(impact, 4),
+        _urgent=review["decision"].isin(["conflict", "must_link_refused"]).to_numpy(),
+    )
+    keys = ["_urgent", "match_probability", "left_record_id", "right_record_id"]
+    ranked = ranked.sort_values(
+        keys, ascending=[False, False, True, True], kind="stable"
+    ).drop_duplicates(["left_entity_id", "right_entity_id"])
+    keys[1] = "impact"
+    ranked = ranked.sort_values(keys, ascending=[False, False, True, True], kind="stable")
+    cap = max(int(share * entity_of.nunique()), minimum)
+    backlog = len(review) - min(len(ranked), cap)
+    return ranked.head(cap).drop(columns="_urgent").reset_index(drop=True), backlog
+
+
+@pytest.mark.parametrize("ids_sorted", [True, False])
+def test_rank_review_ranks_as_string_sorts_do(ids_sorted):
+    from hotpass_assets.lib.matching.organisations import rank_review
+
+    rng = np.random.default_rng(7)
+    ids = np.array([f"r{i:03d}" for i in rng.permutation(300)], dtype=object)
+    ids = np.sort(ids) if ids_sorted else ids
+    entity_of = pd.Series([f"org_{x}" for x in rng.integers(0, 120, 300)], index=ids)
+    pick = rng.integers(0, 300, (900, 2))
+    pick = pick[pick[:, 0] != pick[:, 1]]
+    review = pd.DataFrame(
+        {
+            "left_record_id": ids[pick[:, 0]],
+            "right_record_id": ids[pick[:, 1]],
+            "match_probability": rng.choice([0.2, 0.5, 0.7, 0.35], len(pick)),
+            "decision": rng.choice(["review", "conflict", "must_link_refused"], len(pick)),
+        }
+    )
+    got, backlog = rank_review(review, entity_of, 0.2, 5)
+    want, want_backlog = _rank_review_by_strings(review, entity_of, 0.2, 5)
+    pd.testing.assert_frame_equal(got, want)
+    assert backlog == want_backlog and len(got) == int(0.2 * entity_of.nunique()) > 5
+
+
+def test_scoring_in_batches_changes_nothing(monkeypatch):
+    from hotpass_assets.lib.matching import engine
+
+    records = generate_organisations(600, seed=5)
+    whole = resolve_organisations(records)
+    monkeypatch.setattr(engine, "_SCORE_BATCH", 97)
+    batched = resolve_organisations(records)
+    pd.testing.assert_series_equal(whole.entity_of, batched.entity_of)
+    for name in ("matches", "review", "kept_apart"):
+        pd.testing.assert_frame_equal(getattr(whole, name), getattr(batched, name))
+    assert whole.stats["candidate_pairs"] > 97

@@ -35,7 +35,8 @@ from hotpass_assets.lib.matching.model import (
     estimate_prior,
     estimate_u,
     initial_m,
-    pattern_table,
+    pattern_codes,
+    pattern_counts,
 )
 
 
@@ -102,6 +103,10 @@ class EngineResult:
     model: FSModel
     timings: dict[str, float] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+
+
+#: pairs scored at a time (``_Scorer.weights``): bounds the per-comparison weight table
+_SCORE_BATCH = 1 << 20
 
 
 class _Scorer:
@@ -178,7 +183,13 @@ class _Scorer:
         return out
 
     def weights(self, lv: np.ndarray, codes: list[np.ndarray | None]) -> np.ndarray:
-        weights: np.ndarray = self.model.prior_weight + self.parts(lv, codes).sum(axis=1)
+        """Match weight (bits) per pair: the prior plus ``parts``, summed per batch of pairs so
+        the pairs x comparisons table of parts is never held for all pairs at once."""
+        weights = np.empty(len(lv))
+        for a in range(0, len(lv), _SCORE_BATCH):
+            b = a + _SCORE_BATCH
+            part = self.parts(lv[a:b], [c[a:b] if c is not None else None for c in codes])
+            weights[a:b] = self.model.prior_weight + part.sum(axis=1)
         return weights
 
     def evidence(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -297,12 +308,15 @@ def fit_model(
         u_raw=[x.copy() for x in u],
         tf_levels=[c.tf_levels for c in comparisons],
     )
-    all_pats, all_cnt, _ = pattern_table(levels)
+    # one pattern code per pair, counted over all pairs and over each rule's pairs
+    codes = pattern_codes(levels)
+    all_pats, all_cnt = pattern_counts(codes, levels.shape[1])
     rule_pats = {}
     for rule in rules:
         pos = by_rule.get(rule.name)
         if pos is not None and len(pos) >= 2:
-            rule_pats[rule.name] = pattern_table(levels[pos])[:2]
+            rule_pats[rule.name] = pattern_counts(codes[pos], levels.shape[1])
+    del codes
     times["em_s"] = 0.0
     times["prior_s"] = 0.0
     for round_ in range(2):
@@ -452,6 +466,7 @@ def run(
         fit_times = {"u_estimation_s": 0.0, "em_s": 0.0, "prior_s": 0.0}
     else:
         model, fit_times = fit_model(comps, levels, cand.by_rule, config.blocking, n, config)
+    cand.by_rule = {}  # each rule's pair positions serve the model fit only: freed here
     timings.update(fit_times)
 
     ml_a, ml_b = _distinct_links(must_link)

@@ -210,25 +210,44 @@ def em_session(
     return m, lam, float(rc.sum()), it
 
 
-def pattern_table(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct rows of ``levels`` (pairs x comparisons), their counts and each pair's row."""
-    if not len(levels):
-        return (
-            np.zeros((0, levels.shape[1]), dtype=np.int8),
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-        )
-    radix = np.int64(16)
+#: each comparison level is one hexadecimal digit of a pair's pattern code
+_RADIX = 16
+#: pattern codes below this many distinct values are counted with a table, not sorted
+_TABLE_CODES = 1 << 24
+
+
+def pattern_codes(levels: np.ndarray) -> np.ndarray:
+    """One integer per row of ``levels`` (pairs x comparisons): its levels as hexadecimal
+    digits, the first comparison the most significant, so codes sort as the rows do."""
     code = np.zeros(len(levels), dtype=np.int64)
     for f in range(levels.shape[1]):
-        code = code * radix + levels[:, f].astype(np.int64)
-    uniq, inv, cnt = np.unique(code, return_inverse=True, return_counts=True)
-    pats = np.zeros((len(uniq), levels.shape[1]), dtype=np.int8)
-    rem = uniq.copy()
-    for f in range(levels.shape[1] - 1, -1, -1):
-        pats[:, f] = (rem % radix).astype(np.int8)
-        rem //= radix
-    return pats, cnt, inv.ravel()
+        code *= _RADIX
+        code += levels[:, f]
+    return code
+
+
+def pattern_counts(code: np.ndarray, n_comparisons: int) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct pattern codes (``pattern_codes``) as rows of levels, ascending, and how many
+    pairs have each. A small code space is counted with ``np.bincount`` (one pass, no sort)."""
+    space = _RADIX**n_comparisons
+    if space <= _TABLE_CODES:
+        table = np.bincount(code, minlength=space)
+        uniq = np.flatnonzero(table)
+        cnt = table[uniq].astype(np.int64)
+    else:
+        uniq, cnt = np.unique(code, return_counts=True)
+    pats = np.zeros((len(uniq), n_comparisons), dtype=np.int8)
+    for f in range(n_comparisons - 1, -1, -1):
+        pats[:, f] = (uniq % _RADIX).astype(np.int8)
+        uniq = uniq // _RADIX
+    return pats, cnt
+
+
+def pattern_table(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of ``levels`` (pairs x comparisons), their counts and each pair's row."""
+    code = pattern_codes(levels)
+    pats, cnt = pattern_counts(code, levels.shape[1])
+    return pats, cnt, np.searchsorted(pattern_codes(pats), code)
 
 
 def estimate_prior(pattern_weights: np.ndarray, counts: np.ndarray, total_pairs: float) -> float:

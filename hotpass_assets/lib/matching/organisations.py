@@ -280,32 +280,46 @@ def rank_review(
     """
     if review.empty:
         return review.assign(left_entity_id=[], right_entity_id=[], impact=[]), 0
-    sizes = entity_of.value_counts()
-    le = review["left_record_id"].map(entity_of)
-    re_ = review["right_record_id"].map(entity_of)
-    lo, hi = pd.Series(np.minimum(le, re_)), pd.Series(np.maximum(le, re_))
+    # integer codes that sort as the record and entity ids do: every sort below is a stable
+    # numpy lexsort on numbers instead of a pandas sort on strings
+    at = [
+        entity_of.index.get_indexer(pd.Index(review[c]))
+        for c in ("left_record_id", "right_record_id")
+    ]
+    if min(int(a.min()) for a in at) < 0:
+        raise KeyError("review pairs name records that have no entity")
+    id_rank = _order_codes(entity_of.index.to_numpy())
+    left_rank, right_rank = id_rank[at[0]], id_rank[at[1]]
+    ent_code, ent_names = pd.factorize(entity_of.to_numpy(), sort=True)
+    le, re_ = ent_code[at[0]], ent_code[at[1]]
+    lo, hi = np.minimum(le, re_), np.maximum(le, re_)
+    sizes = np.bincount(ent_code)
     p = review["match_probability"].to_numpy(dtype=float)
-    impact = (lo.map(sizes).to_numpy() + hi.map(sizes).to_numpy()) * (1.0 - np.abs(2 * p - 1))
-    urgent = review["decision"].isin(["conflict", "must_link_refused"]).to_numpy()
-    ranked = review.assign(
-        left_entity_id=lo.to_numpy(),
-        right_entity_id=hi.to_numpy(),
-        impact=np.round(impact, 4),
-        _urgent=urgent,
+    impact = np.round((sizes[lo] + sizes[hi]) * (1.0 - np.abs(2 * p - 1)), 4)
+    not_urgent = (~review["decision"].isin(["conflict", "must_link_refused"])).to_numpy()
+    # most probable pair of each two entities (urgent first), then by impact (urgent first)
+    order = np.lexsort((right_rank, left_rank, -p, not_urgent))
+    pair = lo[order].astype(np.int64) * np.int64(len(ent_names)) + hi[order]
+    order = order[np.sort(np.unique(pair, return_index=True)[1])]
+    order = order[
+        np.lexsort((right_rank[order], left_rank[order], -impact[order], not_urgent[order]))
+    ]
+    cap = max(int(share * len(ent_names)), minimum)
+    backlog = len(review) - min(len(order), cap)
+    top = order[:cap]
+    ranked = review.take(top).assign(
+        left_entity_id=ent_names[lo[top]], right_entity_id=ent_names[hi[top]], impact=impact[top]
     )
-    ranked = ranked.sort_values(
-        ["_urgent", "match_probability", "left_record_id", "right_record_id"],
-        ascending=[False, False, True, True],
-        kind="stable",
-    ).drop_duplicates(["left_entity_id", "right_entity_id"])
-    ranked = ranked.sort_values(
-        ["_urgent", "impact", "left_record_id", "right_record_id"],
-        ascending=[False, False, True, True],
-        kind="stable",
-    )
-    cap = max(int(share * entity_of.nunique()), minimum)
-    backlog = len(review) - min(len(ranked), cap)
-    return ranked.head(cap).drop(columns="_urgent").reset_index(drop=True), backlog
+    return ranked.reset_index(drop=True), backlog
+
+
+def _order_codes(values: np.ndarray) -> np.ndarray:
+    """Each value's position in the sorted distinct values (values distinct, e.g. record ids)."""
+    if pd.Index(values).is_monotonic_increasing:
+        return np.arange(len(values))
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[np.argsort(values, kind="stable")] = np.arange(len(values))
+    return rank
 
 
 def _col(records: pd.DataFrame, name: str) -> pd.Series:
@@ -434,25 +448,21 @@ def _pair_tables(
     ranked and capped review queue, same-name pairs kept apart (with reasons) and the review
     backlog left out of the queue."""
     id_arr = ids.to_numpy()
-    out = pd.DataFrame(
-        {
-            "left_record_id": id_arr[pairs["left"].to_numpy()],
-            "right_record_id": id_arr[pairs["right"].to_numpy()],
-        }
-    )
+    left, right = pairs["left"].to_numpy(), pairs["right"].to_numpy()
+    out = pd.DataFrame({"left_record_id": id_arr[left], "right_record_id": id_arr[right]})
     for c in pairs.columns[2:]:
         out[c] = pairs[c].to_numpy()
-    merged = out["decision"].isin(["match", "must_link"])
-    matches = out[merged].reset_index(drop=True)
+    # merged pairs in record-id order: a stable sort on the ids' ranks, not on the strings
+    merged = np.flatnonzero(out["decision"].isin(["match", "must_link"]).to_numpy())
+    id_rank = _order_codes(id_arr)
+    merged = merged[np.lexsort((id_rank[right[merged]], id_rank[left[merged]]))]
+    matches = out.take(merged).reset_index(drop=True)
     kept_apart = out[out.pop("kept_apart").eq(True).to_numpy()].reset_index(drop=True)
     kept_apart.insert(2, "reason", _apart_reasons(kept_apart, cfg))
     review = out[out["decision"].isin(["review", "conflict", "must_link_refused"])].reset_index(
         drop=True
     )
     review, backlog = rank_review(review, entity_of, cfg.review_share, cfg.review_min)
-    matches = matches.sort_values(["left_record_id", "right_record_id"], kind="stable").reset_index(
-        drop=True
-    )
     matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
     return matches, review, kept_apart, backlog
 
