@@ -101,8 +101,9 @@ class CandidatePairs:
 def unique_ints(a: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an integer array.
 
-    Sorting and dropping repeats is used instead of ``np.unique``: with numpy 2.5 its default
-    (hash-based) path took 13.6 s for 5,000,000 int64 values where sort-and-compare takes 0.05 s.
+    Sorting and dropping repeats is used instead of ``np.unique``: with numpy 2.4 its default
+    (hash-based) path took 5.7 s for 5,000,000 int64 values (two sorted runs) where
+    sort-and-compare takes 0.02 s.
     The sort is numpy's stable one (timsort), which merges the sorted runs that pair and key
     codes mostly come in (records in order, pairs block by block): about half the time of a
     quicksort on them.
