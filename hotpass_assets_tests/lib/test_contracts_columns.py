@@ -13,6 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pandera.errors import SchemaErrors
 
+from hotpass_assets.lib.contracts import validation
+
 # The package exports a function ``columns`` that hides the module of the same name.
 c = importlib.import_module("hotpass_assets.lib.contracts.columns")
 
@@ -150,3 +152,25 @@ def test_row_checks_let_rows_null_throughout_pass():
     }
     assert by_check == {"a_needs_b": [0], "b_needs_a": [0, 2, 3]}
     assert _Model.to_schema().checks[0].description == "A row with ``a`` has ``b``."
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=_CELLS)
+def test_string_dtype_check_answers_as_pandera_per_cell(cells):
+    from pandera.engines import pandas_engine
+
+    string = pandas_engine.Engine.dtype(str)
+    assert isinstance(string, pandas_engine.NpString)
+    at_once = pandas_engine.NpString.check
+    assert getattr(at_once, "at_once", False), validation.__name__
+    per_cell = at_once.per_cell
+    for series in (
+        pd.Series(cells, dtype=object),
+        pd.Series([v for v in cells if isinstance(v, str)] + [None, float("nan")], dtype=object),
+        pd.Series([None] * len(cells), dtype=object),
+    ):
+        dtype = pandas_engine.Engine.dtype(series.dtype)
+        got = at_once(string, dtype, series)
+        want = per_cell(string, dtype, series)
+        assert got.tolist() == want.tolist()
+        assert got.index.equals(want.index)
