@@ -174,3 +174,21 @@ def test_string_dtype_check_answers_as_pandera_per_cell(cells):
         want = per_cell(string, dtype, series)
         assert got.tolist() == want.tolist()
         assert got.index.equals(want.index)
+
+
+class _Coerced(pa.DataFrameModel):
+    key: pa.typing.Series[str] = pa.Field(nullable=False, unique=True)
+    n: pa.typing.Series[pd.Int64Dtype] = pa.Field(coerce=True, ge=0)
+    when: pa.typing.Series[object] = c.a_date("day")
+
+
+def test_validation_leaves_the_callers_frame_untouched():
+    frame = pd.DataFrame(
+        {"key": ["a", "b", "b"], "n": [1.0, -2.0, 3.0], "when": ["2026-12-07", "x", None]},
+        index=[10, 10, 4],
+    )
+    before = frame.copy(deep=True)
+    result = validation.validate(_Coerced, frame, id_column="key", table="t")
+    pd.testing.assert_frame_equal(frame, before)
+    assert result.failures == {"unique:key": 2, "range:n": 1, "date_format:when": 1}
+    assert result.failing_ids == ["b"]

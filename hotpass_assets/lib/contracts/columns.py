@@ -371,6 +371,12 @@ def list_length(value: object) -> int:
     return 0
 
 
+def list_lengths(values: pd.Series) -> pd.Series:
+    """:func:`list_length` of every cell (plain lists read inline)."""
+    out = [len(v) if type(v) is list else list_length(v) for v in values.to_numpy(dtype=object)]
+    return pd.Series(out, index=values.index, dtype="int64")
+
+
 #: Field helper of each logical type of the field registry.
 FIELD_FOR_TYPE: dict[str, Callable[..., Any]] = {
     "string": text,

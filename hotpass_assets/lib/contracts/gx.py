@@ -190,8 +190,9 @@ def _validation_definition(dataset: str) -> ValidationDefinition:
 
 def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as GX sees it: list-valued cells become ``;``-joined text (hashable)."""
-    out = frame.reset_index(drop=True)
-    joined = False
+    from hotpass_assets.lib.contracts.validation import positional
+
+    out = positional(frame)
     for col in out.columns:
         # infer_dtype (one pass in C) names text, number and date columns; only a "mixed"
         # column can hold lists
@@ -201,11 +202,10 @@ def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if any(_is_listlike(v) for v in values):
             text = [("; ".join(map(str, v)) if _is_listlike(v) else v) for v in values]
             out[col] = pd.Series(text, index=out.index, dtype=object)
-            joined = True
-    # A replaced column sits in a block of its own; GX copies the frame once per column
-    # expectation (rows whose column is not null), and every copy of an unconsolidated frame
-    # merges its blocks again. One copy here merges them once.
-    return out.copy() if joined else out
+    # GX copies the frame once per column expectation (the rows whose column is not null);
+    # each copy of a frame whose columns sit in many blocks (a replaced column, a built
+    # table) merges them again. One copy here merges them once.
+    return out.copy()
 
 
 def warm(*datasets: str) -> None:

@@ -41,7 +41,7 @@ from hotpass_assets.lib.contracts.columns import (
     boolean,
     integer,
     json_text,
-    list_length,
+    list_lengths,
     number,
     row_check,
     source_column,
@@ -102,7 +102,7 @@ __all__ = [
     "text",
 ]
 
-_len = list_length
+_len = list_lengths
 
 Rules = Mapping[str, Mapping[str, Any]]
 
@@ -211,7 +211,7 @@ class _CaptureContactsChecks(pa.DataFrameModel):
     def _has_content(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """A person record carries a name, a role, an e-mail or a phone."""
         named = df[["full_name", "first_name", "last_name", "role"]].notna().any(axis=1)
-        reach = df["emails"].map(_len) + df["phones"].map(_len)
+        reach = _len(df["emails"]) + _len(df["phones"])
         return named | reach.gt(0)
 
 
@@ -279,8 +279,8 @@ class _RefinedOrganisationsChecks(pa.DataFrameModel):
     @row_check("count_matches_list")
     def _counts(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """email_count and phone_count equal the lengths of emails and phones."""
-        emails = df["emails"].map(_len)
-        phones = df["phones"].map(_len)
+        emails = _len(df["emails"])
+        phones = _len(df["phones"])
         return emails.eq(pd.to_numeric(df["email_count"], errors="coerce")) & phones.eq(
             pd.to_numeric(df["phone_count"], errors="coerce")
         )
@@ -288,7 +288,7 @@ class _RefinedOrganisationsChecks(pa.DataFrameModel):
     @row_check("quality_score_matches_flags")
     def _quality(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """The quality score is the share of quality items without a `missing_` flag."""
-        expected = 1 - df["data_quality_flags"].map(_len) / len(QUALITY_FIELDS)
+        expected = 1 - _len(df["data_quality_flags"]) / len(QUALITY_FIELDS)
         score = pd.to_numeric(df["data_quality_score"], errors="coerce")
         return (score - expected).abs().le(0.001)
 

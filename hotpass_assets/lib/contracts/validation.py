@@ -83,6 +83,13 @@ def _strings_checked_at_once() -> None:
 _strings_checked_at_once()
 
 
+def positional(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame over the same columns (no cell copied) indexed ``0 .. n-1``."""
+    out = frame.copy(deep=False)
+    out.index = pd.RangeIndex(len(frame))
+    return out
+
+
 def rule_name(check: object) -> str:
     """Rule name of a Pandera ``check`` label such as ``isin([...])`` or ``dtype('int64')``."""
     text = str(check)
@@ -126,9 +133,10 @@ def validate(
     """Validate ``frame`` lazily; ``qualify`` prefixes columns with ``table.`` in failure keys."""
     schema = model.to_schema() if isinstance(model, type) else model
     result = TableResult(table=table, rows=len(frame))
-    # Ids are read from a copy whose index is unique, so failure indexes map to one row. The
-    # copy is ours: Pandera coerces it in place instead of copying the frame once more.
-    work = frame.reset_index(drop=True)
+    # Ids are read from a frame whose index is unique, so failure indexes map to one row. It
+    # is ours and shares the caller's columns: Pandera replaces the columns it coerces
+    # (``work[name] = ...``) in place instead of copying every cell of the table first.
+    work = positional(frame)
     try:
         schema.validate(work, lazy=True, inplace=True)
         return result
