@@ -145,3 +145,20 @@ def test_data_docs_are_rendered_without_values(tmp_path):
     assert "website" in text and "contact_capture" in text
     assert not any(v in text for v in data.PERSONAL)
     json.dumps(o.to_metadata())
+
+
+def test_gx_frame_joins_list_cells_as_their_text_items():
+    import numpy as np
+    import pandas as pd
+
+    cells = [
+        ["a", "b"],
+        ["a", 2, None],
+        [],
+        ("x", 1),
+        np.array(["p", "q"], dtype=object),
+        "t",
+        None,
+    ]
+    out = gx.gx_frame(pd.DataFrame({"v": pd.Series(cells, dtype=object)}))
+    assert out["v"].tolist() == ["a; b", "a; 2; None", "", "x; 1", "p; q", "t", None]

@@ -200,12 +200,24 @@ def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         values = out[col].to_numpy(dtype=object)
         if any(_is_listlike(v) for v in values):
-            text = [("; ".join(map(str, v)) if _is_listlike(v) else v) for v in values]
+            text = [_joined(v) for v in values]
             out[col] = pd.Series(text, index=out.index, dtype=object)
     # GX copies the frame once per column expectation (the rows whose column is not null);
     # each copy of a frame whose columns sit in many blocks (a replaced column, a built
     # table) merges them again. One copy here merges them once.
     return out.copy()
+
+
+def _joined(value: object) -> object:
+    """A list-like cell as ``;``-joined text of its items; any other cell as it is."""
+    if type(value) is list:
+        try:  # text items (the usual case) join as they are
+            return "; ".join(value)
+        except TypeError:
+            pass
+    if _is_listlike(value):
+        return "; ".join(map(str, value))  # type: ignore[call-overload]
+    return value
 
 
 def warm(*datasets: str) -> None:
