@@ -192,3 +192,20 @@ def test_validation_leaves_the_callers_frame_untouched():
     pd.testing.assert_frame_equal(frame, before)
     assert result.failures == {"unique:key": 2, "range:n": 1, "date_format:when": 1}
     assert result.failing_ids == ["b"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=_CELLS)
+def test_empty_mask_answers_as_is_empty_value(cells):
+    from hotpass_assets.lib.contracts.checks.common import empty_mask, is_empty_value
+
+    n = len(cells)
+    for series in (
+        pd.Series(cells, dtype=object),
+        pd.Series([1, None, 3] * n, dtype="Int64"),
+        pd.Series([1.0, float("nan")] * n, dtype=float),
+        pd.Series(pd.to_datetime(["2026-12-07", None] * n)),
+        pd.Series([True, False] * n),
+    ):
+        want = series.map(is_empty_value).astype(bool)
+        assert empty_mask(series).tolist() == want.tolist()
