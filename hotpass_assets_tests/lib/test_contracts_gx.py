@@ -58,6 +58,29 @@ def test_suite_runs_in_an_ephemeral_context_quickly():
     assert len(run.results) == len(gx.load_suite_config("contact_capture")["expectations"])
 
 
+def test_batches_are_not_fingerprinted():
+    """GX's hash of every cell of a batch is only stored in batch markers nothing reads."""
+    frames = data.capture_frames()
+    gx.run_suite("contact_capture", frames["organisations"])
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    assert pandas_execution_engine.HASH_THRESHOLD == 0
+
+
+def test_gx_frame_joins_list_cells_and_keeps_the_rest():
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {"id": ["a", "b", "c"], "items": [["x", 1], "plain", None], "n": [1, 2, 3]},
+        index=[7, 8, 9],
+    )
+    out = gx.gx_frame(frame)
+    assert list(out.index) == [0, 1, 2]
+    assert out["items"].tolist() == ["x; 1", "plain", None]
+    assert out["items"].dtype == object and out["n"].tolist() == [1, 2, 3]
+    assert frame["items"].iloc[0] == ["x", 1]  # the caller's frame is untouched
+
+
 def test_gx_failure_is_a_failing_outcome_with_ids_not_values():
     frames = data.capture_frames()
     bad_site = "www.Kestrel-Example.co.za/?ref=thandiwe"
@@ -122,3 +145,20 @@ def test_data_docs_are_rendered_without_values(tmp_path):
     assert "website" in text and "contact_capture" in text
     assert not any(v in text for v in data.PERSONAL)
     json.dumps(o.to_metadata())
+
+
+def test_gx_frame_joins_list_cells_as_their_text_items():
+    import numpy as np
+    import pandas as pd
+
+    cells = [
+        ["a", "b"],
+        ["a", 2, None],
+        [],
+        ("x", 1),
+        np.array(["p", "q"], dtype=object),
+        "t",
+        None,
+    ]
+    out = gx.gx_frame(pd.DataFrame({"v": pd.Series(cells, dtype=object)}))
+    assert out["v"].tolist() == ["a; b", "a; 2; None", "", "x; 1", "p; q", "t", None]

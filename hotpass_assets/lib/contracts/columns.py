@@ -11,10 +11,11 @@ import functools
 import inspect
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.api.extensions import register_check_method
@@ -61,19 +62,31 @@ def _items(value: object) -> list[Any]:
     return list(items) if isinstance(items, Iterable) else []
 
 
-def _register(fn: Callable[..., bool], **kwargs: Any) -> Callable[..., bool]:
+Cells = Sequence[object]
+
+
+def _register(
+    fn: Callable[..., bool],
+    column: Callable[..., list[bool]] | None = None,
+    **kwargs: Any,
+) -> Callable[..., bool]:
     """Register an element check with Pandera as a vectorised one of the same name.
 
     Pandera calls an element-wise check through a wrapper per cell (``Series.map``); in a
     profile of a 250,000-row capture (1.3 million checked cells) the wrappers took 4.9 s around
-    3.0 s of check code. One comprehension over the column's values gives the same answers
-    without them."""
+    3.0 s of check code. One pass over the column's values gives the same answers without them:
+    ``column`` (the answers of ``fn`` for a whole column, with the common cells decided inline),
+    else ``fn`` per cell."""
     if hasattr(pa.Check, fn.__name__):
         return fn
 
     def check(values: pd.Series, **stats: Any) -> pd.Series:
-        one = functools.partial(fn, **stats)
-        out = [one(v) for v in values.to_numpy(dtype=object)]
+        cells = values.to_numpy(dtype=object)
+        if column is not None:
+            out = column(cells, **stats)
+        else:
+            one = functools.partial(fn, **stats)
+            out = [one(v) for v in cells]
         return pd.Series(out, index=values.index, dtype=bool)
 
     check.__name__ = fn.__name__
@@ -139,11 +152,105 @@ def json_object(value: object, *, flag: bool) -> bool:
         return False
 
 
-_register(list_of_strings, statistics=["item_pattern"], check_type="vectorized")
-_register(list_not_empty, statistics=["flag"], check_type="vectorized")
-_register(list_items_in, statistics=["allowed"], check_type="vectorized")
-_register(iso_date, statistics=["flag"], check_type="vectorized")
-_register(json_object, statistics=["flag"], check_type="vectorized")
+# --- the same checks over a whole column --------------------------------------------------------
+# Each gives, for every cell, the answer of its element check: a plain ``list`` (what every table
+# holds) is decided inline, any other cell by the element check itself.
+
+
+def _lists_of_strings(cells: Cells, *, item_pattern: str | None) -> list[bool]:
+    match = _pattern(item_pattern).match if item_pattern else None
+    out: list[bool] = []
+    for v in cells:
+        if type(v) is not list:
+            out.append(list_of_strings(v, item_pattern=item_pattern))
+            continue
+        ok = True
+        for item in v:
+            if not isinstance(item, str) or not item.strip() or (match and not match(item)):
+                ok = False
+                break
+        out.append(ok)
+    return out
+
+
+def _lists_not_empty(cells: Cells, *, flag: bool) -> list[bool]:
+    return [len(v) > 0 if type(v) is list else list_not_empty(v, flag=flag) for v in cells]
+
+
+def _lists_items_in(cells: Cells, *, allowed: tuple[str, ...]) -> list[bool]:
+    return [
+        all(item in allowed for item in v) if type(v) is list else list_items_in(v, allowed=allowed)
+        for v in cells
+    ]
+
+
+def _iso_dates(cells: Cells, *, flag: bool) -> list[bool]:
+    # A column of dates repeats a few days: each distinct text is parsed once.
+    known: dict[str, bool] = {}
+    out: list[bool] = []
+    for v in cells:
+        if type(v) is str:
+            seen = known.get(v)
+            if seen is None:
+                seen = known[v] = iso_date(v, flag=flag)
+            out.append(seen)
+        else:
+            out.append(iso_date(v, flag=flag))
+    return out
+
+
+def _json_objects(cells: Cells, *, flag: bool) -> list[bool]:
+    loads = json.loads
+    out: list[bool] = []
+    for v in cells:
+        if type(v) is not str:
+            out.append(json_object(v, flag=flag))
+            continue
+        try:
+            out.append(isinstance(loads(v), dict))
+        except ValueError:
+            out.append(False)
+    return out
+
+
+_register(list_of_strings, _lists_of_strings, statistics=["item_pattern"], check_type="vectorized")
+_register(list_not_empty, _lists_not_empty, statistics=["flag"], check_type="vectorized")
+_register(list_items_in, _lists_items_in, statistics=["allowed"], check_type="vectorized")
+_register(iso_date, _iso_dates, statistics=["flag"], check_type="vectorized")
+_register(json_object, _json_objects, statistics=["flag"], check_type="vectorized")
+
+# --- checks across the columns of a row ------------------------------------------------------
+
+
+def all_null_rows(frame: pd.DataFrame) -> pd.Series:
+    """``frame.isna().all(axis="columns")``, reading each further column only on the rows still
+    null throughout (a non-nullable first column leaves none after one pass)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for i in range(frame.shape[1]):
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            break
+        mask[rows] = frame.iloc[rows, i].isna().to_numpy()
+    return pd.Series(mask, index=frame.index)
+
+
+def row_check(name: str) -> Callable[[Callable[..., Any]], Any]:
+    """``pa.dataframe_check(name=...)``: a row check whose rows null throughout pass.
+
+    Pandera itself lets such rows pass (``ignore_na``) by calling ``isna`` on the whole frame
+    after every row check (2.6 s of the refined organisations' checks on 648,000 rows);
+    :func:`all_null_rows` gives the same rows from one column in the usual case."""
+
+    def decorate(fn: Callable[..., Any]) -> Any:
+        @functools.wraps(fn)
+        def rows_pass(cls: Any, df: pd.DataFrame) -> pd.Series:
+            out: pd.Series = fn(cls, df) | all_null_rows(df)
+            return out
+
+        return pa.dataframe_check(name=name, ignore_na=False)(rows_pass)
+
+    return decorate
+
 
 # --- field helpers ------------------------------------------------------------------------------
 
@@ -262,6 +369,12 @@ def list_length(value: object) -> int:
     if _is_list(value):
         return len(_items(value))
     return 0
+
+
+def list_lengths(values: pd.Series) -> pd.Series:
+    """:func:`list_length` of every cell (plain lists read inline)."""
+    out = [len(v) if type(v) is list else list_length(v) for v in values.to_numpy(dtype=object)]
+    return pd.Series(out, index=values.index, dtype="int64")
 
 
 #: Field helper of each logical type of the field registry.

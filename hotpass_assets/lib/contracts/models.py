@@ -41,8 +41,9 @@ from hotpass_assets.lib.contracts.columns import (
     boolean,
     integer,
     json_text,
-    list_length,
+    list_lengths,
     number,
+    row_check,
     source_column,
     string_list,
     text,
@@ -101,7 +102,7 @@ __all__ = [
     "text",
 ]
 
-_len = list_length
+_len = list_lengths
 
 Rules = Mapping[str, Mapping[str, Any]]
 
@@ -169,12 +170,12 @@ class _CaptureOrganisationsChecks(pa.DataFrameModel):
         description = "Capture records of organisations with file/sheet/row provenance."
         strict = True
 
-    @pa.dataframe_check(name="listing_named")
+    @row_check("listing_named")
     def _listing_named(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """Organisation listings carry a name."""
         return ~(df["record_kind"].eq("organisation") & df["organisation_name"].isna())
 
-    @pa.dataframe_check(name="attribute_linked")
+    @row_check("attribute_linked")
     def _attribute_linked(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """Attribute rows name the record they were joined to and how."""
         attr = df["record_kind"].eq("attribute")
@@ -206,11 +207,11 @@ class _CaptureContactsChecks(pa.DataFrameModel):
         description = "Capture records of contact people with provenance."
         strict = True
 
-    @pa.dataframe_check(name="contact_has_content")
+    @row_check("contact_has_content")
     def _has_content(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """A person record carries a name, a role, an e-mail or a phone."""
         named = df[["full_name", "first_name", "last_name", "role"]].notna().any(axis=1)
-        reach = df["emails"].map(_len) + df["phones"].map(_len)
+        reach = _len(df["emails"]) + _len(df["phones"])
         return named | reach.gt(0)
 
 
@@ -275,23 +276,23 @@ class _RefinedOrganisationsChecks(pa.DataFrameModel):
         description = "Resolved organisations with survivor values and provenance."
         strict = True
 
-    @pa.dataframe_check(name="count_matches_list")
+    @row_check("count_matches_list")
     def _counts(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """email_count and phone_count equal the lengths of emails and phones."""
-        emails = df["emails"].map(_len)
-        phones = df["phones"].map(_len)
+        emails = _len(df["emails"])
+        phones = _len(df["phones"])
         return emails.eq(pd.to_numeric(df["email_count"], errors="coerce")) & phones.eq(
             pd.to_numeric(df["phone_count"], errors="coerce")
         )
 
-    @pa.dataframe_check(name="quality_score_matches_flags")
+    @row_check("quality_score_matches_flags")
     def _quality(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """The quality score is the share of quality items without a `missing_` flag."""
-        expected = 1 - df["data_quality_flags"].map(_len) / len(QUALITY_FIELDS)
+        expected = 1 - _len(df["data_quality_flags"]) / len(QUALITY_FIELDS)
         score = pd.to_numeric(df["data_quality_score"], errors="coerce")
         return (score - expected).abs().le(0.001)
 
-    @pa.dataframe_check(name="customer_has_order_evidence")
+    @row_check("customer_has_order_evidence")
     def _customer(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """An organisation with orders or an order date is a customer."""
         orders = pd.to_numeric(df["order_count"], errors="coerce").fillna(0).gt(0)
@@ -385,7 +386,7 @@ class LeadScores(pa.DataFrameModel):
         description = "Lead scores of every organisation of a snapshot."
         strict = True
 
-    @pa.dataframe_check(name="rank_follows_score")
+    @row_check("rank_follows_score")
     def _rank_order(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """Along increasing rank the score never increases."""
         return _rank_follows(df)
@@ -414,7 +415,7 @@ class CallList(pa.DataFrameModel):
         description = "Call list for the sales team."
         strict = True
 
-    @pa.dataframe_check(name="rank_follows_score")
+    @row_check("rank_follows_score")
     def _rank_order(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """Along increasing rank the score never increases."""
         return _rank_follows(df)

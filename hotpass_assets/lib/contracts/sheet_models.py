@@ -12,7 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
-from hotpass_assets.lib.contracts.columns import integer, source_column, text
+from hotpass_assets.lib.contracts.columns import integer, row_check, source_column, text
 
 # --- raw workbook -----------------------------------------------------------------------------
 
@@ -30,7 +30,7 @@ class SheetInventory(pa.DataFrameModel):
         description = "Sheet inventory of the archived workbook."
         strict = True
 
-    @pa.dataframe_check(name="non_empty_within_rows")
+    @row_check("non_empty_within_rows")
     def _within(cls, df: pd.DataFrame) -> "pd.Series[bool]":
         """A sheet has no more non-empty rows than rows."""
         return pd.to_numeric(df["non_empty_rows"]).le(pd.to_numeric(df["rows"]))

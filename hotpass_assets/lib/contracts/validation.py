@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 import pandera.pandas as pa
+from pandera.dtypes import DataType
 from pandera.errors import SchemaError, SchemaErrors
 
 #: Pandera check names -> rule names used in check outcomes.
@@ -43,6 +45,49 @@ RULE_NAMES: dict[str, str] = {
 
 #: Rules about the set of columns; their failure case is a column header.
 SCHEMA_RULES = frozenset({"missing_column", "unexpected_column", "column_order", "unique_columns"})
+
+
+def _strings_checked_at_once() -> None:
+    """Make Pandera decide a ``str`` column of text and nulls in one pass.
+
+    Pandera checks the dtype of a ``str`` column cell by cell (``isinstance(x, str)`` or null,
+    through ``Series.map``): 3.9 s of the refined organisations' 14 s on 648,000 rows.
+    ``infer_dtype`` finds in one pass in C that every non-null cell is text (``string``) or
+    that there is none (``empty``), which makes every cell pass; any other column is still
+    checked cell by cell, so the failing cells are the same."""
+    from pandera.engines import pandas_engine
+
+    string = pandas_engine.NpString
+    per_cell = string.check
+    if getattr(per_cell, "at_once", False):
+        return
+
+    def check(
+        self: pandas_engine.NpString,
+        pandera_dtype: DataType,
+        data_container: pd.Series | pd.DataFrame | None = None,
+    ) -> bool | Iterable[bool]:
+        if (
+            isinstance(data_container, pd.Series)
+            and data_container.dtype == object
+            and pd.api.types.infer_dtype(data_container, skipna=True) in ("string", "empty")
+        ):
+            return pd.Series(True, index=data_container.index, dtype=bool)
+        return per_cell(self, pandera_dtype, data_container)
+
+    check.at_once = True  # type: ignore[attr-defined]
+    check.per_cell = per_cell  # type: ignore[attr-defined]
+    string.check = check  # type: ignore[method-assign]
+
+
+_strings_checked_at_once()
+
+
+def positional(frame: pd.DataFrame) -> pd.DataFrame:
+    """A new frame over the same columns (no cell copied) indexed ``0 .. n-1``."""
+    out = frame.copy(deep=False)
+    out.index = pd.RangeIndex(len(frame))
+    return out
 
 
 def rule_name(check: object) -> str:
@@ -88,10 +133,12 @@ def validate(
     """Validate ``frame`` lazily; ``qualify`` prefixes columns with ``table.`` in failure keys."""
     schema = model.to_schema() if isinstance(model, type) else model
     result = TableResult(table=table, rows=len(frame))
-    # Ids are read from a copy whose index is unique, so failure indexes map to one row.
-    work = frame.reset_index(drop=True)
+    # Ids are read from a frame whose index is unique, so failure indexes map to one row. It
+    # is ours and shares the caller's columns: Pandera replaces the columns it coerces
+    # (``work[name] = ...``) in place instead of copying every cell of the table first.
+    work = positional(frame)
     try:
-        schema.validate(work, lazy=True)
+        schema.validate(work, lazy=True, inplace=True)
         return result
     except SchemaErrors as exc:
         cases = exc.failure_cases

@@ -73,7 +73,12 @@ def empty_mask(values: pd.Series) -> pd.Series:
     if values.dtype == object and pd.api.types.infer_dtype(values) in ("string", "empty"):
         text = values.where(values.notna(), "")
         return text.str.strip().eq("")
-    return values.map(is_empty_value).astype(bool)
+    if values.dtype != object:  # (Series.map hands a nullable column's NA over as NaN)
+        return values.map(is_empty_value).astype(bool)
+    # plain lists (the list columns) are decided inline, other cells by is_empty_value
+    cells = values.to_numpy()
+    empty = [len(v) == 0 if type(v) is list else is_empty_value(v) for v in cells]
+    return pd.Series(empty, index=values.index, dtype=bool)
 
 
 def null_rate(frame: pd.DataFrame, column: str) -> float | None:

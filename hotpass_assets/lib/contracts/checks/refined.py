@@ -23,6 +23,13 @@ from hotpass_assets.lib.contracts.checks.context import ContractContext, Thresho
 from hotpass_assets.lib.contracts.checks.registry import E, W, check, partition_stats_of
 
 
+def known_entities(orgs: pd.DataFrame) -> pd.Index:
+    """The organisations' entity ids as text, to test membership with ``isin`` (an index, not
+    a set, which ``isin`` would first turn into a list)."""
+    ids: pd.Index = pd.Index(orgs["entity_id"].dropna().astype(str).unique())
+    return ids
+
+
 @check(
     "refined_organisations",
     "refined_schema_pandera",
@@ -43,7 +50,7 @@ def _refined_schema(
     extra: dict[str, int] = {}
     ids: list[str] = []
     if orgs is not None and "entity_id" in orgs.columns:
-        entities = set(orgs["entity_id"].dropna().astype(str))
+        entities = known_entities(orgs)
         if conflicts is not None and "entity_id" in conflicts.columns and len(conflicts):
             orphan = ~conflicts["entity_id"].astype(str).isin(entities)
             if orphan.any():
@@ -124,7 +131,7 @@ def _contacts_schema(
         and "entity_id" in contacts.columns
         and len(contacts)
     ):
-        entities = set(orgs["entity_id"].dropna().astype(str))
+        entities = known_entities(orgs)
         orphan = contacts["entity_id"].notna() & ~contacts["entity_id"].astype(str).isin(entities)
         if orphan.any():
             extra["unknown_entity:entity_id"] = int(orphan.sum())
