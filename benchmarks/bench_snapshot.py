@@ -26,6 +26,7 @@ load average of the machine is printed beside every run.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -34,6 +35,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,19 +67,54 @@ def _workbooks(cache: Path, rows: int, count: int) -> list[Path]:
     return paths
 
 
+def _descendants(pid: int) -> list[int]:
+    """``pid`` and every process below it (from ``/proc``)."""
+    parent: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parent[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = [pid], {pid}
+    while frontier:
+        frontier = {c for c, p in parent.items() if p in frontier}
+        tree += frontier
+    return tree
+
+
+def _tree_rss(pid: int, peak: list[float], stop: threading.Event) -> None:
+    """Sample the resident memory of ``pid`` and all its descendants (the reading processes of
+    drops ingested side by side) every 0.2 s; the largest sum goes to ``peak[0]`` (bytes)."""
+    page = resource.getpagesize()
+    while not stop.wait(0.2):
+        total = 0
+        for proc in _descendants(pid):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                total += int(Path(f"/proc/{proc}/statm").read_text().split()[1]) * page
+        peak[0] = max(peak[0], total)
+
+
 def _child(argv: list[str], env: dict[str, str]) -> tuple[dict, float, float]:
-    """Run this script in a child; returns its JSON result, wall seconds and peak RSS (GB)."""
+    """Run this script in a child; returns its JSON result (with ``tree_peak_gb``: the largest
+    sum of resident memory over the child and its descendants, sampled), wall seconds and the
+    child's own peak RSS (GB)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, __file__, *argv], env=env, stdout=subprocess.PIPE, text=True, cwd=ROOT
     )
+    peak, stop = [0.0], threading.Event()
+    sampler = threading.Thread(target=_tree_rss, args=(proc.pid, peak, stop), daemon=True)
+    sampler.start()
     out = proc.stdout.read()
+    stop.set()
+    sampler.join()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"child {argv[0]} failed with exit code {proc.returncode}")
-    return json.loads(out.strip().splitlines()[-1]), wall, usage.ru_maxrss / 1024**2
+    result = json.loads(out.strip().splitlines()[-1])
+    result["tree_peak_gb"] = peak[0] / 1024**3
+    return result, wall, usage.ru_maxrss / 1024**2
 
 
 def child_pipeline(home: Path, files: list[Path]) -> dict:
@@ -149,32 +186,52 @@ def _load() -> str:
 
 def bench_size(rows: int, args, env: dict[str, str]) -> dict:
     files = _workbooks(args.cache, rows, args.workbooks)
-    runs = []
+    # ``--baseline-workers``: runs with that many ingest workers alternate with the default ones
+    variants = [("default", env)]
+    if args.baseline_workers:
+        workers = {**env, "HOTPASS_INGEST_WORKERS": str(args.baseline_workers)}
+        variants.append((f"{args.baseline_workers} worker(s)", workers))
+    runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
     for i in range(args.repeats if rows < 1_000_000 else args.repeats_1m):
-        home = Path(tempfile.mkdtemp(prefix=f"hotpass-bench-{rows}-", dir=args.tmp))
-        load_before = _load()
-        result, wall, rss = _child(["--child-pipeline", str(home), *map(str, files)], env)
-        result.update(wall_s=wall, peak_gb=rss, load=f"{load_before} → {_load()}")
-        runs.append(result)
-        print(
-            f"  {rows:>9,} run {i + 1}: {wall:7.1f} s (CPU {result['cpu_s']:.1f} s), "
-            f"peak {rss:5.2f} GB, "
-            f"{result['input_records']:,} records → {result['entities']:,} entities, "
-            f"load {result['load']}",
-            flush=True,
-        )
-    out = {"rows": rows, "runs": runs, "workbooks": [f.name for f in files]}
-    out["median_s"] = statistics.median(r["wall_s"] for r in runs)
-    out["peak_gb"] = max(r["peak_gb"] for r in runs)
-    out["stages"] = {
-        name: statistics.median(r["stages"].get(key, float("nan")) for r in runs)
-        for name, key in STAGES
-    }
+        for name, variant_env in variants:
+            home = Path(tempfile.mkdtemp(prefix=f"hotpass-bench-{rows}-", dir=args.tmp))
+            load_before = _load()
+            argv = ["--child-pipeline", str(home), *map(str, files)]
+            result, wall, rss = _child(argv, variant_env)
+            result.update(wall_s=wall, peak_gb=rss, load=f"{load_before} → {_load()}")
+            runs[name].append(result)
+            print(
+                f"  {rows:>9,} {name} run {i + 1}: {wall:7.1f} s (CPU {result['cpu_s']:.1f} s), "
+                f"peak {rss:5.2f} GB (process tree {result['tree_peak_gb']:.2f} GB), "
+                f"capture {result['stages']['capture_s']:.1f} s, "
+                f"{result['input_records']:,} records → {result['entities']:,} entities, "
+                f"load {result['load']}",
+                flush=True,
+            )
+    out = _summary(rows, runs["default"])
+    out["workbooks"] = [f.name for f in files]
+    if args.baseline_workers:
+        out["baseline"] = _summary(rows, runs[variants[1][0]])
+        out["baseline"]["workers"] = args.baseline_workers
     if rows in args.compare_sizes:
-        out["survivorship"] = compare(Path(runs[-1]["home"]), rows, args, env)
-    for r in runs:
+        out["survivorship"] = compare(Path(runs["default"][-1]["home"]), rows, args, env)
+    for r in (r for variant in runs.values() for r in variant):
         shutil.rmtree(r["home"], ignore_errors=True)
     return out
+
+
+def _summary(rows: int, runs: list[dict]) -> dict:
+    return {
+        "rows": rows,
+        "runs": runs,
+        "median_s": statistics.median(r["wall_s"] for r in runs),
+        "peak_gb": max(r["peak_gb"] for r in runs),
+        "tree_peak_gb": max(r["tree_peak_gb"] for r in runs),
+        "stages": {
+            name: statistics.median(r["stages"].get(key, float("nan")) for r in runs)
+            for name, key in STAGES
+        },
+    }
 
 
 def compare(home: Path, rows: int, args, env: dict[str, str]) -> dict:
@@ -203,15 +260,26 @@ def compare(home: Path, rows: int, args, env: dict[str, str]) -> dict:
 
 
 def report(results: list[dict]) -> None:
-    print("\n| rows | records → entities | median s | peak GB | runs (s) |")
+    print("\n| rows | records → entities | median s | peak GB (process tree) | runs (s) |")
     print("| ---: | --- | ---: | ---: | --- |")
     for r in results:
         last = r["runs"][-1]
         runs = ", ".join(f"{x['wall_s']:.1f}" for x in r["runs"])
         print(
             f"| {r['rows']:,} | {last['input_records']:,} → {last['entities']:,} | "
-            f"{r['median_s']:.1f} | {r['peak_gb']:.2f} | {runs} |"
+            f"{r['median_s']:.1f} | {r['peak_gb']:.2f} ({r['tree_peak_gb']:.2f}) | {runs} |"
         )
+    for r in results:
+        if "baseline" in r:
+            b = r["baseline"]
+            print(
+                f"\n{r['rows']:,} rows with {b['workers']} ingest worker(s): median "
+                f"{b['median_s']:.1f} s (capture {b['stages']['capture']:.1f} s) against "
+                f"{r['median_s']:.1f} s (capture {r['stages']['capture']:.1f} s) by default: "
+                f"{b['median_s'] / r['median_s']:.2f}× the time "
+                f"(capture {b['stages']['capture'] / r['stages']['capture']:.2f}×); runs "
+                + ", ".join(f"{x['wall_s']:.1f}" for x in b["runs"])
+            )
     print("\n| rows | " + " | ".join(f"{n} s (rows/s)" for n, _ in STAGES) + " |")
     print("| ---: |" + " ---: |" * len(STAGES))
     for r in results:
@@ -244,6 +312,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--repeats-1m", type=int, default=3, help="runs at 1,000,000 rows")
     parser.add_argument("--workbooks", type=int, default=4)
+    parser.add_argument(
+        "--baseline-workers",
+        type=int,
+        default=0,
+        help="also run with this HOTPASS_INGEST_WORKERS (alternating; e.g. 1: drops one by one)",
+    )
     parser.add_argument("--compare-sizes", default="10000,100000")
     parser.add_argument("--compare-repeats", type=int, default=3)
     parser.add_argument(
