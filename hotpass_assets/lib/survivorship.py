@@ -157,8 +157,27 @@ def _choose_field(
         f'{{"record_id": {json_text(i)}, "value": {json_text(v)}}}'
         for i, v in zip(rid[other_rows], text[cand], strict=True)
     ]
-    candidates = split_lists(g[cand], items, r.n)
+    candidates = _candidate_lists(g[cand], items)
     return best, _fragments(r, field, best, rules, candidates, values), conflicts
+
+
+def _candidate_lists(groups: np.ndarray, items: list[str]) -> dict[int, str]:
+    """The JSON list of each group's ``items`` (rows sorted by group), for the groups that have
+    any: most entities have no other candidate, and their list is ``[]``."""
+    if not items:
+        return {}
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    bounds = [*starts.tolist(), len(items)]
+    return {
+        g: "[" + ", ".join(items[a:b]) + "]"
+        for g, a, b in zip(groups[starts].tolist(), bounds, bounds[1:], strict=False)
+    }
+
+
+def _json_each(values: np.ndarray) -> list[str]:
+    """``json_value`` of each value, computed once per distinct value (file and sheet names)."""
+    seen: dict[object, str] = {}
+    return [seen[v] if v in seen else seen.setdefault(v, json_value(v)) for v in values.tolist()]
 
 
 def _prov_value(value: object) -> str:
@@ -172,22 +191,35 @@ def _fragments(
     field: str,
     best: np.ndarray,
     rules: np.ndarray,
-    candidates: list[list[Any]],
+    candidates: dict[int, str],
     values: np.ndarray,
 ) -> np.ndarray:
+    """The field's provenance fragment per entity (``None`` where no record has a value); the
+    columns are taken for all entities at once, then formatted in one pass."""
     out = np.full(r.n, None, dtype=object)
-    files, sheets = r.column("source_file"), r.column("source_sheet")
-    src_rows, rid = r.rows["source_row"].to_numpy(), r.column("record_id")
-    for e in np.flatnonzero(best >= 0).tolist():
-        b = best[e]
-        column = r.column_maps[r.column_code[b]].get(field)
-        cands = "[" + ", ".join(candidates[e]) + "]"
-        out[e] = (
-            f'"{field}": {{"candidates": {cands}, "column": {json_value(column)}, '
-            f'"file": {json_value(files[b])}, "record_id": {json_text(rid[b])}, '
-            f'"row": {int(src_rows[b])}, "rule": {json_text(rules[e])}, '
-            f'"sheet": {json_value(sheets[b])}, "value": {_prov_value(values[b])}}}'
+    ents = np.flatnonzero(best >= 0)
+    if not len(ents):
+        return out
+    b = best[ents]
+    column_json = [json_value(m.get(field)) for m in r.column_maps]
+    texts = [
+        f'"{field}": {{"candidates": {candidates.get(e, "[]")}, '
+        f'"column": {column_json[code]}, "file": {file}, "record_id": {json_text(rid)}, '
+        f'"row": {int(row)}, "rule": {json_text(rule)}, "sheet": {sheet}, '
+        f'"value": {_prov_value(value)}}}'
+        for e, code, file, rid, row, rule, sheet, value in zip(
+            ents.tolist(),
+            r.column_code[b].tolist(),
+            _json_each(r.column("source_file")[b]),
+            r.column("record_id")[b].tolist(),
+            r.rows["source_row"].to_numpy()[b].tolist(),
+            rules[ents].tolist(),
+            _json_each(r.column("source_sheet")[b]),
+            values[b].tolist(),
+            strict=True,
         )
+    ]
+    out[ents] = np.fromiter(texts, dtype=object, count=len(texts))
     return out
 
 
