@@ -78,8 +78,11 @@ class _Ranked:
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
         order = order[codes[order] >= 0]
-        used = [c for c in ORGANISATION_INPUT_COLUMNS if c in records.columns]
-        self.rows = records[used].iloc[order].reset_index(drop=True)
+        at = {c: i for i, c in enumerate(records.columns)}
+        used = [at[c] for c in ORGANISATION_INPUT_COLUMNS if c in at]
+        # one take of the used columns in rank order (a new frame; no further copy to reindex)
+        self.rows: pd.DataFrame = records.iloc[order, used]
+        self.rows.index = pd.RangeIndex(len(order))
         self.g = codes[order].astype(np.int64)
         self.keys = np.stack([-trust[order], -complete[order], -recency[order], pos[order]])
         self.pos = pos[order]
