@@ -96,16 +96,17 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
 
 
 def _read_raw(path: Path, file_name: str) -> tuple[list[dict[str, Any]], Any]:
-    """Sheet inventory and source-sheet contract report of a workbook (runs isolated)."""
-    from hotpass_assets.lib.contracts.sources import check_workbook
-    from hotpass_assets.lib.reading import WorkbookReadError, sheet_inventory
+    """Sheet inventory and source-sheet contract report of a workbook (runs isolated); each
+    sheet is read once for both."""
+    from hotpass_assets.lib.contracts.sources import check_book
+    from hotpass_assets.lib.reading import WorkbookReadError, book_inventory, open_workbook
 
-    inventory = sheet_inventory(path, file_name)
-    try:
-        report = check_workbook(path, source_file=file_name)
-    except WorkbookReadError:
-        report = None
-    return inventory, report
+    with open_workbook(path, file_name) as book:
+        try:
+            report = check_book(book, file_name, keep=True)
+        except WorkbookReadError:
+            report = None  # the inventory below names what cannot be read
+        return book_inventory(book), report
 
 
 @dg.asset(

@@ -197,9 +197,15 @@ def _rename_to_contract(frame: pd.DataFrame, headers: list[str]) -> pd.DataFrame
 
 
 def check_sheet(
-    book: Workbook, contract: SheetContract, source_file: str, report: SourceReport
+    book: Workbook,
+    contract: SheetContract,
+    source_file: str,
+    report: SourceReport,
+    *,
+    keep: bool = False,
 ) -> None:
-    """Check one sheet of an open :class:`~hotpass_assets.lib.reading.Workbook`."""
+    """Check one sheet of an open :class:`~hotpass_assets.lib.reading.Workbook` (``keep``: its
+    cells stay cached in ``book`` for a next reader)."""
     found = book.find_sheet(contract.sheet)
     where = f"file {source_file!r}, sheet {contract.sheet!r}"
     if found is None:
@@ -219,7 +225,8 @@ def check_sheet(
         verify_formulas=False,
         expected=[h for h, role in roles.items() if role["required"]],
     )
-    book.forget(found)
+    if not keep:
+        book.forget(found)
     report.sheets_checked.append(found)
     where = f"file {source_file!r}, sheet {found!r}"
     frame: pd.DataFrame = table.frame()
@@ -325,27 +332,36 @@ def check_workbook(
 
     Raises :class:`~hotpass_assets.lib.reading.WorkbookReadError` when the file is unreadable.
     """
-    from hotpass_assets.lib.profiles import select_profile
     from hotpass_assets.lib.reading import open_workbook
 
-    t0 = time.perf_counter()
     source_file = source_file or Path(path).name
     with _named(Path(path), source_file) as named, open_workbook(named) as book:
-        prof, kind_name = select_profile(book, force=profile)
-        contracts = () if prof.is_generic else contracts_of(prof).get(kind_name, ())
-        report = SourceReport(source_file, prof.name, kind_name, has_contract=bool(contracts))
-        for contract in contracts:
-            check_sheet(book, contract, source_file, report)
-        if not prof.is_generic:
-            kind = prof.kind(kind_name)
-            known = {s.sheet for s in kind.sheets} | {s.sheet for s in kind.ignore}
-            known_found = {book.find_sheet(s) for s in known}
-            for name in book.sheet_names:
-                if name in known_found:
-                    continue
-                non_empty = book.non_empty_rows(name)
-                book.forget(name)
-                if non_empty:
-                    report.unlisted_sheets[name] = non_empty
+        return check_book(book, source_file, profile=profile)
+
+
+def check_book(
+    book: Workbook, source_file: str, *, profile: str | None = None, keep: bool = False
+) -> SourceReport:
+    """:func:`check_workbook` on an open workbook (known by ``source_file``); ``keep``: the
+    contract sheets' cells stay cached in ``book`` (for its sheet inventory)."""
+    from hotpass_assets.lib.profiles import select_profile
+
+    t0 = time.perf_counter()
+    prof, kind_name = select_profile(book, force=profile)
+    contracts = () if prof.is_generic else contracts_of(prof).get(kind_name, ())
+    report = SourceReport(source_file, prof.name, kind_name, has_contract=bool(contracts))
+    for contract in contracts:
+        check_sheet(book, contract, source_file, report, keep=keep)
+    if not prof.is_generic:
+        kind = prof.kind(kind_name)
+        known = {s.sheet for s in kind.sheets} | {s.sheet for s in kind.ignore}
+        known_found = {book.find_sheet(s) for s in known}
+        for name in book.sheet_names:
+            if name in known_found:
+                continue
+            non_empty = book.non_empty_rows(name)
+            book.forget(name)  # kept or not, at most the contract's sheets stay cached
+            if non_empty:
+                report.unlisted_sheets[name] = non_empty
     report.elapsed_s = time.perf_counter() - t0
     return report

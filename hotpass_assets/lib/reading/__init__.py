@@ -42,6 +42,7 @@ from hotpass_assets.lib.reading.table import SheetTable
 from hotpass_assets.lib.reading.workbook import (
     READER_ENV,
     Workbook,
+    book_inventory,
     open_workbook,
     read_sheet,
     sheet_inventory,
@@ -56,6 +57,7 @@ __all__ = [
     "WorkbookReadError",
     # Private, but the limit checks (lib/limits.py) read worksheet parts by this name.
     "_xlsx_sheet_parts",
+    "book_inventory",
     "cell_text",
     "column_letter",
     "detect_header_row",

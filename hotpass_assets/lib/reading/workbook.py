@@ -29,7 +29,14 @@ if TYPE_CHECKING:
     from fastexcel import ExcelReader
     from python_calamine import CalamineWorkbook
 
-__all__ = ["READER_ENV", "Workbook", "open_workbook", "read_sheet", "sheet_inventory"]
+__all__ = [
+    "READER_ENV",
+    "Workbook",
+    "book_inventory",
+    "open_workbook",
+    "read_sheet",
+    "sheet_inventory",
+]
 
 #: Reader of ``.xlsx``/``.xlsm`` sheets: ``fast`` (fastexcel where exact) or ``calamine``.
 READER_ENV = "HOTPASS_READER"
@@ -464,17 +471,23 @@ def sheet_inventory(path: str | Path, name: str | None = None) -> list[dict[str,
     """Per sheet: ``sheet``, ``rows`` and ``columns`` of the used range, ``non_empty_rows``.
 
     ``name``: the file name the workbook is known by (see :class:`Workbook`)."""
-    out: list[dict[str, Any]] = []
     with open_workbook(path, name) as book:
-        for name in book.sheet_names:
-            grid = book._grid(name)
-            out.append(
-                {
-                    "sheet": name,
-                    "rows": grid.height,
-                    "columns": len(grid.columns),
-                    "non_empty_rows": book.non_empty_rows(name),
-                }
-            )
-            book.forget(name)
+        return book_inventory(book)
+
+
+def book_inventory(book: Workbook) -> list[dict[str, Any]]:
+    """:func:`sheet_inventory` of an open workbook (sheets already read come from its cache;
+    each sheet's cells are dropped once counted)."""
+    out: list[dict[str, Any]] = []
+    for name in book.sheet_names:
+        grid = book._grid(name)
+        out.append(
+            {
+                "sheet": name,
+                "rows": grid.height,
+                "columns": len(grid.columns),
+                "non_empty_rows": book.non_empty_rows(name),
+            }
+        )
+        book.forget(name)
     return out
