@@ -120,3 +120,33 @@ def test_checked_records_reindexes_without_copying_or_touching_the_input():
     assert list(records.index) == [10, 20, 30]
     assert list(ids) == ["3", "1", "2"] and pos == {"3": 0, "1": 1, "2": 2}
     assert np.shares_memory(recs["organisation_name"].to_numpy(), records["organisation_name"])
+
+
+@pytest.mark.parametrize("with_rest", [False, True])
+def test_deletion_keys_codes_are_np_unique_inverse(monkeypatch, with_rest):
+    from hotpass_assets.lib.matching import blocking
+
+    rng = np.random.default_rng(5)
+    uniq = np.array(["foleszel", "folesel", "orion", "karoo", "ab", "aviation", "é-air"], object)
+    idx = np.sort(rng.integers(0, 300, 900))
+    codes = rng.integers(0, len(uniq), 900)
+    rest = blocking._mix(rng.integers(0, 40, 900).astype(np.uint64)) if with_rest else None
+    got = blocking._deletion_keys(idx, codes, uniq, rest)
+
+    def by_np_unique(values, sort=False):
+        assert sort
+        inv = np.unique(values, return_inverse=True)[1]
+        return inv, None
+
+    monkeypatch.setattr(blocking.pd, "factorize", by_np_unique)
+    want = blocking._deletion_keys(idx, codes, uniq, rest)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[1].max() > 40
+
+
+def test_mix_is_elementwise_so_repeat_commutes():
+    from hotpass_assets.lib.matching.blocking import _mix
+
+    x = np.random.default_rng(2).integers(0, 2**63, 50, dtype=np.int64).astype(np.uint64)
+    np.testing.assert_array_equal(_mix(np.repeat(x, 17)), np.repeat(_mix(x), 17))
