@@ -150,3 +150,64 @@ def test_mix_is_elementwise_so_repeat_commutes():
 
     x = np.random.default_rng(2).integers(0, 2**63, 50, dtype=np.int64).astype(np.uint64)
     np.testing.assert_array_equal(_mix(np.repeat(x, 17)), np.repeat(_mix(x), 17))
+
+
+class _PlainGreedy:
+    """Union–find with a cannot-merge set for every node, as written out plainly."""
+
+    def __init__(self, nodes, conflicts, max_size):
+        self.parent = {x: x for x in nodes}
+        self.size = dict.fromkeys(nodes, 1)
+        self.forbid = {x: set() for x in nodes}
+        for a, b in conflicts:
+            if a in self.parent and b in self.parent and a != b:
+                self.forbid[a].add(b)
+                self.forbid[b].add(a)
+        self.max_size = max_size
+
+    def find(self, x):
+        while self.parent[x] != x:
+            x = self.parent[x]
+        return x
+
+    def add_conflict(self, a, b):
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.forbid[ra].add(rb)
+            self.forbid[rb].add(ra)
+
+    def union(self, a, b, force=False):
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        if rb in self.forbid[ra] or (not force and self.size[ra] + self.size[rb] > self.max_size):
+            return False
+        if self.size[ra] < self.size[rb]:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        self.size[ra] += self.size[rb]
+        fb = self.forbid.pop(rb)
+        for x in fb:
+            self.forbid[x].discard(rb)
+            self.forbid[x].add(ra)
+        self.forbid[ra] |= fb
+        return True
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_greedy_union_find_as_plain_one(seed):
+    from hotpass_assets.lib.matching.clustering import _Greedy
+
+    rng = np.random.default_rng(seed)
+    nodes = rng.choice(500, 200, replace=False).tolist()
+    conflicts = [tuple(rng.choice(nodes, 2).tolist()) for _ in range(30)] + [(nodes[0], 999)]
+    fast, plain = _Greedy(nodes, conflicts, 6), _PlainGreedy(nodes, conflicts, 6)
+    for step in range(600):
+        a, b = (int(x) for x in rng.choice(nodes, 2))
+        if step % 7 == 0:
+            fast.add_conflict(a, b)
+            plain.add_conflict(a, b)
+        else:
+            force = step % 11 == 0
+            assert fast.union(a, b, force=force) == plain.union(a, b, force=force)
+    assert [fast.find(x) for x in nodes] == [plain.find(x) for x in nodes]
