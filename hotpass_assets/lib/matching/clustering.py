@@ -74,11 +74,14 @@ class _Greedy:
             self.forbid.setdefault(rb, set()).add(ra)
 
     def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
+        parent = self.parent
+        root = parent[x]
+        if root == x or parent[root] == root:  # a root, or a root's child: nothing to compress
+            return root
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
         return root
 
     def union(self, a: int, b: int, *, force: bool = False) -> bool:
