@@ -417,7 +417,7 @@ def checked_records(
     ids = recs["record_id"].astype(str)
     if ids.duplicated().any():
         raise ValueError("record_id values must be unique")
-    pos = {r: i for i, r in enumerate(ids)}
+    pos = dict(zip(ids.tolist(), range(len(ids)), strict=True))
     ml = list(must_link)
     if cfg.use_link_record_id and "link_record_id" in recs.columns:
         links = recs["link_record_id"]
