@@ -243,12 +243,14 @@ def _deletion_keys(
     keys = rows.ravel()
     keep = keys != 0
     if rest is not None:
-        with np.errstate(over="ignore"):
-            salt = _mix(np.repeat(rest, rows.shape[1])) * np.uint64(0xD6E8FEB86659FD93)
+        with np.errstate(over="ignore"):  # mixed once per entry, not per key of the entry
+            salt = np.repeat(_mix(rest) * np.uint64(0xD6E8FEB86659FD93), rows.shape[1])
             keys = np.where(keep, keys ^ salt, keys)
     rec, keys = rec[keep], keys[keep]
-    _, inv = np.unique(keys, return_inverse=True)
-    return rec, inv.ravel().astype(np.int64)
+    # codes in the keys' sorted order, as np.unique(return_inverse=True) gives them: a hash
+    # factorize with the distinct keys sorted is ~5x faster than np.unique's sort of them all
+    inv = pd.factorize(keys, sort=True)[0]
+    return rec, inv.astype(np.int64)
 
 
 def pairs_from_blocks(

@@ -54,35 +54,41 @@ def all_pairs_within(labels: np.ndarray, members: np.ndarray) -> tuple[np.ndarra
 class _Greedy:
     """Union–find with cannot-merge sets between current clusters."""
 
+    _NONE: frozenset[int] = frozenset()
+
     def __init__(self, nodes: list[int], conflicts: list[tuple[int, int]], max_size: int):
-        self.parent = {x: x for x in nodes}
+        self.parent = dict(zip(nodes, nodes, strict=True))
         self.size = dict.fromkeys(nodes, 1)
-        self.forbid: dict[int, set[int]] = {x: set() for x in nodes}
+        # cannot-merge sets of the roots that have one (most have none)
+        self.forbid: dict[int, set[int]] = {}
         for a, b in conflicts:
             if a in self.parent and b in self.parent and a != b:
-                self.forbid[a].add(b)
-                self.forbid[b].add(a)
+                self.forbid.setdefault(a, set()).add(b)
+                self.forbid.setdefault(b, set()).add(a)
         self.max_size = max_size
 
     def add_conflict(self, a: int, b: int) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
-            self.forbid[ra].add(rb)
-            self.forbid[rb].add(ra)
+            self.forbid.setdefault(ra, set()).add(rb)
+            self.forbid.setdefault(rb, set()).add(ra)
 
     def find(self, x: int) -> int:
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
+        parent = self.parent
+        root = parent[x]
+        if root == x or parent[root] == root:  # a root, or a root's child: nothing to compress
+            return root
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
         return root
 
     def union(self, a: int, b: int, *, force: bool = False) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if rb in self.forbid[ra]:
+        if rb in self.forbid.get(ra, self._NONE):
             return False
         if not force and self.size[ra] + self.size[rb] > self.max_size:
             return False
@@ -90,11 +96,12 @@ class _Greedy:
             ra, rb = rb, ra
         self.parent[rb] = ra
         self.size[ra] += self.size[rb]
-        fb = self.forbid.pop(rb)
-        for x in fb:
-            self.forbid[x].discard(rb)
-            self.forbid[x].add(ra)
-        self.forbid[ra] |= fb
+        fb = self.forbid.pop(rb, None)
+        if fb:
+            for x in fb:
+                self.forbid[x].discard(rb)
+                self.forbid[x].add(ra)
+            self.forbid.setdefault(ra, set()).update(fb)
         return True
 
 
@@ -185,12 +192,11 @@ def cluster(
         for a, b in scored:
             g.add_conflict(a, b)
         order = e_in[np.argsort(-edge_score[e_in], kind="stable")]
-        for k in order.tolist():
-            if not g.union(int(edge_left[k]), int(edge_right[k])):
-                refused.append(k)
-        base = comp.max() + 1
-        for x in nodes:
-            labels[x] = base + g.find(x)
+        ends = zip(
+            order.tolist(), edge_left[order].tolist(), edge_right[order].tolist(), strict=True
+        )
+        refused = [k for k, a, b in ends if not g.union(a, b)]
+        labels[nodes] = comp.max() + 1 + np.array([g.find(x) for x in nodes], dtype=np.int64)
     refused_arr = np.array(refused, dtype=np.int64)
     if len(refused_arr):
         # an edge refused early may still end up inside one cluster through other edges

@@ -249,25 +249,41 @@ def load_match_config(
     return MatchConfig(**data)
 
 
-def _apart_reasons(pairs: pd.DataFrame, cfg: MatchConfig) -> list[str]:
-    """Why each pair of identical folded names stays in two entities (comparison levels)."""
-    parts = []
+def _apart_reasons(pairs: pd.DataFrame, cfg: MatchConfig) -> np.ndarray:
+    """Why each pair of identical folded names stays in two entities (comparison levels).
+
+    A row's reason depends only on its levels and decision: it is worked out once for each
+    distinct combination of them (a row stands for it) and spread to the rows."""
+    codes, texts = [], []
     for spec in (cfg.veto_levels, cfg.contradicting_levels):
         for comp, levels in spec.items():
             col = f"cmp_{comp}"
             if col in pairs.columns:
-                hit = pairs[col].isin(levels).to_numpy()
-                parts.append(np.where(hit, (comp + " " + pairs[col].astype(str)).to_numpy(), ""))
-    conflict = np.where(pairs["decision"].isin(["conflict"]), "cluster conflict", "")
-    parts.append(conflict)
-    out = []
-    for row in zip(*parts, strict=True) if parts else [() for _ in range(len(pairs))]:
-        out.append("; ".join(dict.fromkeys(x for x in row if x)) or "score below threshold")
-    return out
+                c, u = pd.factorize(pairs[col], use_na_sentinel=False)
+                vals = pd.Series(u, dtype=pairs[col].dtype)
+                hit = vals.isin(levels).to_numpy()
+                texts.append(np.where(hit, (comp + " " + vals.astype(str)).to_numpy(), ""))
+                codes.append(c)
+    c, u = pd.factorize(pairs["decision"], use_na_sentinel=False)
+    texts.append(np.where(pd.Series(u, dtype=object).isin(["conflict"]), "cluster conflict", ""))
+    codes.append(c)
+    combo = np.zeros(len(pairs), dtype=np.int64)
+    for c, t in zip(codes, texts, strict=True):
+        combo = pd.factorize(combo * len(t) + c)[0].astype(np.int64)
+    first = np.unique(combo, return_index=True)[1]  # a row of each combination, by combo code
+    reasons = [
+        "; ".join(dict.fromkeys(x for x in row if x)) or "score below threshold"
+        for row in zip(*(t[c[first]] for c, t in zip(codes, texts, strict=True)), strict=True)
+    ]
+    return np.asarray(reasons, dtype=object)[combo]
 
 
 def rank_review(
-    review: pd.DataFrame, entity_of: pd.Series, share: float, minimum: int
+    review: pd.DataFrame,
+    entity_of: pd.Series,
+    share: float,
+    minimum: int,
+    at: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """The review queue a reviewer can work through, and how many pairs were left out of it.
 
@@ -276,21 +292,23 @@ def rank_review(
     impact: the records a decision would move (both entities' sizes) times its uncertainty
     (1 at probability 0.5, 0 at 0 or 1); conflicts and refused must-links come first. At most
     ``share`` of the entities (and at least ``minimum`` pairs) are kept; the rest stay unmerged
-    and are counted in the stats (``review_backlog_pairs``).
+    and are counted in the stats (``review_backlog_pairs``). ``at``: the pairs' record
+    positions in ``entity_of`` when the caller knows them.
     """
     if review.empty:
         return review.assign(left_entity_id=[], right_entity_id=[], impact=[]), 0
     # integer codes that sort as the record and entity ids do: every sort below is a stable
     # numpy lexsort on numbers instead of a pandas sort on strings
-    at = [
-        entity_of.index.get_indexer(pd.Index(review[c]))
-        for c in ("left_record_id", "right_record_id")
-    ]
+    if at is None:
+        at = (
+            entity_of.index.get_indexer(pd.Index(review["left_record_id"])),
+            entity_of.index.get_indexer(pd.Index(review["right_record_id"])),
+        )
     if min(int(a.min()) for a in at) < 0:
         raise KeyError("review pairs name records that have no entity")
     id_rank = _order_codes(entity_of.index.to_numpy())
     left_rank, right_rank = id_rank[at[0]], id_rank[at[1]]
-    ent_code, ent_names = pd.factorize(entity_of.to_numpy(), sort=True)
+    ent_code, ent_names = text.sorted_factorize(entity_of.to_numpy())
     le, re_ = ent_code[at[0]], ent_code[at[1]]
     lo, hi = np.minimum(le, re_), np.maximum(le, re_)
     sizes = np.bincount(ent_code)
@@ -394,11 +412,12 @@ def checked_records(
     A missing ``record_id`` column or a repeated id is an error."""
     if "record_id" not in records.columns:
         raise KeyError("records need a record_id column")
-    recs = records.reset_index(drop=True)
+    recs = records.copy(deep=False)  # a new index on the same columns: no copy of the data
+    recs.index = pd.RangeIndex(len(recs))
     ids = recs["record_id"].astype(str)
     if ids.duplicated().any():
         raise ValueError("record_id values must be unique")
-    pos = {r: i for i, r in enumerate(ids)}
+    pos = dict(zip(ids.tolist(), range(len(ids)), strict=True))
     ml = list(must_link)
     if cfg.use_link_record_id and "link_record_id" in recs.columns:
         links = recs["link_record_id"]
@@ -456,15 +475,23 @@ def _pair_tables(
     merged = np.flatnonzero(out["decision"].isin(["match", "must_link"]).to_numpy())
     id_rank = _order_codes(id_arr)
     merged = merged[np.lexsort((id_rank[right[merged]], id_rank[left[merged]]))]
-    matches = out.take(merged).reset_index(drop=True)
-    kept_apart = out[out.pop("kept_apart").eq(True).to_numpy()].reset_index(drop=True)
+    matches = _rows(out, merged)
+    kept_apart = _rows(out, np.flatnonzero(out.pop("kept_apart").eq(True).to_numpy()))
     kept_apart.insert(2, "reason", _apart_reasons(kept_apart, cfg))
-    review = out[out["decision"].isin(["review", "conflict", "must_link_refused"])].reset_index(
-        drop=True
-    )
-    review, backlog = rank_review(review, entity_of, cfg.review_share, cfg.review_min)
+    queued = np.flatnonzero(out["decision"].isin(["review", "conflict", "must_link_refused"]))
+    # entity_of lists the records as ids does (then a pair's positions are its records')
+    at = (left[queued], right[queued]) if entity_of.index.equals(pd.Index(id_arr)) else None
+    review = _rows(out, queued)
+    review, backlog = rank_review(review, entity_of, cfg.review_share, cfg.review_min, at)
     matches.insert(2, "entity_id", matches["left_record_id"].map(entity_of))
     return matches, review, kept_apart, backlog
+
+
+def _rows(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame.take(rows).reset_index(drop=True)`` without copying the taken rows again."""
+    out = frame.take(rows)
+    out.index = pd.RangeIndex(len(out))
+    return out
 
 
 # Longer than our 80-line aim: a third of it is the stats it reports, kept in one place next

@@ -356,6 +356,18 @@ def factorize_values(vals: pa.Array | np.ndarray) -> tuple[np.ndarray, np.ndarra
     return codes.astype(np.int64), np.asarray(uniq, dtype=object)
 
 
+def sorted_factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True)`` of strings: a hash factorize, then only the distinct
+    values sorted (by Arrow: UTF-8 byte order is code point order, as Python compares)."""
+    codes, uniq = pd.factorize(values)
+    if len(uniq) == 0 or not all(isinstance(v, str) for v in uniq):
+        return pd.factorize(values, sort=True)
+    order = pc.sort_indices(pa.array(uniq, type=pa.string())).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return np.where(codes < 0, codes, rank[codes]), np.asarray(uniq, dtype=object)[order]
+
+
 def concat_entries(*parts: tuple[np.ndarray, pa.Array | np.ndarray]) -> tuple[np.ndarray, pa.Array]:
     """Concatenate (row, value) entry lists."""
     idx = (
