@@ -7,13 +7,18 @@ across workbooks, so entity resolution merges across drops). They are generated 
 :func:`hotpass_assets.runner.run_pipeline` with ``include_scoring=False``: one ``ingest_drop`` run
 per workbook (capture and its contract checks), then the ``refine_snapshot`` job (read captures,
 resolve entities, survivorship, contract checks, write Parquet). Reported per size: the median
-over ``--repeats`` runs of the wall clock, the peak resident memory of the child (``wait4``), and
-per stage the median seconds and rows/s:
+over ``--repeats`` runs of the wall clock, the peak resident memory of the child (``wait4``), the
+peak memory of its process tree (sampled sum of proportional set sizes: the drops' reading
+processes and the snapshot's forked processes, shared pages counted once), and per stage the
+median seconds and rows/s:
 
 * ``capture``: the ingest runs (checks included), from the first run's start to the last run's
   end: ``hotpass refine`` ingests drops side by side (``HOTPASS_INGEST_WORKERS``);
 * ``read``, ``resolve``, ``survivorship``, ``write``: timings the snapshot asset records
   (``runtime_per_stage_s``: ``read_s``, ``resolve_s``, ``survivorship_s``, ``publish_s``);
+  ``write`` is what the run waits for after its contract checks: with
+  ``HOTPASS_SNAPSHOT_PROCESSES`` above 1 the tables are written by a second process during the
+  checks (its own time is ``background write``);
 * ``snapshot run``: the whole ``refine_snapshot`` run (incl. contract checks, DuckDB views).
 
 ``--compare-sizes`` measures the former per-entity survivorship (the reference kept in
@@ -46,6 +51,7 @@ STAGES = (
     ("resolve", "resolve_s"),
     ("survivorship", "survivorship_s"),
     ("write", "publish_s"),
+    ("background write", "background_write_s"),
     ("snapshot run", "snapshot_run_s"),
 )
 
@@ -81,15 +87,26 @@ def _descendants(pid: int) -> list[int]:
     return tree
 
 
+def _proc_memory(pid: int) -> int:
+    """Proportional set size of ``pid`` in bytes (its private pages plus its share of pages it
+    shares, such as a forked child's copy-on-write pages), from ``smaps_rollup``; the resident
+    size where that file is missing; 0 when the process is gone."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * resource.getpagesize()
+    return 0
+
+
 def _tree_rss(pid: int, peak: list[float], stop: threading.Event) -> None:
-    """Sample the resident memory of ``pid`` and all its descendants (the reading processes of
-    drops ingested side by side) every 0.2 s; the largest sum goes to ``peak[0]`` (bytes)."""
-    page = resource.getpagesize()
+    """Sample the memory of ``pid`` and all its descendants (the reading processes of drops
+    ingested side by side, the snapshot's survivorship and writing processes) every 0.2 s: the
+    sum of their proportional set sizes, so pages a forked child shares with its parent count
+    once. The largest sum goes to ``peak[0]`` (bytes)."""
     while not stop.wait(0.2):
-        total = 0
-        for proc in _descendants(pid):
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                total += int(Path(f"/proc/{proc}/statm").read_text().split()[1]) * page
+        total = sum(_proc_memory(proc) for proc in _descendants(pid))
         peak[0] = max(peak[0], total)
 
 
@@ -180,17 +197,24 @@ def child_survive(home: Path, impl: str) -> dict:
     }
 
 
+def _assignments(text: str) -> dict[str, str]:
+    """``NAME=VALUE,NAME=VALUE`` as a dict."""
+    pairs = [item.split("=", 1) for item in text.split(",") if item.strip()]
+    if any(len(p) != 2 for p in pairs):
+        raise SystemExit(f"--baseline {text!r}: expected NAME=VALUE[,NAME=VALUE...]")
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
 def _load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def bench_size(rows: int, args, env: dict[str, str]) -> dict:
     files = _workbooks(args.cache, rows, args.workbooks)
-    # ``--baseline-workers``: runs with that many ingest workers alternate with the default ones
+    # ``--baseline``: runs with those settings alternate with the default ones
     variants = [("default", env)]
-    if args.baseline_workers:
-        workers = {**env, "HOTPASS_INGEST_WORKERS": str(args.baseline_workers)}
-        variants.append((f"{args.baseline_workers} worker(s)", workers))
+    if args.baseline:
+        variants.append((args.baseline, {**env, **_assignments(args.baseline)}))
     runs: dict[str, list[dict]] = {name: [] for name, _ in variants}
     for i in range(args.repeats if rows < 1_000_000 else args.repeats_1m):
         for name, variant_env in variants:
@@ -210,9 +234,9 @@ def bench_size(rows: int, args, env: dict[str, str]) -> dict:
             )
     out = _summary(rows, runs["default"])
     out["workbooks"] = [f.name for f in files]
-    if args.baseline_workers:
+    if args.baseline:
         out["baseline"] = _summary(rows, runs[variants[1][0]])
-        out["baseline"]["workers"] = args.baseline_workers
+        out["baseline"]["settings"] = args.baseline
     if rows in args.compare_sizes:
         out["survivorship"] = compare(Path(runs["default"][-1]["home"]), rows, args, env)
     for r in (r for variant in runs.values() for r in variant):
@@ -273,7 +297,7 @@ def report(results: list[dict]) -> None:
         if "baseline" in r:
             b = r["baseline"]
             print(
-                f"\n{r['rows']:,} rows with {b['workers']} ingest worker(s): median "
+                f"\n{r['rows']:,} rows with {b['settings']}: median "
                 f"{b['median_s']:.1f} s (capture {b['stages']['capture']:.1f} s) against "
                 f"{r['median_s']:.1f} s (capture {r['stages']['capture']:.1f} s) by default: "
                 f"{b['median_s'] / r['median_s']:.2f}× the time "
@@ -313,10 +337,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats-1m", type=int, default=3, help="runs at 1,000,000 rows")
     parser.add_argument("--workbooks", type=int, default=4)
     parser.add_argument(
-        "--baseline-workers",
-        type=int,
-        default=0,
-        help="also run with this HOTPASS_INGEST_WORKERS (alternating; e.g. 1: drops one by one)",
+        "--baseline",
+        default="",
+        help="also run with these settings, alternating (e.g. HOTPASS_INGEST_WORKERS=1,"
+        "HOTPASS_SNAPSHOT_PROCESSES=1: one process at a time)",
     )
     parser.add_argument("--compare-sizes", default="10000,100000")
     parser.add_argument("--compare-repeats", type=int, default=3)

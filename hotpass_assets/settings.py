@@ -76,20 +76,19 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _workers(value: str | None) -> int:
-    """``HOTPASS_INGEST_WORKERS``: a positive count, or unset/``auto`` for the usable cores
-    (at most 4: each worker's reading process may take the whole read budget)."""
+def _workers(value: str | None, name: str) -> int:
+    """A count of workers or processes (``HOTPASS_INGEST_WORKERS``, ``HOTPASS_SNAPSHOT_PROCESSES``):
+    a positive whole number, or unset/``auto`` for the usable cores (at most 4: each ingest
+    worker's reading process may take the whole read budget)."""
     text = (value or "").strip().lower()
     if text in ("", "auto"):
         return min(usable_cores(), 4)
     try:
         count = int(text)
     except ValueError:
-        raise ValueError(
-            f"HOTPASS_INGEST_WORKERS={value!r}: expected a positive whole number or auto"
-        ) from None
+        raise ValueError(f"{name}={value!r}: expected a positive whole number or auto") from None
     if count < 1:
-        raise ValueError(f"HOTPASS_INGEST_WORKERS={value!r}: expected at least 1")
+        raise ValueError(f"{name}={value!r}: expected at least 1")
     return count
 
 
@@ -181,6 +180,10 @@ class Settings:
     #: drops ``hotpass refine`` ingests side by side (``HOTPASS_INGEST_WORKERS``; default: the
     #: usable cores, at most 4); each reads in its own process within the read budget
     ingest_workers: int = 1
+    #: processes a snapshot run may use (``HOTPASS_SNAPSHOT_PROCESSES``; default: the usable
+    #: cores, at most 4): survivorship is split over them by ranges of entity ids, and the tables
+    #: are written in a second process while the contracts are checked; 1: all in the run's own
+    snapshot_processes: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -257,7 +260,10 @@ class Settings:
             linkage_engine=env.get("HOTPASS_LINKAGE_ENGINE", "").strip().lower() or "local",
             spark_master=env.get("HOTPASS_SPARK_MASTER", "").strip() or "local[*]",
             spark_conf=env.get("HOTPASS_SPARK_CONF", ""),
-            ingest_workers=_workers(env.get("HOTPASS_INGEST_WORKERS")),
+            ingest_workers=_workers(env.get("HOTPASS_INGEST_WORKERS"), "HOTPASS_INGEST_WORKERS"),
+            snapshot_processes=_workers(
+                env.get("HOTPASS_SNAPSHOT_PROCESSES"), "HOTPASS_SNAPSHOT_PROCESSES"
+            ),
         )
 
     def match_config(self) -> "MatchConfig":

@@ -29,7 +29,7 @@ from hotpass_assets.lib.records import (
     REFINED_CONTACT_COLUMNS,
     REFINED_ORGANISATION_COLUMNS,
 )
-from hotpass_assets.lib.snapshot_io import publish_snapshot, refine_day
+from hotpass_assets.lib.snapshot_io import publish_snapshot, refine_day, stage_snapshot
 from hotpass_assets.lib.warehouse import read_table, refresh_duckdb_views
 from hotpass_assets.settings import Settings
 
@@ -188,21 +188,32 @@ def _refine_and_publish(
         "review": snapshot.review,
     }
 
+    # The tables are written while the contracts are checked (a second core); they are moved
+    # into place only when no blocking check fails.
+    staged = stage_snapshot(settings, day, snapshot)
+
     def publish() -> dict[str, str]:
         t_publish = time.perf_counter()
         with storage_errors_fail_fast(f"snapshot {key}: publishing the refined tables"):
-            digests = publish_snapshot(settings, day, snapshot)
+            digests = staged.commit() if staged else publish_snapshot(settings, day, snapshot)
+        # on the run's path: the wait for the background writes (if any) and the renames
         snapshot.stats["publish_s"] = round(time.perf_counter() - t_publish, 3)
+        if staged and staged.write_s is not None:
+            snapshot.stats["background_write_s"] = round(staged.write_s, 3)
         return digests
 
-    gated = gate(
-        "refined_organisations",
-        frames,
-        ctx,
-        write=publish,
-        quarantine_root=settings.quarantine_dir,
-        columns=QUARANTINE_COLUMNS,
-    )
+    try:
+        gated = gate(
+            "refined_organisations",
+            frames,
+            ctx,
+            write=publish,
+            quarantine_root=settings.quarantine_dir,
+            columns=QUARANTINE_COLUMNS,
+        )
+    finally:
+        if staged:
+            staged.discard()  # blocked or failed: nothing staged stays behind
     digests = yield from published_value("refined_organisations", gated, f"snapshot {key}")
     context.log.info(
         f"snapshot {key}: {snapshot.stats['input_records']} records → "

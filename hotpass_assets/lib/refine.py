@@ -154,11 +154,13 @@ def build_snapshot(
     match_config: "MatchConfig | None" = None,
     linkage: str = "full",
     previous_snapshot: PreviousSnapshot | None = None,
+    processes: int = 1,
 ) -> Snapshot:
     """Resolve, merge and score the captured records of one snapshot.
 
     ``linkage="incremental"`` with ``previous_snapshot``: link the new records into its entities
-    (see the module docstring); otherwise every record is resolved."""
+    (see the module docstring); otherwise every record is resolved. ``processes``: how many
+    processes survivorship may use (:func:`hotpass_assets.lib.survivorship.survive`)."""
 
     timings: dict[str, float] = {}
     snap = snapshot_date.isoformat()
@@ -184,7 +186,7 @@ def build_snapshot(
 
     t1 = time.perf_counter()
     records["entity_id"] = records["record_id"].map(entity_of).to_numpy()
-    orgs, people_out, conflict_frame = survive(records, contacts, snap)
+    orgs, people_out, conflict_frame = survive(records, contacts, snap, processes=processes)
     timings["survivorship_s"] = time.perf_counter() - t1
 
     n_in = len(records)

@@ -6,9 +6,11 @@ resolution itself is :func:`hotpass_assets.lib.refine.build_snapshot`.
 """
 
 import json
+import os
 import time
 from datetime import date
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import pandas as pd
 
@@ -144,6 +146,7 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]
         match_config=settings.match_config(),
         linkage=settings.linkage,
         previous_snapshot=previous_snapshot(settings, day),
+        processes=settings.snapshot_processes,
     )
     snapshot.stats["build_s"] = round(time.perf_counter() - t0, 3)
     snapshot.stats["read_s"] = round(read_s, 3)
@@ -158,12 +161,26 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]
     return snapshot, accounting
 
 
-def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
-    """Write every table of ``snapshot`` (and its match model as JSON); returns their SHA-256."""
+#: The published tables of a snapshot, in writing order.
+SNAPSHOT_TABLES: tuple[str, ...] = (
+    "organisations",
+    "contacts",
+    "match_review_queue",
+    "organisation_conflicts",
+    "entity_merge_log",
+    "entity_record_map",
+    "entity_match_evidence",
+    "entity_kept_apart",
+    "match_model",
+    "entity_keys",
+)
+
+
+def _tables(snapshot: Snapshot) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
+    """Every published table of ``snapshot`` with its column order (``None``: as built)."""
     from hotpass_assets.lib.matching.incremental import keys_table
 
-    snap = day.isoformat()
-    tables = {
+    return {
         "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
         "contacts": (snapshot.contacts, REFINED_CONTACT_COLUMNS),
         "match_review_queue": (snapshot.review, None),
@@ -175,11 +192,92 @@ def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[
         "match_model": (model_table(snapshot.model), None),
         "entity_keys": (keys_table(snapshot.entity_keys), None),
     }
-    digests = {
-        name: write_table(frame, settings.refined_path(name, snap), cols)
-        for name, (frame, cols) in tables.items()
-    }
+
+
+def _write_model_json(settings: Settings, snap: str, snapshot: Snapshot) -> None:
     # the same model as JSON: HOTPASS_MATCH_MODEL=<this file> pins it for later snapshots
     model_json = settings.refined_path("match_model", snap).with_suffix(".json")
     model_json.write_text(json.dumps(snapshot.model, sort_keys=True, default=str), "utf-8")
+
+
+def publish_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> dict[str, str]:
+    """Write every table of ``snapshot`` (and its match model as JSON); returns their SHA-256."""
+    snap = day.isoformat()
+    digests = {
+        name: write_table(frame, settings.refined_path(name, snap), cols)
+        for name, (frame, cols) in _tables(snapshot).items()
+    }
+    _write_model_json(settings, snap, snapshot)
     return digests
+
+
+class StagedSnapshot:
+    """A snapshot's tables being written in a background process to hidden files beside their
+    published paths (``.data.parquet.<token>.staged``), while this process checks them.
+
+    :meth:`commit` waits for the writes and renames every file into place (then writes the
+    model JSON): the same files :func:`publish_snapshot` writes. :meth:`discard` stops the
+    writes and removes what they left. The published tables are renamed one by one, as
+    :func:`publish_snapshot` writes them one by one; the manifest of the snapshot comes after.
+    """
+
+    def __init__(self, settings: Settings, day: date, snapshot: Snapshot, targets: dict[str, Path]):
+        from uuid import uuid4
+
+        from hotpass_assets.lib.background import Forked
+
+        self._settings, self._day, self._snapshot = settings, day, snapshot
+        token = uuid4().hex[:12]
+        self._paths = {
+            name: (target.with_name(f".{target.name}.{token}.staged"), target)
+            for name, target in targets.items()
+        }
+        for _, target in self._paths.values():  # what a killed run left (runs take turns)
+            for leftover in target.parent.glob(f".{target.name}.*.staged"):
+                leftover.unlink(missing_ok=True)
+        staged = {name: paths[0] for name, paths in self._paths.items()}
+
+        def write() -> tuple[dict[str, str], float]:
+            t0 = time.perf_counter()
+            digests = {
+                name: write_table(frame, staged[name], cols)
+                for name, (frame, cols) in _tables(snapshot).items()
+            }
+            return digests, time.perf_counter() - t0
+
+        self._job = Forked(write, label=f"snapshot {day.isoformat()}: writing the refined tables")
+        #: seconds the background process spent writing (set by :meth:`commit`)
+        self.write_s: float | None = None
+
+    def commit(self) -> dict[str, str]:
+        """Wait for the writes, move every table into place; returns their SHA-256."""
+        try:
+            digests, self.write_s = self._job.result()
+        except BaseException:
+            self.discard()
+            raise
+        for staged, target in self._paths.values():
+            os.replace(staged, target)
+        _write_model_json(self._settings, self._day.isoformat(), self._snapshot)
+        return digests
+
+    def discard(self) -> None:
+        """Stop the writes (if still running) and remove the staged files."""
+        self._job.cancel()
+        for staged, target in self._paths.values():
+            staged.unlink(missing_ok=True)
+            for leftover in target.parent.glob(f".{staged.name}.*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
+def stage_snapshot(settings: Settings, day: date, snapshot: Snapshot) -> StagedSnapshot | None:
+    """Start writing ``snapshot``'s tables in the background (:class:`StagedSnapshot`), or
+    ``None`` when they cannot be staged: the warehouse is object storage (a file put there
+    cannot be renamed into place), or ``HOTPASS_SNAPSHOT_PROCESSES`` is 1."""
+    if settings.snapshot_processes < 2:
+        return None
+    snap = day.isoformat()
+    targets = {name: settings.refined_path(name, snap) for name in SNAPSHOT_TABLES}
+    if not all(isinstance(t, Path) for t in targets.values()):
+        return None
+    return StagedSnapshot(settings, day, snapshot, cast(dict[str, Path], targets))

@@ -56,6 +56,7 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("HOTPASS_READER", "fast", "calamine: read every sheet with python-calamine (no fastexcel)."),
     ("HOTPASS_CAPTURE_PARALLEL", "auto", "Capture sheets in parallel: auto, on or off."),
     ("HOTPASS_INGEST_WORKERS", "auto", "Drops `hotpass refine` ingests at once (auto: cores, ≤4)."),
+    ("HOTPASS_SNAPSHOT_PROCESSES", "auto", "Processes of a snapshot run (auto: cores, ≤4)."),
     ("HOTPASS_MAX_FILE_MB", "200", "Largest workbook file accepted."),
     ("HOTPASS_MAX_UNCOMPRESSED_MB", "1024", "Largest uncompressed workbook content."),
     ("HOTPASS_MAX_COMPRESSION_RATIO", "200", "Highest compression ratio of a workbook part."),

@@ -239,3 +239,57 @@ def test_an_entity_without_records_of_its_own_contacts_is_dropped():
     )  # fmt: skip
     orgs, people, conflicts = assert_same(records, contacts)
     assert people.empty and orgs["contact_count"].tolist() == [0] and conflicts.empty
+
+
+# --- split over processes ----------------------------------------------------------------------
+
+
+def assert_split_same(records: pd.DataFrame, contacts: pd.DataFrame, processes: int) -> None:
+    """``survive`` over ``processes`` processes gives exactly the tables of one process."""
+    one = survive(records, contacts, SNAP)
+    split = survive(records, contacts, SNAP, processes=processes)
+    for a, b in zip(split, one, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_demo_snapshot_split_over_processes_is_the_same(demo_dir, monkeypatch, processes):
+    monkeypatch.setattr("hotpass_assets.lib.survivorship.PARALLEL_MIN_RECORDS", 0)
+    orgs, people = _capture_all(list(demo_dir.glob("*.xlsx")))
+    assert_split_same(_resolved(orgs), people, processes)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(messy_snapshot(), st.integers(2, 4))
+def test_messy_records_split_over_processes_are_the_same(snapshot, processes):
+    import hotpass_assets.lib.survivorship as survivorship
+
+    records, contacts = snapshot
+    before, survivorship.PARALLEL_MIN_RECORDS = survivorship.PARALLEL_MIN_RECORDS, 0
+    try:
+        assert_split_same(records, contacts, processes)
+    finally:
+        survivorship.PARALLEL_MIN_RECORDS = before
+
+
+def test_small_snapshots_stay_in_one_process(monkeypatch):
+    import hotpass_assets.lib.survivorship as survivorship
+
+    monkeypatch.setattr(
+        "hotpass_assets.lib.background.Forked",
+        lambda *a, **k: pytest.fail("forked below PARALLEL_MIN_RECORDS"),
+    )
+    records = pd.DataFrame(
+        [{c: None for c in CAPTURE_ORGANISATION_COLUMNS} | {"record_id": f"r{i}",
+          "entity_id": f"e{i}", "source_trust": 1, "record_kind": "organisation",
+          "organisation_name": f"Org {i}", "source_row": i, "partition_key": "k",
+          "source_dataset": "sacaa"} for i in range(3)]
+    )  # fmt: skip
+    contacts = pd.DataFrame(columns=list(CAPTURE_CONTACT_COLUMNS))
+    assert len(records) < survivorship.PARALLEL_MIN_RECORDS
+    orgs, _, _ = survive(records, contacts, SNAP, processes=4)
+    assert orgs["entity_id"].tolist() == ["e0", "e1", "e2"]
