@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import faulthandler
 import os
-import signal
 import tempfile
 import time
 import traceback
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
+from hotpass_assets.lib.background import describe_exit
 from hotpass_assets.lib.limits import LimitExceeded, ReadLimits, inspect_workbook
 
 if TYPE_CHECKING:
@@ -178,17 +178,6 @@ def _fork_context() -> ForkContext | None:
         return None
 
 
-def _describe_exit(code: int | None) -> str:
-    if code is None:
-        return "did not finish"
-    if code < 0:
-        try:
-            return f"was stopped by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"was stopped by signal {-code}"
-    return f"exited with code {code}"
-
-
 def run_isolated(
     fn: Callable[..., T],
     path: str | Path,
@@ -246,7 +235,7 @@ def run_isolated(
             said = _first_line(err)
             raise WorkbookReadError(
                 path,
-                f"the reading process {_describe_exit(proc.exitcode)}"
+                f"the reading process {describe_exit(proc.exitcode)}"
                 + (f" ({said})" if said else "")
                 + f"; the workbook needs more memory than the budget of {mb:,} MB "
                 "(HOTPASS_READ_MEMORY_MB) or crashed the reader",

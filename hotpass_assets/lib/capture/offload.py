@@ -9,10 +9,9 @@ of the second process falls back to parsing in the main one.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Callable
-from multiprocessing.connection import Connection
+from functools import partial
 from typing import Any
 
 from hotpass_assets.lib.capture.parsers import ValueParser, ValueReject, value_parser
@@ -32,8 +31,6 @@ Job = tuple[ValueParser, list[str]]
 Results = list[dict[str, tuple[Any, list[ValueReject]]]]
 #: Waits for the second process; ``None`` when it failed (the caller parses itself).
 Waiter = Callable[[], Results | None]
-
-_JOBS: list[Job] | None = None
 
 
 def _parallel_enabled() -> bool:
@@ -55,15 +52,8 @@ def _parallel_enabled() -> bool:
     return load <= cpus - 1.25
 
 
-def _offload_child(send: Connection) -> None:
-    try:
-        jobs = _JOBS or []
-        send.send([{v: fn(v) for v in vals} for fn, vals in jobs])
-    except BaseException:
-        with contextlib.suppress(BaseException):
-            send.send(None)
-    finally:
-        send.close()
+def _parse_all(jobs: list[Job]) -> Results:
+    return [{v: fn(v) for v in vals} for fn, vals in jobs]
 
 
 def _offload(jobs: list[Job]) -> Waiter | None:
@@ -73,41 +63,20 @@ def _offload(jobs: list[Job]) -> Waiter | None:
     when offloading is not possible. Any failure or a timeout gives ``None`` from the waiter, and
     the caller computes the values itself.
     """
-    global _JOBS
-    import multiprocessing as mp
-    import warnings
+    from hotpass_assets.lib.background import Forked
 
     try:
-        mpctx = mp.get_context("fork")
-    except ValueError:
-        return None
-    recv, send = mpctx.Pipe(duplex=False)
-    _JOBS = jobs
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            proc = mpctx.Process(target=_offload_child, args=(send,), daemon=True)
-            proc.start()
+        job = Forked(partial(_parse_all, jobs), label="capture: parsing phones and people")
     except Exception:
-        recv.close()
-        send.close()
         return None
-    finally:
-        _JOBS = None
-    send.close()
+    if not job.forked:
+        return None
 
     def wait() -> Results | None:
         try:
-            if not recv.poll(_OFFLOAD_TIMEOUT_S):
-                proc.kill()
-                return None
-            results: Results | None = recv.recv()
-            return results
-        except (EOFError, OSError):
+            return job.result(timeout=_OFFLOAD_TIMEOUT_S)
+        except Exception:
             return None
-        finally:
-            recv.close()
-            proc.join(timeout=5)
 
     return wait
 
