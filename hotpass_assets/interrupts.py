@@ -16,7 +16,7 @@ and, on the first signal:
 3. once the workers have ended, marks those runs CANCELED (whatever state the interrupted runs
    reached) and stops: no further drop, no snapshot.
 
-A second signal exits at once (exit 128 + signal), marking the run canceled first.
+A second signal exits at once (exit 128 + signal), marking every running run canceled first.
 
 Runs whose process died (``kill -9``, an abort, the out-of-memory killer) stay STARTED in the
 instance for good: local run monitoring cannot tell (the default run launcher has no worker

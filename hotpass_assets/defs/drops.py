@@ -96,8 +96,9 @@ def _earlier_drops_of_same_workbook(settings: Settings, key: str) -> list[str]:
 
 
 def _read_raw(path: Path, file_name: str) -> tuple[list[dict[str, Any]], Any]:
-    """Sheet inventory and source-sheet contract report of a workbook (runs isolated); each
-    sheet is read once for both."""
+    """Sheet inventory and source-sheet contract report of a workbook (runs isolated). The
+    contract's sheets are read once for both; other sheets are read again for the inventory,
+    one at a time, so at most the contract's sheets are held at once."""
     from hotpass_assets.lib.contracts.sources import check_book
     from hotpass_assets.lib.reading import WorkbookReadError, book_inventory, open_workbook
 

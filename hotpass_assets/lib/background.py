@@ -7,8 +7,9 @@ a forked child does: it starts with the parent's frames already in memory (copy-
 is pickled on the way in) and only its small result comes back through a pipe.
 
 The child resets SIGINT and SIGTERM to their defaults (a stop request ends it instead of running
-the parent's handlers, which talk to the Dagster instance) and leaves with ``os._exit`` (no
-``atexit`` hooks, no flushing of the parent's buffers). Where ``fork`` does not exist, or
+the parent's handlers, which talk to the Dagster instance), is killed by the kernel if the parent
+dies first (Linux), and leaves with ``os._exit`` (no ``atexit`` hooks, no flushing of the
+parent's buffers). Where ``fork`` does not exist, or
 ``inline=True``, the function runs in this process when its result is asked for.
 """
 
@@ -33,9 +34,21 @@ class BackgroundError(RuntimeError):
     """The child ended without a result (killed, out of memory, crashed)."""
 
 
+def _end_with_parent() -> None:
+    """Have the kernel kill this child when its parent dies (Linux ``PR_SET_DEATHSIG``), so a
+    parent that exits at once on a second stop request leaves no child working on."""
+    import ctypes
+    import ctypes.util
+
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+
+
 def _child(send: "Connection[bytes, Any]", fn: Callable[[], object]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with_parent()
     try:
         payload: tuple[str, object] = ("ok", fn())
     except BaseException as exc:  # sent back and raised in the parent

@@ -184,3 +184,25 @@ def test_bad_snapshot_processes_are_named(tmp_path, value):
     env = {"HOTPASS_HOME": str(tmp_path), "HOTPASS_SNAPSHOT_PROCESSES": value}
     with pytest.raises(ValueError, match="HOTPASS_SNAPSHOT_PROCESSES"):
         Settings.from_env(env)
+
+
+def test_the_child_dies_with_its_parent(tmp_path):
+    """A parent that leaves at once (``os._exit`` on a second signal) takes its child along."""
+    import subprocess
+    import sys
+
+    pid_file = tmp_path / "child.pid"
+    code = (
+        "import os, time\n"
+        "from hotpass_assets.lib.background import Forked\n"
+        f"job = Forked(lambda: (open({str(pid_file)!r}, 'w').write(str(os.getpid())), "
+        "time.sleep(60)), label='x')\n"
+        "time.sleep(1.0)\n"
+        "os._exit(130)\n"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 130
+    child = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{child}").exists(), "the child outlived its parent"
