@@ -5,9 +5,11 @@ vectorised passes, not a Python loop over entities. Groups are integer codes ``0
 that build one Python list per group expect the rows already ordered group by group.
 """
 
+import contextlib
+import gc
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from itertools import chain, pairwise
 from typing import Any
@@ -17,6 +19,19 @@ import pandas as pd
 
 #: ``json.dumps`` of one string with ``ensure_ascii`` (the same C function the encoder calls).
 json_text = json.encoder.encode_basestring_ascii
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small lists (which form no
+    reference cycles): its passes would otherwise revisit every list built so far."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def json_value(value: object) -> str:
