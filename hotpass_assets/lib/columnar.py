@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 #: ``json.dumps`` of one string with ``ensure_ascii`` (the same C function the encoder calls).
 json_text = json.encoder.encode_basestring_ascii
@@ -47,6 +48,8 @@ def present_mask(values: pd.Series, *, is_list: bool = False) -> np.ndarray:
     """True where a value is present: not null, not blank text, not an empty list."""
     if is_list:
         return np.fromiter((v is not None and len(v) > 0 for v in values), bool, len(values))
+    if values.dtype == object and infer_dtype(values, skipna=True) == "string":
+        return np.fromiter(map(_nonblank_text, values.to_numpy()), bool, len(values))
     notna = values.notna().to_numpy()
     if values.dtype != object or not notna.any():
         return notna
@@ -55,6 +58,11 @@ def present_mask(values: pd.Series, *, is_list: bool = False) -> np.ndarray:
     except AttributeError:  # not text (dates, numbers): present when not null
         return np.fromiter((_present(v) for v in values), bool, len(values))
     return notna & ~blank
+
+
+def _nonblank_text(value: object) -> bool:
+    """Whether ``value`` is text with a character that is not whitespace (``strip`` keeps it)."""
+    return isinstance(value, str) and not (value == "" or value.isspace())
 
 
 def _present(value: object) -> bool:

@@ -71,9 +71,11 @@ class _Ranked:
         self.n = len(uniques)
         trust = records["source_trust"].fillna(0).astype(np.int64).to_numpy()
         complete = np.zeros(len(records), dtype=np.int64)
+        by_record = {
+            f: present_mask(records[f], is_list=f in LIST_COLUMNS) for f in COMPLETENESS_FIELDS
+        }
         for f, weight in COMPLETENESS_WEIGHTS.items():
-            present = present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
-            complete += weight * present
+            complete += weight * by_record[f].astype(np.int64)
         recency = np.maximum(day_numbers(records["interaction_date"]), 1)
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
@@ -86,6 +88,7 @@ class _Ranked:
         self.g = codes[order].astype(np.int64)
         self.keys = np.stack([-trust[order], -complete[order], -recency[order], pos[order]])
         self.pos = pos[order]
+        self._present = {f: mask[order] for f, mask in by_record.items()}
         self.starts = group_bounds(self.g, self.n)[:-1]
         self.record_entity = pd.Series(self.g, index=self.rows["record_id"].to_numpy())
         columns = self.rows["source_columns"].fillna("{}").replace("", "{}")
@@ -95,6 +98,12 @@ class _Ranked:
 
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(object)
+
+    def present(self, name: str) -> np.ndarray:
+        """``present_mask`` of a scalar column in rank order, computed once per column."""
+        if name not in self._present:
+            self._present[name] = present_mask(self.rows[name])
+        return self._present[name]
 
 
 def _rules(
@@ -121,7 +130,7 @@ def _choose_field(
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Survivor row per entity (-1: none), its provenance fragment, and the conflict rows."""
     values = r.column(field)
-    rows = np.flatnonzero(present_mask(r.rows[field]) & pool)
+    rows = np.flatnonzero(r.present(field) & pool)
     g = r.g[rows]
     counts = np.bincount(g, minlength=r.n)
     lead = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
@@ -235,7 +244,7 @@ def _join_fragments(columns: list[np.ndarray], n: int) -> list[str]:
 
 
 def _unmapped_provinces(r: _Ranked, province_best: np.ndarray) -> np.ndarray:
-    raw_rows = np.flatnonzero(present_mask(r.rows["province_raw"]))
+    raw_rows = np.flatnonzero(r.present("province_raw"))
     raw = grouped_sorted_unique(r.g[raw_rows], r.column("province_raw")[raw_rows], r.n)
     out = np.full(r.n, None, dtype=object)
     for e in np.flatnonzero(province_best < 0).tolist():
@@ -383,10 +392,8 @@ def _organisations(
     name_row = chosen["organisation_name"]
     name_row = np.where(name_row >= 0, name_row, by_pos[first_row])
     out["name_key"] = r.column("name_key")[name_row]
-    out["domain"] = _take(
-        r.column("domain"), first_per_group(r.g, present_mask(r.rows["domain"]), r.n)
-    )
-    note_rows = np.flatnonzero(present_mask(r.rows["notes"]))
+    out["domain"] = _take(r.column("domain"), first_per_group(r.g, r.present("domain"), r.n))
+    note_rows = np.flatnonzero(r.present("notes"))
     notes = grouped_union(r.g[note_rows], [[v] for v in r.column("notes")[note_rows]], r.n)
     out["notes"] = ["\n".join(v) if v else None for v in notes]
     out["aircraft_types"] = grouped_union(r.g, r.rows["aircraft_types"].tolist(), r.n)
