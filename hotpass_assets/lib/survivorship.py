@@ -95,9 +95,30 @@ class _Ranked:
         col_codes, col_uniques = pd.factorize(columns)
         self.column_maps = [json.loads(u) for u in col_uniques]
         self.column_code = col_codes
+        self._source_json = np.full(len(order), None, dtype=object)
+        self._sheet_json = np.full(len(order), None, dtype=object)
+        self._has_source_json = np.zeros(len(order), dtype=bool)
 
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(object)
+
+    def source_json(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Provenance JSON of ``rows`` that depends on the record only, built once per row: the
+        ``file``, ``record_id`` and ``row`` keys up to the ``rule`` value, and the ``sheet`` key
+        between the ``rule`` and ``value`` values."""
+        new = np.unique(rows[~self._has_source_json[rows]])
+        if len(new):
+            files = _json_each(self.column("source_file")[new])
+            ids = [json_text(i) for i in self.column("record_id")[new].tolist()]
+            numbers = self.rows["source_row"].to_numpy()[new].tolist()
+            self._source_json[new] = [
+                f'"file": {f}, "record_id": {i}, "row": {int(n)}, "rule": '
+                for f, i, n in zip(files, ids, numbers, strict=True)
+            ]
+            sheets = _json_each(self.column("source_sheet")[new])
+            self._sheet_json[new] = [f', "sheet": {s}, "value": ' for s in sheets]
+            self._has_source_json[new] = True
+        return self._source_json[rows], self._sheet_json[rows]
 
     def present(self, name: str) -> np.ndarray:
         """``present_mask`` of a scalar column in rank order, computed once per column."""
@@ -214,19 +235,19 @@ def _fragments(
         return out
     b = best[ents]
     column_json = [json_value(m.get(field)) for m in r.column_maps]
+    rule_json = {rule: json_text(rule) for rule in set(rules[ents].tolist())}
+    head = f'"{field}": {{"candidates": '
+    source, sheet = r.source_json(b)
     texts = [
-        f'"{field}": {{"candidates": {candidates.get(e, "[]")}, '
-        f'"column": {column_json[code]}, "file": {file}, "record_id": {json_text(rid)}, '
-        f'"row": {int(row)}, "rule": {json_text(rule)}, "sheet": {sheet}, '
-        f'"value": {_prov_value(value)}}}'
-        for e, code, file, rid, row, rule, sheet, value in zip(
+        f'{head}{candidates.get(e, "[]")}, "column": {column_json[code]}, {src}'
+        f"{rule_json[rule]}{sht}"
+        f"{json_text(value) if type(value) is str else _prov_value(value)}}}"
+        for e, code, src, rule, sht, value in zip(
             ents.tolist(),
             r.column_code[b].tolist(),
-            _json_each(r.column("source_file")[b]),
-            r.column("record_id")[b].tolist(),
-            r.rows["source_row"].to_numpy()[b].tolist(),
+            source.tolist(),
             rules[ents].tolist(),
-            _json_each(r.column("source_sheet")[b]),
+            sheet.tolist(),
             values[b].tolist(),
             strict=True,
         )
@@ -237,20 +258,18 @@ def _fragments(
 
 def _join_fragments(columns: list[np.ndarray], n: int) -> list[str]:
     """``json.dumps(provenance, sort_keys=True)`` per entity from its sorted key fragments."""
-    return [
-        "{" + ", ".join([x for x in row if x is not None]) + "}"
-        for row in zip(*columns, strict=False)
-    ]
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    return ["{" + ", ".join(filter(None, row)) + "}" for row in rows]
 
 
 def _unmapped_provinces(r: _Ranked, province_best: np.ndarray) -> np.ndarray:
-    raw_rows = np.flatnonzero(r.present("province_raw"))
-    raw = grouped_sorted_unique(r.g[raw_rows], r.column("province_raw")[raw_rows], r.n)
+    raw_rows = np.flatnonzero(r.present("province_raw") & (province_best < 0)[r.g])
+    ents, local = np.unique(r.g[raw_rows], return_inverse=True)
+    raw = grouped_sorted_unique(local, r.column("province_raw")[raw_rows], len(ents))
     out = np.full(r.n, None, dtype=object)
-    for e in np.flatnonzero(province_best < 0).tolist():
-        if raw[e]:
-            values = "[" + ", ".join(json_value(v) for v in raw[e]) + "]"
-            out[e] = f'"province": {{"raw_values": {values}, "rule": "unmapped", "value": null}}'
+    for e, found in zip(ents.tolist(), raw, strict=True):
+        values = "[" + ", ".join(json_value(v) for v in found) + "]"
+        out[e] = f'"province": {{"raw_values": {values}, "rule": "unmapped", "value": null}}'
     return out
 
 
