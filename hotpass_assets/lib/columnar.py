@@ -107,7 +107,8 @@ def split_lists(groups: np.ndarray, values: Sequence[Any], n: int) -> list[list[
     """One Python list per group ``0..n-1`` of ``values`` (rows sorted by group)."""
     values = values if isinstance(values, list) else list(values)
     bounds = group_bounds(groups, n).tolist()
-    return [values[a:b] for a, b in pairwise(bounds)]
+    with gc_paused():
+        return [values[a:b] for a, b in pairwise(bounds)]
 
 
 def grouped_union(groups: np.ndarray, lists: Sequence[Any], n: int) -> list[list[str]]:
