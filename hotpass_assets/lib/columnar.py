@@ -5,18 +5,34 @@ vectorised passes, not a Python loop over entities. Groups are integer codes ``0
 that build one Python list per group expect the rows already ordered group by group.
 """
 
+import contextlib
+import gc
 import json
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from itertools import chain, pairwise
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import infer_dtype
 
 #: ``json.dumps`` of one string with ``ensure_ascii`` (the same C function the encoder calls).
 json_text = json.encoder.encode_basestring_ascii
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small lists (which form no
+    reference cycles): its passes would otherwise revisit every list built so far."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def json_value(value: object) -> str:
@@ -32,6 +48,8 @@ def present_mask(values: pd.Series, *, is_list: bool = False) -> np.ndarray:
     """True where a value is present: not null, not blank text, not an empty list."""
     if is_list:
         return np.fromiter((v is not None and len(v) > 0 for v in values), bool, len(values))
+    if values.dtype == object and infer_dtype(values, skipna=True) == "string":
+        return np.fromiter(map(_nonblank_text, values.to_numpy()), bool, len(values))
     notna = values.notna().to_numpy()
     if values.dtype != object or not notna.any():
         return notna
@@ -40,6 +58,11 @@ def present_mask(values: pd.Series, *, is_list: bool = False) -> np.ndarray:
     except AttributeError:  # not text (dates, numbers): present when not null
         return np.fromiter((_present(v) for v in values), bool, len(values))
     return notna & ~blank
+
+
+def _nonblank_text(value: object) -> bool:
+    """Whether ``value`` is text with a character that is not whitespace (``strip`` keeps it)."""
+    return isinstance(value, str) and not (value == "" or value.isspace())
 
 
 def _present(value: object) -> bool:
@@ -84,7 +107,8 @@ def split_lists(groups: np.ndarray, values: Sequence[Any], n: int) -> list[list[
     """One Python list per group ``0..n-1`` of ``values`` (rows sorted by group)."""
     values = values if isinstance(values, list) else list(values)
     bounds = group_bounds(groups, n).tolist()
-    return [values[a:b] for a, b in pairwise(bounds)]
+    with gc_paused():
+        return [values[a:b] for a, b in pairwise(bounds)]
 
 
 def grouped_union(groups: np.ndarray, lists: Sequence[Any], n: int) -> list[list[str]]:

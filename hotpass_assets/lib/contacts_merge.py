@@ -49,8 +49,9 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _person_groups(rows: pd.DataFrame, entity: np.ndarray) -> np.ndarray:
-    """Connected-component label per contact row (same organisation and a shared key)."""
+def _person_groups(rows: pd.DataFrame, entity: np.ndarray, named: np.ndarray) -> np.ndarray:
+    """Connected-component label per contact row (same organisation and a shared key);
+    ``named``: the rows with a full name."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -61,9 +62,8 @@ def _person_groups(rows: pd.DataFrame, entity: np.ndarray) -> np.ndarray:
         lens = np.fromiter((0 if v is None else len(v) for v in values), np.int64, m)
         owners.append(np.repeat(np.arange(m), lens))
         keys += [f"{prefix}{x}" for v in values if v is not None for x in v]
-    named = np.flatnonzero(present_mask(rows["full_name"]))
     names = rows["full_name"].to_numpy(object)[named]
-    owners.append(named)
+    owners.append(np.flatnonzero(named))
     keys += ["n:" + fold_name(n) for n in names]
     owner = np.concatenate(owners).astype(np.int64)
     key_codes, key_uniques = pd.factorize(pd.Series(keys, dtype=object))
@@ -93,7 +93,8 @@ def merge_contacts(
         return pd.DataFrame(columns=[*REFINED_CONTACT_COLUMNS, *extra])
     rows = contacts.iloc[keep].reset_index(drop=True)
     entity = codes.to_numpy()[keep].astype(np.int64)
-    labels = _person_groups(rows, entity)
+    named = present_mask(rows["full_name"])
+    labels = _person_groups(rows, entity, named)
     rows["_entity"] = entity
     cid = rows["contact_record_id"].to_numpy(object)
     first = pd.Series(np.arange(len(rows))).groupby(labels).min()
@@ -109,16 +110,22 @@ def merge_contacts(
         .sort_values(["g", "t", "c"], kind="stable")
         .index.to_numpy()
     )
-    return _people_frame(rows.iloc[sort].reset_index(drop=True), person[sort], entity_ids, snapshot)
+    members = rows.iloc[sort].reset_index(drop=True)
+    return _people_frame(members, person[sort], named[sort], entity_ids, snapshot)
 
 
 def _people_frame(
-    members: pd.DataFrame, person: np.ndarray, entity_ids: pd.Index, snapshot: str
+    members: pd.DataFrame,
+    person: np.ndarray,
+    has_name: np.ndarray,
+    entity_ids: pd.Index,
+    snapshot: str,
 ) -> pd.DataFrame:
-    """One row per person from member rows sorted by person, then trust desc, record id."""
+    """One row per person from member rows sorted by person, then trust desc, record id
+    (``has_name``: the members with a full name)."""
     n = int(person[-1]) + 1
     starts = group_bounds(person, n)[:-1]
-    named = first_per_group(person, present_mask(members["full_name"]), n)
+    named = first_per_group(person, has_name, n)
     best = np.where(named >= 0, named, starts)
     with_role = first_per_group(person, present_mask(members["role"]), n)
     roles = members["role"].to_numpy(object)

@@ -72,9 +72,11 @@ class _Ranked:
         self.n = len(uniques)
         trust = records["source_trust"].fillna(0).astype(np.int64).to_numpy()
         complete = np.zeros(len(records), dtype=np.int64)
+        by_record = {
+            f: present_mask(records[f], is_list=f in LIST_COLUMNS) for f in COMPLETENESS_FIELDS
+        }
         for f, weight in COMPLETENESS_WEIGHTS.items():
-            present = present_mask(records[f], is_list=f in LIST_COLUMNS).astype(np.int64)
-            complete += weight * present
+            complete += weight * by_record[f].astype(np.int64)
         recency = np.maximum(day_numbers(records["interaction_date"]), 1)
         pos = np.arange(len(records))
         order = np.lexsort((pos, -recency, -complete, -trust, codes))
@@ -87,15 +89,43 @@ class _Ranked:
         self.g = codes[order].astype(np.int64)
         self.keys = np.stack([-trust[order], -complete[order], -recency[order], pos[order]])
         self.pos = pos[order]
+        self._present = {f: mask[order] for f, mask in by_record.items()}
         self.starts = group_bounds(self.g, self.n)[:-1]
         self.record_entity = pd.Series(self.g, index=self.rows["record_id"].to_numpy())
         columns = self.rows["source_columns"].fillna("{}").replace("", "{}")
         col_codes, col_uniques = pd.factorize(columns)
         self.column_maps = [json.loads(u) for u in col_uniques]
         self.column_code = col_codes
+        self._source_json = np.full(len(order), None, dtype=object)
+        self._sheet_json = np.full(len(order), None, dtype=object)
+        self._has_source_json = np.zeros(len(order), dtype=bool)
 
     def column(self, name: str) -> np.ndarray:
         return self.rows[name].to_numpy(object)
+
+    def source_json(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Provenance JSON of ``rows`` that depends on the record only, built once per row: the
+        ``file``, ``record_id`` and ``row`` keys up to the ``rule`` value, and the ``sheet`` key
+        between the ``rule`` and ``value`` values."""
+        new = np.unique(rows[~self._has_source_json[rows]])
+        if len(new):
+            files = _json_each(self.column("source_file")[new])
+            ids = [json_text(i) for i in self.column("record_id")[new].tolist()]
+            numbers = self.rows["source_row"].to_numpy()[new].tolist()
+            self._source_json[new] = [
+                f'"file": {f}, "record_id": {i}, "row": {int(n)}, "rule": '
+                for f, i, n in zip(files, ids, numbers, strict=True)
+            ]
+            sheets = _json_each(self.column("source_sheet")[new])
+            self._sheet_json[new] = [f', "sheet": {s}, "value": ' for s in sheets]
+            self._has_source_json[new] = True
+        return self._source_json[rows], self._sheet_json[rows]
+
+    def present(self, name: str) -> np.ndarray:
+        """``present_mask`` of a scalar column in rank order, computed once per column."""
+        if name not in self._present:
+            self._present[name] = present_mask(self.rows[name])
+        return self._present[name]
 
 
 def _rules(
@@ -122,7 +152,7 @@ def _choose_field(
 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """Survivor row per entity (-1: none), its provenance fragment, and the conflict rows."""
     values = r.column(field)
-    rows = np.flatnonzero(present_mask(r.rows[field]) & pool)
+    rows = np.flatnonzero(r.present(field) & pool)
     g = r.g[rows]
     counts = np.bincount(g, minlength=r.n)
     lead = np.r_[True, g[1:] != g[:-1]] if len(g) else np.zeros(0, bool)
@@ -206,19 +236,19 @@ def _fragments(
         return out
     b = best[ents]
     column_json = [json_value(m.get(field)) for m in r.column_maps]
+    rule_json = {rule: json_text(rule) for rule in set(rules[ents].tolist())}
+    head = f'"{field}": {{"candidates": '
+    source, sheet = r.source_json(b)
     texts = [
-        f'"{field}": {{"candidates": {candidates.get(e, "[]")}, '
-        f'"column": {column_json[code]}, "file": {file}, "record_id": {json_text(rid)}, '
-        f'"row": {int(row)}, "rule": {json_text(rule)}, "sheet": {sheet}, '
-        f'"value": {_prov_value(value)}}}'
-        for e, code, file, rid, row, rule, sheet, value in zip(
+        f'{head}{candidates.get(e, "[]")}, "column": {column_json[code]}, {src}'
+        f"{rule_json[rule]}{sht}"
+        f"{json_text(value) if type(value) is str else _prov_value(value)}}}"
+        for e, code, src, rule, sht, value in zip(
             ents.tolist(),
             r.column_code[b].tolist(),
-            _json_each(r.column("source_file")[b]),
-            r.column("record_id")[b].tolist(),
-            r.rows["source_row"].to_numpy()[b].tolist(),
+            source.tolist(),
             rules[ents].tolist(),
-            _json_each(r.column("source_sheet")[b]),
+            sheet.tolist(),
             values[b].tolist(),
             strict=True,
         )
@@ -229,20 +259,18 @@ def _fragments(
 
 def _join_fragments(columns: list[np.ndarray], n: int) -> list[str]:
     """``json.dumps(provenance, sort_keys=True)`` per entity from its sorted key fragments."""
-    return [
-        "{" + ", ".join([x for x in row if x is not None]) + "}"
-        for row in zip(*columns, strict=False)
-    ]
+    rows = zip(*(c.tolist() for c in columns), strict=True)
+    return ["{" + ", ".join(filter(None, row)) + "}" for row in rows]
 
 
 def _unmapped_provinces(r: _Ranked, province_best: np.ndarray) -> np.ndarray:
-    raw_rows = np.flatnonzero(present_mask(r.rows["province_raw"]))
-    raw = grouped_sorted_unique(r.g[raw_rows], r.column("province_raw")[raw_rows], r.n)
+    raw_rows = np.flatnonzero(r.present("province_raw") & (province_best < 0)[r.g])
+    ents, local = np.unique(r.g[raw_rows], return_inverse=True)
+    raw = grouped_sorted_unique(local, r.column("province_raw")[raw_rows], len(ents))
     out = np.full(r.n, None, dtype=object)
-    for e in np.flatnonzero(province_best < 0).tolist():
-        if raw[e]:
-            values = "[" + ", ".join(json_value(v) for v in raw[e]) + "]"
-            out[e] = f'"province": {{"raw_values": {values}, "rule": "unmapped", "value": null}}'
+    for e, found in zip(ents.tolist(), raw, strict=True):
+        values = "[" + ", ".join(json_value(v) for v in found) + "]"
+        out[e] = f'"province": {{"raw_values": {values}, "rule": "unmapped", "value": null}}'
     return out
 
 
@@ -458,10 +486,8 @@ def _organisations(
     name_row = chosen["organisation_name"]
     name_row = np.where(name_row >= 0, name_row, by_pos[first_row])
     out["name_key"] = r.column("name_key")[name_row]
-    out["domain"] = _take(
-        r.column("domain"), first_per_group(r.g, present_mask(r.rows["domain"]), r.n)
-    )
-    note_rows = np.flatnonzero(present_mask(r.rows["notes"]))
+    out["domain"] = _take(r.column("domain"), first_per_group(r.g, r.present("domain"), r.n))
+    note_rows = np.flatnonzero(r.present("notes"))
     notes = grouped_union(r.g[note_rows], [[v] for v in r.column("notes")[note_rows]], r.n)
     out["notes"] = ["\n".join(v) if v else None for v in notes]
     out["aircraft_types"] = grouped_union(r.g, r.rows["aircraft_types"].tolist(), r.n)

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from hotpass_assets.lib.columnar import gc_paused
 from hotpass_assets.lib.records import LIST_COLUMNS
 from hotpass_assets.settings import Location
 
@@ -226,6 +227,21 @@ def read_arrow_table(path: "Location", columns: list[str] | None = None) -> pa.T
     return _read_parquet(path, columns)
 
 
+def _is_text_list(kind: pa.DataType) -> bool:
+    """Whether ``kind`` is a (large) list of (large) strings."""
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)):
+        return False
+    return bool(pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+
+
+def _text_lists(column: pa.ChunkedArray) -> list[list[str | None] | None]:
+    """The cells of a list-of-strings column as Python lists of ``str`` (``None``: a null list,
+    a null item), built by Arrow without a NumPy array per cell."""
+    with gc_paused():
+        cells: list[list[str | None] | None] = column.to_pylist()
+    return cells
+
+
 def read_tables(
     paths: "list[Location]", *, columns: Iterable[str] | None = None, sort_by: str | None = None
 ) -> pd.DataFrame:
@@ -241,12 +257,20 @@ def read_tables(
     del tables
     if sort_by is not None:
         table = table.sort_by(sort_by)
+    text_lists = {
+        name: (i, _text_lists(table[name]))
+        for i, name in enumerate(table.column_names)
+        if name in LIST_COLUMNS and _is_text_list(table.schema.field(name).type)
+    }
+    table = table.drop_columns(list(text_lists))
     # Integer columns with nulls stay integers (pandas nullable Int64), not NaN-filled floats.
     frame: pd.DataFrame = table.to_pandas(types_mapper=_INT_TYPES.get)
     del table
     for name in LIST_COLUMNS.intersection(frame.columns):
         # pandas-stubs accept no list of lists as a column value; pandas stores it as objects.
         frame[name] = [None if v is None else list(v) for v in frame[name]]  # type: ignore[assignment]
+    for name, (i, cells) in text_lists.items():
+        frame.insert(i, name, cells)
     if wanted is not None and list(frame.columns) != wanted:
         frame = frame.reindex(columns=wanted)
     return frame

@@ -67,6 +67,9 @@ def assert_same(records: pd.DataFrame, contacts: pd.DataFrame) -> tuple:
         if (m := mismatches(a, b))
     }
     assert not problems, f"column-wise survivorship differs (column: cells) {problems}"
+    texts = new[0]["selection_provenance"].tolist()
+    rewritten = sum(t != json.dumps(json.loads(t), sort_keys=True) for t in texts)
+    assert not rewritten, f"{rewritten} provenance texts differ from json.dumps(sort_keys=True)"
     return new
 
 
