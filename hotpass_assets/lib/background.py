@@ -4,7 +4,8 @@ The refined snapshot's contract checks and the conversion of its tables to Parqu
 whole seconds per hundred thousand records, hold the GIL (pandas and Arrow build Python and Arrow
 objects cell by cell), and do not depend on each other. A thread would not run them side by side;
 a forked child does: it starts with the parent's frames already in memory (copy-on-write, nothing
-is pickled on the way in) and only its small result comes back through a pipe.
+is pickled on the way in), and its result comes back pickled through a pipe, unpickled here while
+the child still writes.
 
 The child resets SIGINT and SIGTERM to their defaults (a stop request ends it instead of running
 the parent's handlers, which talk to the Dagster instance), is killed by the kernel if the parent
@@ -14,18 +15,22 @@ parent's buffers). Where ``fork`` does not exist, or
 """
 
 import contextlib
+import fcntl
+import os
 import pickle
+import select
 import signal
 import time
 import traceback
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
 T = TypeVar("T")
+#: Buffer of each end of the pipe the result is streamed through.
+_BUFFER = 1 << 20
 
 __all__ = ["BackgroundError", "Forked", "describe_exit"]
 
@@ -45,23 +50,31 @@ def _end_with_parent() -> None:
         libc.prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
 
 
-def _child(send: "Connection[bytes, Any]", fn: Callable[[], object]) -> None:
+def _child(fd: int, fn: Callable[[], object]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _end_with_parent()
     try:
         payload: tuple[str, object] = ("ok", fn())
     except BaseException as exc:  # sent back and raised in the parent
-        payload = ("error", (exc, traceback.format_exc()))
+        payload = ("error", _pickled_error(exc, traceback.format_exc()))
+    with os.fdopen(fd, "wb", buffering=_BUFFER) as out:
+        # Streamed: the parent unpickles while this side pickles, and neither holds the whole
+        # pickle as one bytes object. Without a memo (``fast``): a result holds millions of
+        # cells, and remembering each one costs more than writing the few repeated ones twice
+        # (a result with a reference cycle raises here instead). A result that fails to pickle
+        # half-way leaves a truncated stream, which the parent reports.
+        pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+        pickler.fast = True
+        pickler.dump(payload)
+
+
+def _pickled_error(exc: BaseException, trace: str) -> tuple[BaseException, str]:
     try:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as exc:  # a result or exception that does not pickle
-        error = RuntimeError(f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(("error", (error, "")), protocol=pickle.HIGHEST_PROTOCOL)
-    try:
-        send.send_bytes(data)
-    finally:
-        send.close()
+        pickle.dumps(exc, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:  # an exception that does not pickle: its text goes instead
+        return RuntimeError(f"{type(exc).__name__}: {exc} ({type(err).__name__}: {err})"), trace
+    return exc, trace
 
 
 class Forked(Generic[T]):
@@ -74,17 +87,24 @@ class Forked(Generic[T]):
 
         self._fn, self._label = fn, label
         self._proc: BaseProcess | None = None
-        self._recv: Connection[Any, bytes] | None = None
+        self._fd: int | None = None
         if inline or "fork" not in mp.get_all_start_methods():
             return
         ctx = mp.get_context("fork")
-        recv, send = ctx.Pipe(duplex=False)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: see module doc
-            proc = ctx.Process(target=_child, args=(send, fn), daemon=True)
-            proc.start()
-        send.close()
-        self._proc, self._recv = proc, recv
+        read_fd, write_fd = os.pipe()
+        with contextlib.suppress(OSError, AttributeError):  # fewer switches between the two
+            fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _BUFFER)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: module doc
+                proc = ctx.Process(target=_child, args=(write_fd, fn), daemon=True)
+                proc.start()
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        self._proc, self._fd = proc, read_fd
 
     @property
     def forked(self) -> bool:
@@ -94,34 +114,34 @@ class Forked(Generic[T]):
     def result(self, timeout: float | None = None) -> T:
         """The function's value; raises what it raised, or :class:`BackgroundError` when the
         child ends without a result or ``timeout`` seconds pass first (the child is ended)."""
-        if self._proc is None or self._recv is None:
+        if self._proc is None or self._fd is None:
             return self._fn()
-        proc, recv = self._proc, self._recv
+        proc, fd = self._proc, self._fd
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             # Short waits: between them this thread runs Python, so a stop request lands.
-            while not recv.poll(0.25):
+            while not select.select([fd], [], [], 0.25)[0]:
                 if deadline is not None and time.monotonic() >= deadline:
                     raise BackgroundError(f"{self._label}: no result after {timeout:g} s")
-            try:
-                status, value = pickle.loads(recv.recv_bytes())  # noqa: S301 (our own child)
-            except (EOFError, OSError):
-                proc.join(timeout=10)
-                raise BackgroundError(
-                    f"{self._label}: the background process {describe_exit(proc.exitcode)} "
-                    "without a result"
-                ) from None
+            self._fd = None
+            with os.fdopen(fd, "rb", buffering=_BUFFER) as stream:
+                try:
+                    status, value = pickle.load(stream)  # noqa: S301 (our own forked child)
+                except Exception as exc:  # nothing, or a truncated stream
+                    proc.join(timeout=10)
+                    raise BackgroundError(
+                        f"{self._label}: the background process {describe_exit(proc.exitcode)} "
+                        f"without a complete result ({type(exc).__name__})"
+                    ) from None
         except BaseException:
             self.cancel()
             raise
         finally:
-            recv.close()
-            self._recv = None
             proc.join(timeout=10)
         if status == "ok":
             return value  # type: ignore[no-any-return]
-        exc, _trace = value
-        raise exc
+        error, _trace = value
+        raise error
 
     def cancel(self) -> None:
         """End the child (if it still runs) and wait for it."""
@@ -131,10 +151,10 @@ class Forked(Generic[T]):
         if proc.is_alive():
             proc.kill()
         proc.join(timeout=10)
-        if self._recv is not None:
+        if self._fd is not None:
             with contextlib.suppress(OSError):
-                self._recv.close()
-            self._recv = None
+                os.close(self._fd)
+            self._fd = None
 
 
 def describe_exit(code: int | None) -> str:

@@ -206,3 +206,19 @@ def test_the_child_dies_with_its_parent(tmp_path):
     while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
         time.sleep(0.1)
     assert not Path(f"/proc/{child}").exists(), "the child outlived its parent"
+
+
+def test_a_large_result_streams_back_whole():
+    frame = pd.DataFrame({"text": [f"row {i} " * 20 for i in range(200_000)], "n": range(200_000)})
+    back = Forked(lambda: frame.assign(n=frame["n"] * 2), label="big").result()
+    pd.testing.assert_frame_equal(back, frame.assign(n=frame["n"] * 2))
+
+
+def test_a_result_with_a_cycle_is_an_error_not_a_hang():
+    def cyclic() -> list:
+        items: list = [1]
+        items.append(items)
+        return items
+
+    with pytest.raises(BackgroundError, match="cycle: .*without a complete result"):
+        Forked(cyclic, label="cycle").result(timeout=30)
