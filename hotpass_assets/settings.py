@@ -282,6 +282,7 @@ class Settings:
                 "engine": self.linkage_engine,
                 "spark_master": self.spark_master,
                 "spark_conf": self.spark_conf,
+                "processes": self.snapshot_processes,
             },
             str(self.match_config_path) if self.match_config_path is not None else None,
             str(self.match_model_path) if self.match_model_path is not None else None,

@@ -220,5 +220,5 @@ def test_a_result_with_a_cycle_is_an_error_not_a_hang():
         items.append(items)
         return items
 
-    with pytest.raises(BackgroundError, match="cycle: .*without a complete result"):
+    with pytest.raises(BackgroundError, match=r"cycle: .*without a complete result"):
         Forked(cyclic, label="cycle").result(timeout=30)

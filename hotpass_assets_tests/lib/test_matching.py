@@ -750,3 +750,31 @@ def test_scoring_in_batches_changes_nothing(monkeypatch):
     for name in ("matches", "review", "kept_apart"):
         pd.testing.assert_frame_equal(getattr(whole, name), getattr(batched, name))
     assert whole.stats["candidate_pairs"] > 97
+
+
+def test_more_processes_resolve_exactly_as_one(background, monkeypatch):
+    """Blocking beside the comparisons' preparation and the first comparison in a second
+    process (thresholds lowered so the small set takes those paths) change nothing."""
+    from hotpass_assets.lib.matching import engine
+    from hotpass_assets.lib.matching.organisations import MatchConfig
+
+    one = resolve_organisations(background, config=MatchConfig())
+    monkeypatch.setattr(engine, "PARALLEL_MIN_RECORDS", 0)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_PAIRS", 0)
+    forks: list[str] = []
+    real_beside = engine._beside
+
+    def beside(fn, what, parallel):
+        if parallel:
+            forks.append(what)
+        return real_beside(fn, what, parallel)
+
+    monkeypatch.setattr(engine, "_beside", beside)
+    two = resolve_organisations(background, config=MatchConfig(processes=2))
+    assert forks == ["blocking", "comparisons"]
+    pd.testing.assert_series_equal(two.entity_of, one.entity_of)
+    for name in ("matches", "review", "kept_apart", "merge_log", "keys"):
+        pd.testing.assert_frame_equal(getattr(two, name), getattr(one, name), obj=name)
+    assert {k: v for k, v in two.stats.items() if not k.startswith("runtime")} == {
+        k: v for k, v in one.stats.items() if not k.startswith("runtime")
+    }

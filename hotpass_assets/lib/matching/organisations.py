@@ -158,6 +158,8 @@ class MatchConfig:
     engine: str = "local"
     spark_master: str = "local[*]"
     spark_conf: str = ""
+    #: processes the local engine may use (``HOTPASS_SNAPSHOT_PROCESSES``; see ``engine``)
+    processes: int = 1
 
     def rules(self) -> list[BlockingRule]:
         by_name = {r.name: r for r in DEFAULT_BLOCKING}
@@ -457,6 +459,7 @@ def _engine_config(cfg: MatchConfig) -> EngineConfig:
         prior_strength=cfg.prior_strength,
         seed=cfg.seed,
         pinned_model=cfg.pinned_model,
+        processes=cfg.processes,
     )
 
 
