@@ -20,6 +20,7 @@ import os
 import pickle
 import select
 import signal
+import sys
 import time
 import traceback
 from collections.abc import Callable
@@ -33,6 +34,30 @@ T = TypeVar("T")
 _BUFFER = 1 << 20
 
 __all__ = ["BackgroundError", "Forked", "describe_exit"]
+
+
+def _imports_in_child() -> None:
+    """After a fork: forget the import locks and the half-imported modules of other threads.
+
+    A thread that was importing a module when another thread forked holds that module's import
+    lock for good in the child (the thread does not exist there), and leaves the module
+    half-executed in ``sys.modules``: the child's first import of it would wait forever (drops
+    ingested side by side: one thread importing Great Expectations while the other forks its
+    reading process, which imports it too). The child starts with fresh locks and imports such
+    modules afresh. Registered for every fork of the process (``os.register_at_fork``).
+    """
+    import importlib._bootstrap as bootstrap
+
+    with contextlib.suppress(AttributeError, TypeError):
+        bootstrap._module_locks.clear()  # type: ignore[attr-defined]
+        bootstrap._blocking_on.clear()  # type: ignore[attr-defined]
+    for name, module in list(sys.modules.items()):
+        spec = getattr(module, "__spec__", None)
+        if spec is not None and getattr(spec, "_initializing", False):
+            sys.modules.pop(name, None)
+
+
+os.register_at_fork(after_in_child=_imports_in_child)
 
 
 class BackgroundError(RuntimeError):

@@ -222,3 +222,26 @@ def test_a_result_with_a_cycle_is_an_error_not_a_hang():
 
     with pytest.raises(BackgroundError, match=r"cycle: .*without a complete result"):
         Forked(cyclic, label="cycle").result(timeout=30)
+
+
+def test_a_module_another_thread_is_importing_at_the_fork_imports_in_the_child(tmp_path):
+    """Without a reset, the child would wait for good for the import lock of the other thread
+    (which does not exist in the child)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "slow_module.py").write_text("import time\ntime.sleep(3)\nVALUE = 42\n")
+    code = (
+        "import sys, threading, time\n"
+        f"sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from hotpass_assets.lib.background import Forked\n"
+        "threading.Thread(target=lambda: __import__('slow_module'), daemon=True).start()\n"
+        "time.sleep(1.0)  # the thread is inside the module's body now\n"
+        "def child():\n"
+        "    import slow_module\n"
+        "    return slow_module.VALUE\n"
+        "print(Forked(child, label='import').result(timeout=30))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "42"
