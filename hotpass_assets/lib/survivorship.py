@@ -420,11 +420,12 @@ def _entity_parts(records: pd.DataFrame, count: int) -> list[np.ndarray]:
     if not len(present):
         return []
     step = max(1, len(present) // _CUT_SAMPLE)
-    sample = np.sort(ids[present[::step]].astype(str))
-    cuts = np.unique(sample[(np.arange(1, count) * len(sample)) // count])
+    # compared as Python objects, as the ranking's sorted factorize compares them
+    sample = np.sort(ids[present[::step]])
+    cuts = np.array(sorted(set(sample[(np.arange(1, count) * len(sample)) // count])), object)
     # records without an entity go to the first part, which leaves them out as one process does
     part_of = np.zeros(len(ids), dtype=np.int64)
-    part_of[present] = np.searchsorted(cuts, ids[present].astype(str), side="right")
+    part_of[present] = np.searchsorted(cuts, ids[present], side="right")
     parts = [np.flatnonzero(part_of == k) for k in range(len(cuts) + 1)]
     return [p for p in parts if len(p)]
 

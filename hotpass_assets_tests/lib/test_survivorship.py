@@ -296,3 +296,22 @@ def test_small_snapshots_stay_in_one_process(monkeypatch):
     assert len(records) < survivorship.PARALLEL_MIN_RECORDS
     orgs, _, _ = survive(records, contacts, SNAP, processes=4)
     assert orgs["entity_id"].tolist() == ["e0", "e1", "e2"]
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(messy_snapshot())
+def test_split_follows_the_ids_own_order(snapshot):
+    """Entity ids that sort differently as numbers and as text (2 < 10, "10" < "2")."""
+    import hotpass_assets.lib.survivorship as survivorship
+
+    records, contacts = snapshot
+    records["entity_id"] = records["entity_id"].map({"e1": 2, "e2": 10, "e3": 3, "e4": 100})
+    before, survivorship.PARALLEL_MIN_RECORDS = survivorship.PARALLEL_MIN_RECORDS, 0
+    try:
+        assert_split_same(records, contacts, 2)
+    finally:
+        survivorship.PARALLEL_MIN_RECORDS = before
