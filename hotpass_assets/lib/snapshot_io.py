@@ -8,6 +8,7 @@ resolution itself is :func:`hotpass_assets.lib.refine.build_snapshot`.
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, cast
@@ -161,37 +162,33 @@ def refine_day(settings: Settings, day: date) -> tuple[Snapshot, dict[str, Any]]
     return snapshot, accounting
 
 
+def _entity_keys(snapshot: Snapshot) -> Any:
+    from hotpass_assets.lib.matching.incremental import keys_table
+
+    return keys_table(snapshot.entity_keys)
+
+
+#: Each published table of a snapshot, in writing order: how it is taken from the snapshot and
+#: its column order (``None``: as built).
+_TABLES: dict[str, tuple[Callable[[Snapshot], Any], tuple[str, ...] | None]] = {
+    "organisations": (lambda s: s.organisations, REFINED_ORGANISATION_COLUMNS),
+    "contacts": (lambda s: s.contacts, REFINED_CONTACT_COLUMNS),
+    "match_review_queue": (lambda s: s.review, None),
+    "organisation_conflicts": (lambda s: s.conflicts, CONFLICT_COLUMNS),
+    "entity_merge_log": (lambda s: s.merge_log, None),
+    "entity_record_map": (lambda s: s.record_map, None),
+    "entity_match_evidence": (lambda s: s.matches, None),
+    "entity_kept_apart": (lambda s: s.kept_apart, None),
+    "match_model": (lambda s: model_table(s.model), None),
+    "entity_keys": (_entity_keys, None),
+}
 #: The published tables of a snapshot, in writing order.
-SNAPSHOT_TABLES: tuple[str, ...] = (
-    "organisations",
-    "contacts",
-    "match_review_queue",
-    "organisation_conflicts",
-    "entity_merge_log",
-    "entity_record_map",
-    "entity_match_evidence",
-    "entity_kept_apart",
-    "match_model",
-    "entity_keys",
-)
+SNAPSHOT_TABLES: tuple[str, ...] = tuple(_TABLES)
 
 
 def _tables(snapshot: Snapshot) -> dict[str, tuple[Any, tuple[str, ...] | None]]:
-    """Every published table of ``snapshot`` with its column order (``None``: as built)."""
-    from hotpass_assets.lib.matching.incremental import keys_table
-
-    return {
-        "organisations": (snapshot.organisations, REFINED_ORGANISATION_COLUMNS),
-        "contacts": (snapshot.contacts, REFINED_CONTACT_COLUMNS),
-        "match_review_queue": (snapshot.review, None),
-        "organisation_conflicts": (snapshot.conflicts, CONFLICT_COLUMNS),
-        "entity_merge_log": (snapshot.merge_log, None),
-        "entity_record_map": (snapshot.record_map, None),
-        "entity_match_evidence": (snapshot.matches, None),
-        "entity_kept_apart": (snapshot.kept_apart, None),
-        "match_model": (model_table(snapshot.model), None),
-        "entity_keys": (keys_table(snapshot.entity_keys), None),
-    }
+    """Every published table of ``snapshot`` with its column order."""
+    return {name: (take(snapshot), cols) for name, (take, cols) in _TABLES.items()}
 
 
 def _write_model_json(settings: Settings, snap: str, snapshot: Snapshot) -> None:
@@ -217,8 +214,8 @@ class StagedSnapshot:
 
     :meth:`commit` waits for the writes and renames every file into place (then writes the
     model JSON): the same files :func:`publish_snapshot` writes. :meth:`discard` stops the
-    writes and removes what they left. The published tables are renamed one by one, as
-    :func:`publish_snapshot` writes them one by one; the manifest of the snapshot comes after.
+    writes and removes what they left. The tables are renamed one by one, as
+    :func:`publish_snapshot` writes them one by one.
     """
 
     def __init__(self, settings: Settings, day: date, snapshot: Snapshot, targets: dict[str, Path]):
