@@ -36,18 +36,26 @@ _BUFFER = 1 << 20
 __all__ = ["BackgroundError", "Forked", "describe_exit"]
 
 
-def _imports_in_child() -> None:
-    """After a fork: forget the import locks and the half-imported modules of other threads.
+def _after_fork_in_child() -> None:
+    """After a fork, in the child: keep the collector off the inherited objects, and forget the
+    import locks and half-imported modules of other threads.
 
-    A thread that was importing a module when another thread forked holds that module's import
+    Collector: the child shares the parent's pages until either writes them, and a collection
+    writes into the header of every object it visits; ``gc.freeze()`` (constant time) moves the
+    inherited objects out of the child's collections, so only pages the child really uses are
+    copied (the child's own objects are collected as usual).
+
+    Imports: a thread that was importing a module when another thread forked holds that module's import
     lock for good in the child (the thread does not exist there), and leaves the module
     half-executed in ``sys.modules``: the child's first import of it would wait forever (drops
     ingested side by side: one thread importing Great Expectations while the other forks its
     reading process, which imports it too). The child starts with fresh locks and imports such
     modules afresh. Registered for every fork of the process (``os.register_at_fork``).
     """
+    import gc
     import importlib._bootstrap as bootstrap
 
+    gc.freeze()
     with contextlib.suppress(AttributeError, TypeError):
         bootstrap._module_locks.clear()  # type: ignore[attr-defined]
         bootstrap._blocking_on.clear()  # type: ignore[attr-defined]
@@ -57,7 +65,7 @@ def _imports_in_child() -> None:
             sys.modules.pop(name, None)
 
 
-os.register_at_fork(after_in_child=_imports_in_child)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BackgroundError(RuntimeError):

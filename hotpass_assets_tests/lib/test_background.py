@@ -245,3 +245,14 @@ def test_a_module_another_thread_is_importing_at_the_fork_imports_in_the_child(t
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "42"
+
+
+def test_the_child_leaves_inherited_objects_out_of_its_collections():
+    import gc
+
+    inherited = [[i] for i in range(1000)]  # containers the collector tracks
+    frozen, tracked = Forked(
+        lambda: (gc.get_freeze_count(), gc.is_tracked(inherited)), label="gc"
+    ).result()
+    assert tracked and frozen >= len(inherited), "the child's collections would visit them"
+    assert gc.get_freeze_count() == 0 or frozen > gc.get_freeze_count()
