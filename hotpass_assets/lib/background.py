@@ -42,8 +42,11 @@ def _after_fork_in_child() -> None:
 
     Collector: the child shares the parent's pages until either writes them, and a collection
     writes into the header of every object it visits; ``gc.freeze()`` (constant time) moves the
-    inherited objects out of the child's collections, so only pages the child really uses are
-    copied (the child's own objects are collected as usual).
+    inherited objects out of the child's collections, so a collection in the child does not
+    touch them (the child's own objects are collected as usual). Pages the child reads or
+    refers to are still copied: at 1,000,000 rows the process tree's peak was the same with and
+    without the freeze (8.24 and 8.19–8.65 GB), so the freeze is kept as correct and cheap, not
+    as a memory saving.
 
     Imports: a thread that was importing a module when another thread forked holds that module's import
     lock for good in the child (the thread does not exist there), and leaves the module
@@ -129,7 +132,8 @@ class Forked(Generic[T]):
             fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _BUFFER)
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: module doc
+                # forks while other threads run: see _after_fork_in_child
+                warnings.simplefilter("ignore", DeprecationWarning)
                 proc = ctx.Process(target=_child, args=(write_fd, fn), daemon=True)
                 proc.start()
         except BaseException:

@@ -206,7 +206,8 @@ def run_isolated(
     recv, send = ctx.Pipe(duplex=False)
     err = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads: see module doc
+        # forks while other threads run: see background._after_fork_in_child
+        warnings.simplefilter("ignore", DeprecationWarning)
         proc = ctx.Process(
             target=_child,
             args=(send, fn, (path, *args), kwargs, budget.memory_bytes, err.fileno()),

@@ -5,7 +5,7 @@ import hashlib
 import os
 import signal
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -13,11 +13,10 @@ import pytest
 
 from hotpass_assets.lib import snapshot_io
 from hotpass_assets.lib.background import BackgroundError, Forked, describe_exit
-from hotpass_assets.lib.capture import capture_workbook
 from hotpass_assets.lib.demo import write_demo_workbooks
-from hotpass_assets.lib.drops import content_hash
 from hotpass_assets.lib.refine import Snapshot, build_snapshot
 from hotpass_assets.settings import Settings
+from hotpass_assets_tests.lib.workbooks import capture_drops
 
 DAY = date(2026, 2, 1)
 
@@ -86,17 +85,9 @@ def test_exit_descriptions(code, text):
 def snapshot(tmp_path_factory) -> Snapshot:
     folder = tmp_path_factory.mktemp("demo")
     write_demo_workbooks(folder, seed=3)
-    orgs, people = [], []
-    for i, path in enumerate(sorted(folder.glob("*.xlsx"))):
-        digest = content_hash(path)
-        result = capture_workbook(
-            path,
-            partition_key=f"{DAY + timedelta(days=i)}_{path.stem}_{digest[:8]}",
-            content_hash=digest,
-            source_file=path.name,
-        )
-        orgs.append(result.organisations)
-        people.append(result.contacts)
+    captured = capture_drops(sorted(folder.glob("*.xlsx")), DAY)
+    orgs = [c.organisations for c in captured]
+    people = [c.contacts for c in captured]
     records = pd.concat(orgs, ignore_index=True).sort_values("record_id", kind="stable")
     return build_snapshot(
         records.reset_index(drop=True), pd.concat(people, ignore_index=True), snapshot_date=DAY

@@ -11,9 +11,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from hotpass_assets.lib.capture import capture_workbook
 from hotpass_assets.lib.demo import write_demo_workbooks, write_variant
-from hotpass_assets.lib.drops import content_hash
 from hotpass_assets.lib.matching import MatchConfig
 from hotpass_assets.lib.matching.incremental import (
     ENTITY_KEY_COLUMNS,
@@ -24,6 +22,7 @@ from hotpass_assets.lib.matching.incremental import (
 )
 from hotpass_assets.lib.refine import PreviousSnapshot, Snapshot, build_snapshot
 from hotpass_assets.settings import Settings
+from hotpass_assets_tests.lib.workbooks import capture_drops
 
 DAY = date(2026, 1, 1)
 
@@ -37,17 +36,8 @@ def drops(tmp_path_factory):
     variant = folder / "later" / "sacaa_update_b.xlsx"
     variant.parent.mkdir()
     write_variant(variant, truth, seed=99, repeat_fraction=0.5, bridge_pairs=2)
-    out = []
-    for i, path in enumerate([*sorted(folder.glob("*.xlsx")), variant]):
-        digest = content_hash(path)
-        result = capture_workbook(
-            path,
-            partition_key=f"{DAY + timedelta(days=i)}_{path.stem}_{digest[:8]}",
-            content_hash=digest,
-            source_file=path.name,
-        )
-        out.append((result.organisations, result.contacts))
-    return out
+    captured = capture_drops([*sorted(folder.glob("*.xlsx")), variant], DAY)
+    return [(c.organisations, c.contacts) for c in captured]
 
 
 def _upto(drops, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -7,6 +7,7 @@ messages name columns and counts only, never values (the real workbooks hold per
 """
 
 import json
+from contextlib import contextmanager
 from datetime import date
 
 import numpy as np
@@ -15,12 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hotpass_assets.lib.capture import capture_workbook
-from hotpass_assets.lib.drops import content_hash
 from hotpass_assets.lib.records import CAPTURE_CONTACT_COLUMNS, CAPTURE_ORGANISATION_COLUMNS
 from hotpass_assets.lib.refine import natural_key
 from hotpass_assets.lib.survivorship import survive
 from hotpass_assets_tests.lib.refine_reference import reference_survive
+from hotpass_assets_tests.lib.workbooks import capture_drops
 
 SNAP = "2026-03-01"
 
@@ -87,12 +87,7 @@ def _capture_all(paths) -> tuple[pd.DataFrame, pd.DataFrame]:
     from hotpass_assets.lib import warehouse
 
     orgs, people = [], []
-    for i, path in enumerate(sorted(paths)):
-        digest = content_hash(path)
-        result = capture_workbook(
-            path, partition_key=f"2026-01-0{i + 1}_{path.stem}_{digest[:8]}",
-            content_hash=digest, source_file=path.name,
-        )  # fmt: skip
+    for result in capture_drops(sorted(paths), date(2026, 1, 1)):
         # Through Arrow, as the snapshot reads the published captures.
         orgs.append(warehouse.to_arrow(result.organisations, CAPTURE_ORGANISATION_COLUMNS))
         people.append(warehouse.to_arrow(result.contacts, CAPTURE_CONTACT_COLUMNS))
@@ -218,11 +213,14 @@ def messy_snapshot(draw):
     return records, contacts
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+#: Hypothesis settings of the tests that survive messy snapshots.
+_SLOW_EXAMPLES = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+
+
+@settings(max_examples=150, **_SLOW_EXAMPLES)
 @given(messy_snapshot())
 def test_messy_records_give_the_same_snapshot(snapshot):
     records, contacts = snapshot
@@ -247,6 +245,19 @@ def test_an_entity_without_records_of_its_own_contacts_is_dropped():
 # --- split over processes ----------------------------------------------------------------------
 
 
+@contextmanager
+def _split_at_any_size():
+    """Survivorship splits over processes whatever the number of records (Hypothesis examples
+    share one function-scoped set-up, so not through ``monkeypatch``)."""
+    import hotpass_assets.lib.survivorship as survivorship
+
+    before, survivorship.PARALLEL_MIN_RECORDS = survivorship.PARALLEL_MIN_RECORDS, 0
+    try:
+        yield
+    finally:
+        survivorship.PARALLEL_MIN_RECORDS = before
+
+
 def assert_split_same(records: pd.DataFrame, contacts: pd.DataFrame, processes: int) -> None:
     """``survive`` over ``processes`` processes gives exactly the tables of one process."""
     one = survive(records, contacts, SNAP)
@@ -262,21 +273,12 @@ def test_demo_snapshot_split_over_processes_is_the_same(demo_dir, monkeypatch, p
     assert_split_same(_resolved(orgs), people, processes)
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=40, **_SLOW_EXAMPLES)
 @given(messy_snapshot(), st.integers(2, 4))
 def test_messy_records_split_over_processes_are_the_same(snapshot, processes):
-    import hotpass_assets.lib.survivorship as survivorship
-
     records, contacts = snapshot
-    before, survivorship.PARALLEL_MIN_RECORDS = survivorship.PARALLEL_MIN_RECORDS, 0
-    try:
+    with _split_at_any_size():
         assert_split_same(records, contacts, processes)
-    finally:
-        survivorship.PARALLEL_MIN_RECORDS = before
 
 
 def test_small_snapshots_stay_in_one_process(monkeypatch):
@@ -298,20 +300,11 @@ def test_small_snapshots_stay_in_one_process(monkeypatch):
     assert orgs["entity_id"].tolist() == ["e0", "e1", "e2"]
 
 
-@settings(
-    max_examples=20,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(max_examples=20, **_SLOW_EXAMPLES)
 @given(messy_snapshot())
 def test_split_follows_the_ids_own_order(snapshot):
     """Entity ids that sort differently as numbers and as text (2 < 10, "10" < "2")."""
-    import hotpass_assets.lib.survivorship as survivorship
-
     records, contacts = snapshot
     records["entity_id"] = records["entity_id"].map({"e1": 2, "e2": 10, "e3": 3, "e4": 100})
-    before, survivorship.PARALLEL_MIN_RECORDS = survivorship.PARALLEL_MIN_RECORDS, 0
-    try:
+    with _split_at_any_size():
         assert_split_same(records, contacts, 2)
-    finally:
-        survivorship.PARALLEL_MIN_RECORDS = before

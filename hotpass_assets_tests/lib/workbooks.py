@@ -15,3 +15,25 @@ def write_xlsx(path, sheets):
                     ws.cell(row=r, column=c, value=value)
     wb.save(path)
     return path
+
+
+def capture_drops(paths, first_day):
+    """Capture each workbook as one drop, a day apart from ``first_day``, in the given order;
+    the partition keys are those the landing sensor gives (day, stem, digest prefix)."""
+    from datetime import timedelta
+
+    from hotpass_assets.lib.capture import capture_workbook
+    from hotpass_assets.lib.drops import content_hash
+
+    results = []
+    for i, path in enumerate(paths):
+        digest = content_hash(path)
+        results.append(
+            capture_workbook(
+                path,
+                partition_key=f"{first_day + timedelta(days=i)}_{path.stem}_{digest[:8]}",
+                content_hash=digest,
+                source_file=path.name,
+            )
+        )
+    return results
