@@ -348,7 +348,8 @@ def fit_model(
 
 #: Records from which blocking runs beside the comparisons' preparation (``processes`` > 1).
 #: Single runs each, so rough: at 1,000,000 organisation records the run waits 4.6 s for it
-#: instead of spending 7.5 s; at 100,000 the fork and the transfer cost more than they save (0.54 s against 0.46 s).
+#: instead of spending 7.5 s; at 100,000 the fork and the transfer cost more than they save
+#: (0.54 s against 0.46 s).
 PARALLEL_MIN_RECORDS = 250_000
 #: Candidate pairs from which a second process compares the first comparison (12.6 million
 #: pairs: 2.9 s instead of 3.6 s; about a million: no gain).
