@@ -9,6 +9,7 @@ The warehouse may live on object storage: a target that is not a local ``Path`` 
 an fsspec URL) is written in one put of the finished bytes, which object stores make atomic.
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -37,12 +38,22 @@ _WRITE_OPTIONS = {
 }
 
 
-def _list_array(values: list[Any]) -> pa.Array:
+_TEXT_LIST = pa.list_(pa.string())
+
+
+def _list_array(values: list[Any] | np.ndarray) -> pa.Array:
     """``list<string>`` array of per-row sequences (``None``: a null list).
 
-    Built from the flattened values and their offsets; rows whose items are not all ``str`` take
-    the element-wise path that writes every item as ``str(item)``.
+    An object array whose rows are all null or sequences of text is converted by Arrow in
+    place (see :func:`_values`); otherwise the array is built from the flattened values and
+    their offsets, and rows whose items are not all ``str`` take the element-wise path that
+    writes every item as ``str(item)``.
     """
+    if isinstance(values, np.ndarray):
+        with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            # rows of text items converted in place; anything else takes the paths below
+            return pa.array(values, type=_TEXT_LIST)
+        values = values.tolist()
     n = len(values)
     has_null = any(v is None for v in values)
     rows = [() if v is None else v for v in values] if has_null else values
@@ -60,21 +71,35 @@ def _list_array(values: list[Any]) -> pa.Array:
                 pa.array(offsets), pa.array(flat, type=pa.string()), mask=mask
             )
     items = [None if v is None else [str(x) for x in v] for v in values]
-    return pa.array(items, type=pa.list_(pa.string()))
+    return pa.array(items, type=_TEXT_LIST)
 
 
-def _plain_array(values: list[Any]) -> pa.Array:
+def _plain_array(values: list[Any] | np.ndarray) -> pa.Array:
     """Arrow array of one column's values, typed by inference (``None`` and NA are nulls)."""
-    first = values[0] if values else None
+    first = values[0] if len(values) else None
     if type(first) is str:
         try:
-            repeated = values.count(first) == len(values)
+            repeated = (
+                bool((values == first).all())
+                if isinstance(values, np.ndarray)
+                else (values.count(first) == len(values))
+            )
         except (TypeError, ValueError):  # values whose comparison has no truth value (NA)
             repeated = False
         if repeated:
             # One text repeated (partition, file, source columns): no per-row conversion.
             return pa.repeat(pa.scalar(first, type=pa.string()), len(values))
     return pa.array(values, from_pandas=True)
+
+
+def _values(column: pd.Series) -> list[Any] | np.ndarray:
+    """A column's values for Arrow: an object column's own array, read in place, otherwise a
+    list. (A list holds a new reference to every value: in a forked writing process that
+    writes into each value's header, so every page holding one is copied; at 1,000,000
+    records that was most of the writing process's memory.)"""
+    if column.dtype == object:
+        return column.to_numpy(copy=False)
+    return column.tolist()
 
 
 def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Table:
@@ -89,11 +114,10 @@ def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Ta
     fields = []
     arrays = []
     for name in frame.columns:
-        values = frame[name].tolist()
         if name in LIST_COLUMNS:
-            arrays.append(_list_array(values))
+            arrays.append(_list_array(_values(frame[name])))
         else:
-            arrays.append(_plain_array(values))
+            arrays.append(_plain_array(_values(frame[name])))
         fields.append(pa.field(name, arrays[-1].type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
