@@ -266,9 +266,9 @@ def _letters(n: int) -> int:
 class _SheetScan:
     """Counts and highest positions of one worksheet's rows and cells, chunk by chunk.
 
-    Plain substring counts and one regular expression that only matches references at least as
-    long as the limits' (so a legal sheet yields a handful of matches) keep this near the speed
-    of decompression; cells or rows without a reference (legal, rare) take a slower exact path.
+    Plain substring counts and regular expressions that only match references at least as long
+    as the limits' (their numbers converted a list at a time) keep this near the speed of
+    decompression; cells or rows without a reference (legal, rare) take a slower exact path.
     """
 
     def __init__(self, sheet: str, limits: ReadLimits, prefix: bytes):
@@ -278,24 +278,22 @@ class _SheetScan:
         self.row_ref = b"<" + prefix + b'row r="'
         self.cell_ref = b"<" + prefix + b'c r="'
         d, k = len(str(limits.max_rows)), _letters(limits.max_columns)
-        self.big = re.compile(
-            rb'<%s(?:row r="([0-9]{%d,})"|c r="([A-Za-z]{%d,}[0-9]+|[A-Za-z]+[0-9]{%d,})")'
-            % (p, d, k, d)
-        )
+        # Row numbers of rows, and of cells, as long as the limit's or longer, and of cells
+        # whose column letters are as long as the limit's: every row and cell of a legal sheet
+        # past row 10**(d-1) matches, so the numbers are taken as a list and converted at once.
+        self.deep_rows = re.compile(rb'<%srow r="([0-9]{%d,})"' % (p, d))
+        self.deep_cells = re.compile(rb'<%sc r="[A-Za-z]+([0-9]{%d,})"' % (p, d))
+        self.wide_cells = re.compile(rb'<%sc r="[A-Za-z]{%d,}([0-9]+)"' % (p, k))
         self.last_cells = re.compile(rb'<%sc r="([A-Za-z]+)' % p)
         self.rows = self.cells = self.max_row = self.max_col = 0
         self.implied = (0, 0)  # (row, cells in the open row) for the exact path
 
     def feed(self, data: bytes) -> None:
         n_rows, n_cells = data.count(self.row_ref), data.count(self.cell_ref)
-        for row, cell in self.big.findall(data):
-            if row:
-                self.max_row = max(self.max_row, int(row))
-            else:
-                m = re.match(rb"([A-Za-z]+)([0-9]+)", cell)
-                if m is not None:  # always: ``self.big`` matched letters then digits
-                    self.max_row = max(self.max_row, int(m.group(2)))
-                    self.max_col = max(self.max_col, _column_number(m.group(1)))
+        for pattern in (self.deep_rows, self.deep_cells, self.wide_cells):
+            numbers = pattern.findall(data)
+            if numbers:
+                self.max_row = max(self.max_row, max(map(int, numbers)))
         last = data.rfind(self.row_ref)
         if last >= 0:
             end = data.find(b'"', last + len(self.row_ref))

@@ -139,9 +139,17 @@ def test_shared_strings_are_checked(tmp_path):
         ),
         min_size=1,
         max_size=30,
-    )
+    ),
+    # limits whose references are longer than any here, and limits whose references are as
+    # long as many here (rows from 1,000, columns from AA: matched and converted in bulk)
+    limits=st.sampled_from(
+        [
+            ReadLimits(max_rows=10**6, max_columns=16384, max_cells=10**9),
+            ReadLimits(max_rows=9999, max_columns=700, max_cells=10**9),
+        ]
+    ),
 )
-def test_rows_and_columns_match_an_exact_walk(tmp_path, rows):
+def test_rows_and_columns_match_an_exact_walk(tmp_path, rows, limits):
     """Whether or not rows and cells carry references, the scan finds the highest row and
     column a reader would place a cell in, and counts every row and cell element."""
     parts, want_row, want_col, cells = [], 0, 0, 0
@@ -159,8 +167,7 @@ def test_rows_and_columns_match_an_exact_walk(tmp_path, rows):
         attr = f' r="{row_no}"' if row_ref else ""
         parts.append(f"<row{attr}>{''.join(inner)}</row>")
     path = write_raw_xlsx(tmp_path / "h.xlsx", parts)
-    figures = inspect_workbook(path, ReadLimits(max_rows=10**6, max_columns=16384, max_cells=10**9))
-    sheet = figures.sheets["Cleaned"]
+    sheet = inspect_workbook(path, limits).sheets["Cleaned"]
     assert sheet["rows"] == max(want_row, len(rows))
     assert sheet["columns"] == want_col
     assert sheet["cells"] == cells
