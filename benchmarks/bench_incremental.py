@@ -18,6 +18,10 @@ the drop holds new organisations and new records of existing ones.
    records with the same entity id and pairwise agreement of the two partitions; both against
    the ground truth (pairwise precision/recall/F1).
 
+Linkage uses the processes a snapshot run would (``HOTPASS_SNAPSHOT_PROCESSES``, see
+``docs/operations.md``; ``--processes`` sets it for the children): with a linked part of
+250,000 records or more, blocking runs in a forked child beside the comparisons' preparation.
+
 Each run is a fresh child process; the table gives the median of the runs and the peak resident
 memory of the child (``wait4``), with the machine's load average.
 
@@ -26,6 +30,7 @@ memory of the child (``wait4``), with the machine's load average.
 """
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -86,6 +91,14 @@ def child_build(data: Path, work: Path) -> dict:
     }
 
 
+def _config():
+    """The matching configuration's process count as a snapshot run sets it."""
+    from hotpass_assets.lib.matching import MatchConfig
+    from hotpass_assets.settings import Settings
+
+    return MatchConfig(processes=Settings.from_env().snapshot_processes)
+
+
 def child_incremental(data: Path, work: Path) -> dict:
     import pandas as pd
     import pyarrow.parquet as pq
@@ -97,7 +110,7 @@ def child_incremental(data: Path, work: Path) -> dict:
     previous = keys_frame(pq.read_table(work / "entity_keys.parquet"))
     model = json.loads((work / "match_model.json").read_text("utf-8"))
     t_read = time.perf_counter() - t0
-    link = link_records(records, previous, model=model)
+    link = link_records(records, previous, model=model, config=_config())
     t_link = time.perf_counter() - t0 - t_read
     t1 = time.perf_counter()
     pq.write_table(keys_table(link.keys), work / "entity_keys_next.parquet")
@@ -131,7 +144,7 @@ def child_incremental(data: Path, work: Path) -> dict:
 def child_full(data: Path, work: Path) -> dict:
     import pandas as pd
 
-    from hotpass_assets.lib.matching import MatchConfig, resolve_organisations
+    from hotpass_assets.lib.matching import resolve_organisations
     from hotpass_assets.lib.matching.synthetic import pairwise_scores
 
     records = _records(data, drop=True)
@@ -141,7 +154,7 @@ def child_full(data: Path, work: Path) -> dict:
     res = resolve_organisations(
         records,
         previous_ids=dict(zip(previous["record_id"], previous["entity_id"], strict=True)),
-        config=MatchConfig(pinned_model=model),
+        config=dataclasses.replace(_config(), pinned_model=model),
     )
     seconds = time.perf_counter() - t0
     out = {"seconds": seconds, "cpu_s": time.process_time() - c0, "entities": res.stats["entities"]}
@@ -196,11 +209,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "hotpass-bench")
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument(
+        "--processes", type=int, default=None, help="HOTPASS_SNAPSHOT_PROCESSES of the children"
+    )
+    parser.add_argument(
         "--work", type=Path, default=None, help="keep the built snapshot here (reused when present)"
     )
     args = parser.parse_args(argv)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "ignore"}
-    print(f"cores {os.cpu_count()}, load {_load()}", flush=True)
+    if args.processes is not None:
+        env["HOTPASS_SNAPSHOT_PROCESSES"] = str(args.processes)
+    print(
+        f"cores {os.cpu_count()}, load {_load()}, "
+        f"HOTPASS_SNAPSHOT_PROCESSES={env.get('HOTPASS_SNAPSHOT_PROCESSES', '(default)')}",
+        flush=True,
+    )
     t = time.perf_counter()
     data = _data(args.size, args.drop, args.seed, args.cache)
     print(f"data {data.name} ready in {time.perf_counter() - t:.1f} s", flush=True)
