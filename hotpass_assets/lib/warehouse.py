@@ -96,7 +96,8 @@ def _values(column: pd.Series) -> list[Any] | np.ndarray:
     """A column's values for Arrow: an object column's own array, read in place, otherwise a
     list. (A list holds a new reference to every value: in a forked writing process that
     writes into each value's header, so every page holding one is copied; at 1,000,000
-    records the process tree's peak, reached while that process wrote, was 1 GB higher.)"""
+    records the process tree's peak, reached while that process wrote, was 1 GB higher in a
+    single run each way.)"""
     if column.dtype == object:
         return column.to_numpy(copy=False)
     return column.tolist()
