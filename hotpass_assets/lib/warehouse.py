@@ -44,10 +44,11 @@ _TEXT_LIST = pa.list_(pa.string())
 def _list_array(values: list[Any] | np.ndarray) -> pa.Array:
     """``list<string>`` array of per-row sequences (``None``: a null list).
 
-    An object array whose rows are all null or sequences of text is converted by Arrow in
-    place (see :func:`_values`); otherwise the array is built from the flattened values and
-    their offsets, and rows whose items are not all ``str`` take the element-wise path that
-    writes every item as ``str(item)``.
+    Items are written as Arrow's string conversion writes them, whichever path runs: ``str``
+    as it is, ``None`` as a null item, bytes-like items that are UTF-8 as their text, and any
+    other item as ``str(item)``. An object array is converted by Arrow in place (see
+    :func:`_values`) when it can be; otherwise the array is built from the flattened values
+    and their offsets, and rows whose items are not all ``str`` go item by item.
     """
     if isinstance(values, np.ndarray):
         with contextlib.suppress(pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
@@ -70,8 +71,18 @@ def _list_array(values: list[Any] | np.ndarray) -> pa.Array:
             return pa.ListArray.from_arrays(
                 pa.array(offsets), pa.array(flat, type=pa.string()), mask=mask
             )
-    items = [None if v is None else [str(x) for x in v] for v in values]
+    items = [None if v is None else [_item_text(x) for x in v] for v in values]
     return pa.array(items, type=_TEXT_LIST)
+
+
+def _item_text(item: Any) -> str | None:
+    """One list item as Arrow's string conversion writes it (see :func:`_list_array`)."""
+    if item is None or isinstance(item, str):
+        return item
+    if isinstance(item, bytes | bytearray | memoryview):
+        with contextlib.suppress(UnicodeDecodeError):
+            return bytes(item).decode("utf-8")
+    return str(item)
 
 
 def _plain_array(values: list[Any] | np.ndarray) -> pa.Array:

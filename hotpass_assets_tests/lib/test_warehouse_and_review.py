@@ -38,12 +38,24 @@ def _reference_to_arrow(frame):
     for name in frame.columns:
         series = frame[name]
         if name in LIST_COLUMNS:
-            values = [None if v is None else [str(x) for x in v] for v in series.tolist()]
+            values = [None if v is None else [_item(x) for x in v] for v in series.tolist()]
             arrays.append(pa.array(values, type=pa.list_(pa.string())))
         else:
             arrays.append(pa.array(series.tolist(), from_pandas=True))
         fields.append(pa.field(name, arrays[-1].type))
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def _item(x):
+    """A list item as written: text as is, None as null, UTF-8 bytes as text, else str()."""
+    if x is None or isinstance(x, str):
+        return x
+    if isinstance(x, bytes):
+        try:
+            return x.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return str(x)
 
 
 def _same_bytes(frame, tmp_path):
@@ -93,7 +105,9 @@ def test_warehouse_bytes_match_on_random_list_columns(tmp_path):
     from hypothesis import strategies as st
 
     text = st.text(max_size=6)
-    cell = st.one_of(st.none(), st.lists(text, max_size=4), st.tuples(text, text))
+    # items besides text: None (a null item), bytes (UTF-8 or not), numbers
+    item = st.one_of(text, text, st.none(), st.binary(max_size=3), st.integers(), st.floats())
+    cell = st.one_of(st.none(), st.lists(item, max_size=4), st.tuples(item, text))
     note = st.one_of(st.none(), text, st.just(float("nan")), st.just(pd.NA))
 
     @settings(max_examples=60, deadline=None)
