@@ -102,6 +102,31 @@ def test_gx_failure_is_a_failing_outcome_with_ids_not_values():
     assert data.leaked(outcomes, (*data.PERSONAL, bad_site)) == 0
 
 
+def test_a_failed_suite_runs_again_only_what_failed(monkeypatch):
+    """Details (counts, ids) of a failed suite come from running only the failed expectations
+    again; the passed ones keep their pass/fail result."""
+    from great_expectations.datasource.fluent.interfaces import Batch
+
+    frames = data.capture_frames()
+    frames["organisations"].loc[1, "source_row"] = 0
+    again: list[list[str]] = []
+    validate = Batch.validate
+
+    def spy(self, expect, **kwargs):
+        again.append([e.expectation_type for e in expect.expectations])
+        return validate(self, expect, **kwargs)
+
+    monkeypatch.setattr(Batch, "validate", spy)
+    run = gx.run_suite("contact_capture", frames["organisations"])
+    expectations = gx.load_suite_config("contact_capture")["expectations"]
+    assert again == [["expect_column_values_to_be_between"]]
+    assert len(run.results) == len(expectations)
+    assert [r.expectation for r in run.results] == [e["type"] for e in expectations]
+    assert run.failures() == {"column_values_to_be_between:source_row": 1}
+    assert run.failing_ids() == [data.rid("cleaned", 3)]
+    assert sum(r.success for r in run.results) == len(expectations) - 1
+
+
 @pytest.mark.parametrize("dataset", ["refined_organisations", "lead_scores", "call_list"])
 def test_gx_catches_format_breaches_pandera_does_not_cover(dataset):
     ctx = ContractContext(partition_key=data.SNAPSHOT)

@@ -257,8 +257,9 @@ def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None 
         index_cols = [id_column] if id_column in data.columns else []
         t1 = time.perf_counter()
         # A pass/fail run is cheap; details (counts, ids of failing rows) are computed only
-        # when something failed.
+        # when something failed, and only for what failed (Data Docs show every expectation).
         res = vd.run(batch_parameters={"dataframe": data}, result_format="BOOLEAN_ONLY")
+        raw = list(res.results)
         if not res.success:
             result_format: dict[str, Any] = {
                 "result_format": "SUMMARY",
@@ -266,9 +267,13 @@ def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None 
             }
             if index_cols:
                 result_format["unexpected_index_column_names"] = index_cols
-            res = vd.run(batch_parameters={"dataframe": data}, result_format=result_format)
+            if docs_dir is None:
+                raw = _with_details(vd, data, raw, result_format)
+            else:
+                res = vd.run(batch_parameters={"dataframe": data}, result_format=result_format)
+                raw = list(res.results)
         validate_s = time.perf_counter() - t1
-        results = [_reduce(r, id_column) for r in res.results]
+        results = [_reduce(r, id_column) for r in raw]
         _forget_results()
         docs = None
         if docs_dir is not None:
@@ -283,6 +288,28 @@ def run_suite(dataset: str, frame: pd.DataFrame, *, docs_dir: str | Path | None 
         setup_s=setup_s,
         docs_path=docs,
     )
+
+
+def _with_details(
+    vd: ValidationDefinition,
+    data: pd.DataFrame,
+    results: list[ExpectationValidationResult],
+    result_format: dict[str, Any],
+) -> list[ExpectationValidationResult]:
+    """``results`` with each failed one replaced by its run in ``result_format``: the failed
+    expectations run again as a suite of their own, the passed ones are not."""
+    import copy
+
+    gx = _gx()
+    failed = [r.expectation_config for r in results if not r.success]
+    suite = gx.ExpectationSuite(
+        name=f"{vd.suite.name}:failed",
+        # copies: the suite's own expectations belong to it
+        expectations=[copy.copy(cfg.to_domain_obj()) for cfg in failed if cfg is not None],
+    )
+    batch = vd.data.get_batch(batch_parameters={"dataframe": data})
+    details = iter(batch.validate(suite, result_format=result_format).results)
+    return [r if r.success else next(details) for r in results]
 
 
 def _reduce(r: ExpectationValidationResult, id_column: str | None) -> ExpectationResult:
