@@ -75,6 +75,10 @@ MODEL_COLUMNS = ("comparison", "level", "m", "u", "match_weight", "prior")
 def model_table(model: dict[str, Any]) -> pd.DataFrame:
     """The learnt matching model as rows: m, u and weight (bits) per comparison level, and the
     prior (chance two random records match). Parameters only: no record values."""
+    if model.get("engine") == "spark":
+        from hotpass_assets.lib.matching.splink_levels import splink_model_rows
+
+        return pd.DataFrame(splink_model_rows(model["splink"]), columns=list(MODEL_COLUMNS))
     rows = [
         {
             "comparison": comp["name"],
@@ -245,6 +249,14 @@ def _resolve(
         stats["linkage_fallback"] = f"the {match_config.engine} engine links in full"
     elif linkage == "incremental" and prior is None:
         stats["linkage_fallback"] = "no previous snapshot with entity keys"
+    elif (
+        linkage == "incremental"
+        and prior is not None
+        and prior.model.get("engine") == "spark"
+        and (match_config is None or match_config.pinned_model is None)
+    ):
+        # the default engine cannot score with Splink's parameters
+        stats["linkage_fallback"] = "the previous snapshot's model was learnt by the Spark engine"
     elif linkage == "incremental" and prior is not None:
         config = match_config
         pinned = config.pinned_model if config is not None else None

@@ -6,6 +6,7 @@ has the same entity id in both, so the entity partition is the same, and the mer
 the same merges and splits.
 """
 
+import dataclasses
 from datetime import date, timedelta
 
 import pandas as pd
@@ -189,3 +190,31 @@ def test_a_non_local_engine_links_in_full(monkeypatch):
     with pytest.raises(RuntimeError, match="resolved in full"):
         refine._resolve(records, None, [], [], config, "incremental", prior)
     assert calls == ["spark"]
+
+
+def test_a_previous_snapshot_resolved_on_spark_rebuilds_in_full_and_a_pinned_one_fails(drops):
+    """The default engine cannot score with Splink's parameters: after a Spark snapshot the
+    next one links in full and says why, and a Spark model pinned for it is an error naming
+    the setting."""
+    orgs, people = _upto(drops, 2)
+    before = build_snapshot(orgs, people, snapshot_date=DAY)
+    spark_model = {"engine": "spark", "splink": {"comparisons": []}}
+    previous = dataclasses.replace(_previous(before), model=spark_model)
+    snap = build_snapshot(
+        orgs,
+        people,
+        snapshot_date=DAY + timedelta(days=1),
+        previous=before.record_map,
+        linkage="incremental",
+        previous_snapshot=previous,
+    )
+    assert snap.stats["linkage"] == "full"
+    assert "Spark engine" in snap.stats["linkage_fallback"]
+    assert _ids(snap) == _ids(before)
+    with pytest.raises(ValueError, match=r"HOTPASS_MATCH_MODEL: .*learnt by the Spark engine"):
+        build_snapshot(
+            orgs,
+            people,
+            snapshot_date=DAY,
+            match_config=MatchConfig(pinned_model=spark_model),
+        )

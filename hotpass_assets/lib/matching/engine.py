@@ -414,6 +414,11 @@ def _compare_all(
 
 def _pinned_model(published: dict[str, Any], comps: list[Comparison]) -> FSModel:
     """A published model (``FSModel.as_dict``) for these comparisons, used as it is."""
+    if published.get("engine") == "spark":
+        raise ValueError(
+            "HOTPASS_MATCH_MODEL: the pinned model was learnt by the Spark engine; with "
+            "HOTPASS_LINKAGE_ENGINE=local pin the match_model.json of a snapshot that engine built"
+        )
     model = FSModel.from_dict(published, [c.name for c in comps], [c.levels for c in comps])
     model.tf_levels = [c.tf_levels for c in comps]
     return model

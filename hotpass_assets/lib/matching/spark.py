@@ -13,7 +13,9 @@ Fellegi–Sunter linkage on a Spark cluster (or ``local[*]``):
    the candidate pairs, with comparisons that have the levels of ``default_comparisons`` (their
    labels are the same, so ``MatchConfig``'s veto, merge and contradicting levels apply as
    they are); the trained m get the default engine's weak prior (``with_m_prior``) before
-   scoring;
+   scoring. A pinned model (``HOTPASS_MATCH_MODEL``: the ``match_model.json`` of a Spark
+   snapshot) replaces the estimation: its m, u and prior are used as they are
+   (``pinned_splink_model``);
 3. the decision policy (match threshold, province veto and its exceptions, identical names
    merged unless contradicted, reviewers' must-links and cannot-links) runs as Spark SQL on the
    scored pairs.
@@ -52,6 +54,7 @@ from hotpass_assets.lib.matching.splink_levels import (
     LEVELS,
     decision_sql,
     level_labels,
+    pinned_splink_model,
     splink_blocking,
     splink_comparisons,
     with_m_prior,
@@ -203,10 +206,14 @@ def run_spark(
     linker = Linker(db.register(features), settings, log_level=level)
     timings["features_s"] = time.perf_counter() - t
     t = time.perf_counter()
-    _train(linker, cfg)
-    # Splink's EM without a prior can leave a level at m near zero: the default engine's prior
-    # is applied, and the scoring runs on that model
-    trained = with_m_prior(linker.misc.save_model_to_json(), len(records), cfg.prior_strength)
+    if cfg.pinned_model is not None:
+        # a pinned model's m, u and prior are used as they are: nothing is estimated
+        trained = pinned_splink_model(linker.misc.save_model_to_json(), cfg.pinned_model)
+    else:
+        _train(linker, cfg)
+        # Splink's EM without a prior can leave a level at m near zero: the default engine's
+        # prior is applied, and the scoring runs on that model
+        trained = with_m_prior(linker.misc.save_model_to_json(), len(records), cfg.prior_strength)
     linker = Linker(db.register(features), trained, log_level=level)
     timings["training_s"] = time.perf_counter() - t
 
@@ -225,7 +232,7 @@ def run_spark(
     )
     timings["cluster_s"] = time.perf_counter() - t
     features.unpersist()
-    model = {"engine": "spark", "splink": splink_model}
+    model = {"engine": "spark", "splink": splink_model, "pinned": cfg.pinned_model is not None}
     return SparkRun(cluster_of, pairs, model, timings, stats)
 
 

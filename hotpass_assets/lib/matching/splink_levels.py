@@ -226,3 +226,70 @@ def with_m_prior(model: Mapping[str, Any], n_records: int, strength: float) -> d
             trained = expected if m is not None else 0.0
             lv["m_probability"] = ((m or 0.0) * trained + strength * prior) / (trained + strength)
     return out
+
+
+def pinned_splink_model(template: Mapping[str, Any], pinned: Mapping[str, Any]) -> dict[str, Any]:
+    """``template`` (an untrained linker's ``save_model_to_json``: this version's settings)
+    with the m, u and prior of ``pinned``, a model a Spark run published (its snapshot's
+    ``match_model.json``, ``{"engine": "spark", "splink": ...}``). Nothing else is taken from
+    the pinned model, so blocking rules, SQL and term-frequency settings stay this version's.
+
+    A model the default engine learnt, or one that lacks a comparison or level of this version,
+    is an error naming what is missing (a pinned model must fit the settings)."""
+    import copy
+
+    if pinned.get("engine") != "spark" or not isinstance(pinned.get("splink"), Mapping):
+        raise ValueError(
+            "HOTPASS_MATCH_MODEL: the pinned model was not learnt by the Spark engine; with "
+            "HOTPASS_LINKAGE_ENGINE=spark pin the match_model.json of a snapshot that engine "
+            "built"
+        )
+    source = pinned["splink"]
+    by_name = {c.get("output_column_name"): c for c in source.get("comparisons", [])}
+    out = copy.deepcopy(dict(template))
+    for comp in out["comparisons"]:
+        name = comp["output_column_name"]
+        if name not in by_name:
+            raise ValueError(f"HOTPASS_MATCH_MODEL: the pinned model has no comparison {name!r}")
+        levels = {lv.get("label_for_charts"): lv for lv in by_name[name]["comparison_levels"]}
+        wanted = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        missing = [lv["label_for_charts"] for lv in wanted if lv["label_for_charts"] not in levels]
+        if missing:
+            raise ValueError(
+                f"HOTPASS_MATCH_MODEL: the pinned model's comparison {name!r} lacks "
+                f"level(s) {missing}"
+            )
+        for lv in wanted:
+            for key in ("m_probability", "u_probability"):
+                lv.pop(key, None)
+                value = levels[lv["label_for_charts"]].get(key)
+                if value is not None:
+                    lv[key] = value
+    out["probability_two_random_records_match"] = source["probability_two_random_records_match"]
+    return out
+
+
+def splink_model_rows(model: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A Splink model's parameters as ``match_model`` rows: m, u and weight (bits) per level
+    that has both, and the prior."""
+    import math
+
+    prior = model.get("probability_two_random_records_match")
+    rows = []
+    for comp in model.get("comparisons", []):
+        for lv in comp["comparison_levels"]:
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if lv.get("is_null_level") or m is None or u is None:
+                continue
+            weight = math.log2(m / u) if m > 0 and u > 0 else None
+            rows.append(
+                {
+                    "comparison": comp["output_column_name"],
+                    "level": lv.get("label_for_charts"),
+                    "m": m,
+                    "u": u,
+                    "match_weight": weight,
+                    "prior": prior,
+                }
+            )
+    return rows
