@@ -332,6 +332,20 @@ def test_wrong_partition_key_and_orphan_contacts_fail():
     assert data.rid("cleaned", 3) + "#1" in o.failing_ids
 
 
+def test_dangling_links_and_conflicts_of_unknown_entities_fail():
+    frames = data.capture_frames()
+    linked = frames["organisations"]["link_record_id"].notna()
+    frames["organisations"].loc[linked.idxmax(), "link_record_id"] = data.rid("cleaned", 99)
+    o = _by_name(contracts.evaluate("contact_capture", frames, _ctx(extra=data.capture_extra())))
+    assert o["capture_schema_pandera"].failures == {"dangling_link:organisations.link_record_id": 1}
+    refined = data.refined_frames()
+    extra = refined["conflicts"].iloc[[0, 0]].assign(entity_id=["org_9999999999999999", None])
+    refined["conflicts"] = pd.concat([refined["conflicts"], extra], ignore_index=True)
+    o = _by_name(contracts.evaluate("refined_organisations", refined, _snap_ctx()))
+    # a null entity id is unknown too (and not null is a rule of its own)
+    assert o["refined_schema_pandera"].failures["unknown_entity:conflicts.entity_id"] == 2
+
+
 def test_invalid_list_items_are_reported_without_values():
     frames = data.capture_frames()
     frames["contacts"].at[0, "emails"] = ["Thandiwe.Nkosi AT kestrel"]

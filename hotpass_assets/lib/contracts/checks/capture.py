@@ -19,6 +19,7 @@ from hotpass_assets.lib.contracts.checks.common import (
     pandera_tables,
     rate,
     sample_ids,
+    unknown_references,
 )
 from hotpass_assets.lib.contracts.checks.context import ContractContext, Thresholds
 from hotpass_assets.lib.contracts.checks.registry import E, W, check, partition_stats_of
@@ -117,19 +118,25 @@ def _capture_schema(
     if orgs is not None and "record_id" in orgs.columns:
         known = set(orgs["record_id"].dropna().astype(str))
         if contacts is not None and "organisation_record_id" in contacts.columns:
-            orphan = contacts["organisation_record_id"].notna() & ~contacts[
-                "organisation_record_id"
-            ].astype(str).isin(known)
-            if orphan.any():
-                extra["orphan_contact:contacts.organisation_record_id"] = int(orphan.sum())
-                ids += sample_ids(contacts, orphan, "contact_record_id")
-        if "link_record_id" in orgs.columns:
-            dangling = orgs["link_record_id"].notna() & ~orgs["link_record_id"].astype(str).isin(
-                known
+            unknown_references(
+                contacts,
+                "organisation_record_id",
+                known,
+                "orphan_contact:contacts.organisation_record_id",
+                "contact_record_id",
+                extra,
+                ids,
             )
-            if dangling.any():
-                extra["dangling_link:organisations.link_record_id"] = int(dangling.sum())
-                ids += sample_ids(orgs, dangling, "record_id")
+        if "link_record_id" in orgs.columns:
+            unknown_references(
+                orgs,
+                "link_record_id",
+                known,
+                "dangling_link:organisations.link_record_id",
+                "record_id",
+                extra,
+                ids,
+            )
     for table, frame, id_col in (
         ("organisations", orgs, "record_id"),
         ("contacts", contacts, "contact_record_id"),

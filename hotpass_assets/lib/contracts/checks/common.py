@@ -96,6 +96,28 @@ def sample_ids(frame: pd.DataFrame, mask: pd.Series, id_column: str | None) -> l
     return [str(v) for v in frame.loc[mask, id_column].head(SAMPLE_IDS)]
 
 
+def unknown_references(
+    frame: pd.DataFrame,
+    column: str,
+    known: pd.Index | set[str],
+    key: str,
+    id_column: str | None,
+    failures: dict[str, int],
+    ids: list[str],
+    *,
+    null_is_unknown: bool = False,
+) -> None:
+    """Rows whose ``column`` refers to none of ``known`` (null references pass unless
+    ``null_is_unknown``): counted in ``failures[key]``, a sample of their ids added to ``ids``."""
+    refs = frame[column]
+    bad = ~refs.astype(str).isin(known)
+    if not null_is_unknown:
+        bad &= refs.notna()
+    if bad.any():
+        failures[key] = int(bad.sum())
+        ids += sample_ids(frame, bad, id_column)
+
+
 # --- pandera-backed checks ----------------------------------------------------------------------
 
 

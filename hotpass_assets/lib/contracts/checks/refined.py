@@ -17,6 +17,7 @@ from hotpass_assets.lib.contracts.checks.common import (
     null_rate,
     pandera_tables,
     sample_ids,
+    unknown_references,
     where,
 )
 from hotpass_assets.lib.contracts.checks.context import ContractContext, Thresholds
@@ -52,10 +53,16 @@ def _refined_schema(
     if orgs is not None and "entity_id" in orgs.columns:
         entities = known_entities(orgs)
         if conflicts is not None and "entity_id" in conflicts.columns and len(conflicts):
-            orphan = ~conflicts["entity_id"].astype(str).isin(entities)
-            if orphan.any():
-                extra["unknown_entity:conflicts.entity_id"] = int(orphan.sum())
-                ids += sample_ids(conflicts, orphan, "entity_id")
+            unknown_references(
+                conflicts,
+                "entity_id",
+                entities,
+                "unknown_entity:conflicts.entity_id",
+                "entity_id",
+                extra,
+                ids,
+                null_is_unknown=True,
+            )
         if contacts is not None and {"entity_id", "contact_id"} <= set(contacts.columns):
             per_entity = contacts.groupby(contacts["entity_id"].astype(str)).size()
             if "contact_count" in orgs.columns:
@@ -132,10 +139,9 @@ def _contacts_schema(
         and len(contacts)
     ):
         entities = known_entities(orgs)
-        orphan = contacts["entity_id"].notna() & ~contacts["entity_id"].astype(str).isin(entities)
-        if orphan.any():
-            extra["unknown_entity:entity_id"] = int(orphan.sum())
-            ids += sample_ids(contacts, orphan, "contact_id")
+        unknown_references(
+            contacts, "entity_id", entities, "unknown_entity:entity_id", "contact_id", extra, ids
+        )
     if contacts is not None and len(contacts) and "snapshot_date" in contacts.columns:
         bad = contacts["snapshot_date"].notna() & contacts["snapshot_date"].map(str).str[:10].ne(
             str(ctx.partition_key)[:10]
