@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
 import os
-import resource
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from isolated_run import peak_gb, run_isolated
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -35,10 +35,6 @@ if str(ROOT) not in sys.path:
 
 
 # --- children ---------------------------------------------------------------------------------
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
 def _hotpass_org(path: str) -> dict:
@@ -55,7 +51,7 @@ def _hotpass_org(path: str) -> dict:
     stages = {k: v for k, v in res.stats.items() if k.startswith("runtime_")}
     return {
         "seconds": seconds,
-        "peak_gb": _peak_gb(),
+        "peak_gb": peak_gb(),
         **score,
         "stages": stages,
         "candidate_pairs": res.stats["candidate_pairs"],
@@ -138,7 +134,7 @@ def _splink_org(path: str, memory_limit: str) -> dict:
     seconds = time.perf_counter() - t
     mapping = dict(zip(out["unique_id"], out["cluster_id"], strict=True))
     score = pairwise_scores(ids.map(mapping), df["true_entity"])
-    return {"seconds": seconds, "peak_gb": _peak_gb(), **score}
+    return {"seconds": seconds, "peak_gb": peak_gb(), **score}
 
 
 def _hotpass_febrl() -> dict:
@@ -152,7 +148,7 @@ def _hotpass_febrl() -> dict:
     out, _ = dedupe_frame(df, "rec_id")
     seconds = time.perf_counter() - t
     truth = df["rec_id"].str.extract(r"rec-(\d+)")[0]
-    return {"seconds": seconds, "peak_gb": _peak_gb(), **pairwise_scores(out["entity_id"], truth)}
+    return {"seconds": seconds, "peak_gb": peak_gb(), **pairwise_scores(out["entity_id"], truth)}
 
 
 def _splink_febrl() -> dict:
@@ -205,33 +201,9 @@ def _splink_febrl() -> dict:
     truth = df["unique_id"].str.extract(r"rec-(\d+)")[0]
     return {
         "seconds": seconds,
-        "peak_gb": _peak_gb(),
+        "peak_gb": peak_gb(),
         **pairwise_scores(df["unique_id"].map(mapping), truth),
     }
-
-
-def _child(queue, fn_name: str, args: tuple) -> None:
-    try:
-        queue.put({"ok": True, **globals()[fn_name](*args)})
-    except BaseException as exc:  # reported to the parent
-        queue.put({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]})
-
-
-def run_isolated(fn_name: str, args: tuple = (), timeout: float | None = None) -> dict:
-    """Run one benchmark function in a fresh process; kill it after ``timeout`` seconds."""
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, fn_name, args))
-    proc.start()
-    try:
-        result = queue.get(timeout=timeout)
-    except Exception:
-        result = {"ok": False, "error": f"no result within {timeout:.0f} s"}
-    proc.join(5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
-    return result
 
 
 # --- parent -----------------------------------------------------------------------------------
@@ -288,17 +260,17 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {"organisations": {}, "febrl3": {}}
     lines = []
     if not args.no_febrl:
-        h = run_isolated("_hotpass_febrl")
+        h = run_isolated(_hotpass_febrl)
         lines.append(_row("hotpass", "FEBRL3 5,000", [h]))
         results["febrl3"]["hotpass"] = h
         if not args.no_splink:
-            s = run_isolated("_splink_febrl", timeout=args.splink_timeout)
+            s = run_isolated(_splink_febrl, timeout=args.splink_timeout)
             lines.append(_row("splink", "FEBRL3 5,000", [s]))
             results["febrl3"]["splink"] = s
     splink_stopped = args.no_splink
     for size in sizes:
         path = _data_file(size, args.seed, args.cache)
-        runs = [run_isolated("_hotpass_org", (str(path),)) for _ in range(args.repeats)]
+        runs = [run_isolated(_hotpass_org, (str(path),)) for _ in range(args.repeats)]
         results["organisations"][f"hotpass_{size}"] = runs
         lines.append(_row("hotpass", f"orgs {size:,}", runs))
         if runs and runs[-1].get("ok"):
@@ -310,9 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         if splink_stopped:
             continue
         sp = [
-            run_isolated(
-                "_splink_org", (str(path), args.splink_memory), timeout=args.splink_timeout
-            )
+            run_isolated(_splink_org, (str(path), args.splink_memory), timeout=args.splink_timeout)
             for _ in range(args.splink_repeats)
         ]
         results["organisations"][f"splink_{size}"] = sp

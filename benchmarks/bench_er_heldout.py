@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing as mp
-import resource
 import statistics
 import subprocess
 import sys
 import tarfile
 import time
 from pathlib import Path
+
+from isolated_run import peak_gb, run_isolated
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -55,10 +55,6 @@ SETS = (
     "febrl3",
     "febrl3_renamed",
 )
-
-
-def _peak_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -158,7 +154,7 @@ def hotpass_run(name: str) -> dict:
         completeness = pairs_completeness(df, id_col, truth)
     return {
         "seconds": seconds,
-        "peak_gb": _peak_gb(),
+        "peak_gb": peak_gb(),
         "completeness": completeness,
         **pairwise_scores(labels, truth),
     }
@@ -284,7 +280,7 @@ def splink_run(name: str) -> dict:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pred, 0.9)
     out = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
     seconds = time.perf_counter() - t
-    peak = _peak_gb()
+    peak = peak_gb()
     labels = pd.Series(out["cluster_id"].to_numpy(), index=out["unique_id"].to_numpy())
     labels = labels.reindex(np.arange(len(df))).to_numpy()
     # pairs-completeness: every pair the blocking rules make (predict without a threshold)
@@ -302,31 +298,7 @@ def splink_run(name: str) -> dict:
     }
 
 
-# --- runner -----------------------------------------------------------------------------------
-
-
-def _child(queue, fn_name: str, args: tuple) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        queue.put({"ok": True, **globals()[fn_name](*args)})
-    except BaseException as exc:  # reported to the parent
-        queue.put({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]})
-
-
-def run_isolated(fn_name: str, args: tuple = (), timeout: float | None = None) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_child, args=(queue, fn_name, args))
-    proc.start()
-    try:
-        result = queue.get(timeout=timeout)
-    except Exception:
-        result = {"ok": False, "error": f"no result within {timeout:.0f} s"}
-    proc.join(5)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
-    return result
+# --- report -----------------------------------------------------------------------------------
 
 
 def _row(data: str, engine: str, runs: list[dict]) -> str:
@@ -357,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     results: dict = {}
     lines = []
     for name in sets:
-        for engine, fn in (("hotpass", "hotpass_run"), ("splink", "splink_run")):
+        for engine, fn in (("hotpass", hotpass_run), ("splink", splink_run)):
             if engine == "splink" and args.no_splink:
                 continue
             runs = [run_isolated(fn, (name,), args.timeout) for _ in range(args.repeats)]
