@@ -1,70 +1,12 @@
 """Demo workbooks with ground truth, at their original import path.
 
-The generators live in :mod:`hotpass_assets.lib.synthetic`; this module re-exports their API.
+The generators live in :mod:`hotpass_assets.lib.synthetic`; this module re-exports its whole
+API (``synthetic.__all__``), plus the province list and the loose name key under its old name.
 """
 
-from hotpass_assets.lib.synthetic import (
-    BROKEN_KINDS,
-    CAA_HEADERS,
-    CAPTURE_HEADERS,
-    COMPANY_ADDRESSES_HEADERS,
-    COMPANY_CAT_HEADERS,
-    COMPANY_CONTACTS_HEADERS,
-    COMPANY_NOTES_HEADERS,
-    CONTACT_DB_FILE,
-    CONTACT_DB_SHEETS,
-    DEMO_FILES,
-    FLIGHT_SCHOOLS_HEADERS,
-    GENERIC_HEADERS,
-    GENERIC_MAPPING,
-    GENERIC_SHEET,
-    ORDER_DATES_HEADERS,
-    REACHOUT_CONTACT_HEADERS,
-    REACHOUT_FILE,
-    REACHOUT_ORGANISATION_HEADERS,
-    REACHOUT_SHEETS,
-    SACAA_FILE,
-    SACAA_HEADERS,
-    SACAA_SHEETS,
-    DemoTruth,
-    write_broken_workbook,
-    write_demo_workbooks,
-    write_generic_workbook,
-    write_large_sheet,
-    write_variant,
-)
+from hotpass_assets.lib.synthetic import *  # noqa: F403 - the package's API, listed there once
+from hotpass_assets.lib.synthetic import __all__ as _synthetic_all
 from hotpass_assets.lib.synthetic.text import name_key as _key  # the loose name key, old name
 from hotpass_assets.lib.synthetic.vocab import PROVINCES
 
-__all__ = [
-    "BROKEN_KINDS",
-    "CAA_HEADERS",
-    "CAPTURE_HEADERS",
-    "COMPANY_ADDRESSES_HEADERS",
-    "COMPANY_CAT_HEADERS",
-    "COMPANY_CONTACTS_HEADERS",
-    "COMPANY_NOTES_HEADERS",
-    "CONTACT_DB_FILE",
-    "CONTACT_DB_SHEETS",
-    "DEMO_FILES",
-    "FLIGHT_SCHOOLS_HEADERS",
-    "GENERIC_HEADERS",
-    "GENERIC_MAPPING",
-    "GENERIC_SHEET",
-    "ORDER_DATES_HEADERS",
-    "PROVINCES",
-    "REACHOUT_CONTACT_HEADERS",
-    "REACHOUT_FILE",
-    "REACHOUT_ORGANISATION_HEADERS",
-    "REACHOUT_SHEETS",
-    "SACAA_FILE",
-    "SACAA_HEADERS",
-    "SACAA_SHEETS",
-    "DemoTruth",
-    "_key",
-    "write_broken_workbook",
-    "write_demo_workbooks",
-    "write_generic_workbook",
-    "write_large_sheet",
-    "write_variant",
-]
+__all__ = [*_synthetic_all, "PROVINCES", "_key"]
