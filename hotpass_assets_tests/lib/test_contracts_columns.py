@@ -90,6 +90,14 @@ def test_column_checks_answer_as_the_element_checks(cells):
         assert column(cells, **stats) == [one(v, **stats) for v in cells], one.__name__
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool=st.lists(_CELL, min_size=1, max_size=4), picks=st.lists(st.integers(0, 3), max_size=60))
+def test_json_check_of_a_column_repeating_a_few_cells(pool, picks):
+    """Such a column is decided once per distinct cell: the answers are the element check's."""
+    cells = _cells([pool[i % len(pool)] for i in picks])
+    assert c._json_objects(cells, flag=True) == [c.json_object(v, flag=True) for v in cells]
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells=_CELLS)
 def test_registered_checks_report_the_rows_the_element_checks_fail(cells):

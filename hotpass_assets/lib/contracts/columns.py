@@ -199,7 +199,31 @@ def _iso_dates(cells: Cells, *, flag: bool) -> list[bool]:
     return out
 
 
+#: Cells of a column sampled to see whether it repeats values (:func:`_json_objects`).
+_JSON_SAMPLE = 1024
+
+
 def _json_objects(cells: Cells, *, flag: bool) -> list[bool]:
+    # A column may repeat one text (a capture's source columns: one per sheet): each distinct
+    # cell is then parsed once (250,000 cells: 0.42 → 0.04 s). Equal cells have equal answers
+    # (only ``str`` cells can pass). Hashing every cell of a column of distinct long texts
+    # costs more than it saves (648,314 provenance cells: 5.2 → 7.7 s): a sample decides.
+    head = list(cells[:_JSON_SAMPLE])
+    try:
+        if len(set(head)) * 2 > len(head):
+            return _json_each(cells, flag=flag)
+        codes, distinct = pd.factorize(np.asarray(cells, dtype=object))
+    except TypeError:  # unhashable cells
+        return _json_each(cells, flag=flag)
+    answers = np.array(_json_each(distinct.tolist(), flag=flag), dtype=np.bool_)
+    out = np.zeros(len(codes), dtype=bool)  # nulls (code -1) are not JSON objects
+    known = codes >= 0
+    out[known] = answers[codes[known]]
+    answer: list[bool] = out.tolist()
+    return answer
+
+
+def _json_each(cells: Cells, *, flag: bool) -> list[bool]:
     loads = json.loads
     out: list[bool] = []
     for v in cells:
