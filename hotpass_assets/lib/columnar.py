@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 #: ``json.dumps`` of one string with ``ensure_ascii`` (the same C function the encoder calls).
@@ -111,6 +113,28 @@ def split_lists(groups: np.ndarray, values: Sequence[Any], n: int) -> list[list[
         return [values[a:b] for a, b in pairwise(bounds)]
 
 
+def value_codes(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """One integer code per distinct value, in order of first appearance.
+
+    pandas hashes text as C strings, which end at a NUL character: ``pd.factorize``, a
+    many-column ``duplicated`` and a many-key ``sort_values`` take ``"a"`` and ``"a\\x00b"``
+    for one value. Arrow's dictionary encoding compares whole strings (2,000,000 e-mail
+    addresses: 0.9 s against a dict's 1.4 s); other values go through a dict."""
+    if len(values) and infer_dtype(values, skipna=False) == "string":
+        codes: np.ndarray = pc.dictionary_encode(pa.array(values, pa.string())).indices.to_numpy()
+        return codes
+    seen: dict[Any, int] = {}
+    return np.fromiter((seen.setdefault(v, len(seen)) for v in values), np.int64, len(values))
+
+
+def _first_of_pairs(groups: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sorted positions of the first row of each distinct (group, code) pair."""
+    if not len(codes):
+        return np.zeros(0, np.int64)
+    keys = groups.astype(np.int64) * (int(codes.max()) + 1) + codes
+    return np.sort(np.unique(keys, return_index=True)[1])
+
+
 def grouped_union(groups: np.ndarray, lists: Sequence[Any], n: int) -> list[list[str]]:
     """Per group, the items of its rows' lists in row order, first spelling of each case-folded
     item kept (the rows are in the wanted order within each group, groups in any order)."""
@@ -119,18 +143,20 @@ def grouped_union(groups: np.ndarray, lists: Sequence[Any], n: int) -> list[list
     item_groups = np.repeat(np.asarray(groups, dtype=np.int64), lens)
     if not flat:
         return [[] for _ in range(n)]
-    keys = pd.Series([x.casefold() for x in flat])
-    first = ~pd.DataFrame({"g": item_groups, "k": keys}).duplicated().to_numpy()
-    idx = np.flatnonzero(first)
+    idx = _first_of_pairs(item_groups, value_codes([x.casefold() for x in flat]))
     idx = idx[np.argsort(item_groups[idx], kind="stable")]
     return split_lists(item_groups[idx], [flat[i] for i in idx], n)
 
 
 def grouped_sorted_unique(groups: np.ndarray, values: Iterable[Any], n: int) -> list[list[Any]]:
     """Per group, the sorted distinct values (``sorted(set(...))``)."""
-    frame = pd.DataFrame({"g": np.asarray(groups, dtype=np.int64), "v": list(values)})
-    frame = frame.drop_duplicates().sort_values(["g", "v"], kind="stable")
-    return split_lists(frame["g"].to_numpy(), frame["v"].tolist(), n)
+    groups = np.asarray(groups, dtype=np.int64)
+    values = list(values)
+    idx = _first_of_pairs(groups, value_codes(values))
+    kept = [values[i] for i in idx]
+    rank = {v: r for r, v in enumerate(sorted(set(kept)))}
+    order = np.lexsort((np.fromiter((rank[v] for v in kept), np.int64, len(kept)), groups[idx]))
+    return split_lists(groups[idx][order], [kept[i] for i in order], n)
 
 
 def first_per_group(groups: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:

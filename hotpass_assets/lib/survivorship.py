@@ -35,6 +35,7 @@ from hotpass_assets.lib.columnar import (
     json_value,
     present_mask,
     split_lists,
+    value_codes,
 )
 from hotpass_assets.lib.contacts_merge import merge_contacts
 from hotpass_assets.lib.records import (
@@ -167,7 +168,7 @@ def _choose_field(
     group_lead = lead_idx[np.cumsum(lead) - 1]
     differs = ~lead & (folded != folded[group_lead])
     cand = np.flatnonzero(differs)
-    dup = pd.DataFrame({"g": g[cand], "v": text[cand]}).duplicated().to_numpy()
+    dup = pd.DataFrame({"g": g[cand], "v": value_codes(text[cand])}).duplicated().to_numpy()
     cand = cand[~dup]
     has_others = np.bincount(g[cand], minlength=r.n) > 0
     rules = _rules(r, rows, counts, best, runner, has_others)

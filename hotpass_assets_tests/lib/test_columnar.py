@@ -4,10 +4,16 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from hotpass_assets.lib.columnar import _present, grouped_union, present_mask, split_lists
+from hotpass_assets.lib.columnar import (
+    _present,
+    grouped_sorted_unique,
+    grouped_union,
+    present_mask,
+    split_lists,
+)
 
 WHITESPACE = st.sampled_from([" ", "\t", "\n", "\x1c", "\x85", "\xa0", "\u2003", "\u3000"])
 TEXT = st.one_of(
@@ -53,8 +59,11 @@ GROUPED = st.integers(1, 6).flatmap(
 
 @settings(max_examples=150, deadline=None)
 @given(GROUPED)
+@example((1, [(0, ["", "\x00"])]))
+@example((2, [(0, ["b\x00", "b", "a"]), (1, ["a\x00b", "a"])]))
 def test_split_lists_and_grouped_union_match_per_group_loops(case):
-    """Per group: its values in row order; its list items, first spelling of each folded item."""
+    """Per group: its values in row order; its list items, first spelling of each folded item;
+    its distinct items sorted. Text holding a NUL character is its own value."""
     n, rows = case
     rows = sorted(rows, key=lambda row: row[0])
     groups = np.array([g for g, _ in rows], dtype=np.int64)
@@ -67,3 +76,7 @@ def test_split_lists_and_grouped_union_match_per_group_loops(case):
             seen.setdefault(item.casefold(), item)
         expected.append(list(seen.values()))
     assert grouped_union(groups, cells, n) == expected
+    items = [(g, x) for g, cell in rows for x in cell or []]
+    assert grouped_sorted_unique(
+        np.array([g for g, _ in items], dtype=np.int64), [x for _, x in items], n
+    ) == [sorted({x for g, x in items if g == k}) for k in range(n)]
