@@ -259,7 +259,7 @@ def _orgset() -> pd.DataFrame:
 
 
 @pytest.mark.slow
-# two Spark runs took 349 s on two busy cores; more than the suite's 900 s would mean a fault
+# three Spark runs took 552 s on two busy cores; more than 1200 s would mean a fault
 @pytest.mark.timeout(1200)
 def test_spark_local_mode_matches_the_default_engine(monkeypatch):
     """Spark in local mode (2 cores, one session) on two sets, against the default engine on
