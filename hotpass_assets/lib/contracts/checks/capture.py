@@ -116,7 +116,7 @@ def _capture_schema(
     extra: dict[str, int] = {}
     ids: list[str] = []
     if orgs is not None and "record_id" in orgs.columns:
-        known = set(orgs["record_id"].dropna().astype(str))
+        known = pd.Index(orgs["record_id"].dropna().astype(str).unique())
         if contacts is not None and "organisation_record_id" in contacts.columns:
             unknown_references(
                 contacts,

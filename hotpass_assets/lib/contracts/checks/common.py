@@ -99,7 +99,7 @@ def sample_ids(frame: pd.DataFrame, mask: pd.Series, id_column: str | None) -> l
 def unknown_references(
     frame: pd.DataFrame,
     column: str,
-    known: pd.Index | set[str],
+    known: pd.Index,
     key: str,
     id_column: str | None,
     failures: dict[str, int],
@@ -107,8 +107,8 @@ def unknown_references(
     *,
     null_is_unknown: bool = False,
 ) -> None:
-    """Rows whose ``column`` refers to none of ``known`` (null references pass unless
-    ``null_is_unknown``): counted in ``failures[key]``, a sample of their ids added to ``ids``."""
+    """Rows whose ``column`` refers to none of ``known`` (an index, which ``isin`` uses as it
+    is; null references pass unless ``null_is_unknown``): counted in ``failures[key]``, a sample of their ids added to ``ids``."""
     refs = frame[column]
     bad = ~refs.astype(str).isin(known)
     if not null_is_unknown:
