@@ -340,17 +340,9 @@ def _parameters(model: dict) -> dict:
 
 def _splink_template() -> dict:
     """This version's Splink settings, untrained (what ``run_spark`` starts from)."""
-    from splink import SettingsCreator
+    from hotpass_assets.lib.matching.splink_levels import splink_settings
 
-    from hotpass_assets.lib.matching.splink_levels import splink_blocking, splink_comparisons
-
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        blocking_rules_to_generate_predictions=splink_blocking(),
-        comparisons=splink_comparisons(),
-    )
-    return settings.get_settings("spark").as_dict()
+    return splink_settings().get_settings("spark").as_dict()
 
 
 def test_a_pinned_spark_model_gives_its_m_u_and_prior_and_nothing_else():

@@ -55,8 +55,7 @@ from hotpass_assets.lib.matching.splink_levels import (
     decision_sql,
     level_labels,
     pinned_splink_model,
-    splink_blocking,
-    splink_comparisons,
+    splink_settings,
     with_m_prior,
 )
 
@@ -70,8 +69,6 @@ if TYPE_CHECKING:
 #: (measured on generated organisations: 0.29 at 1,000 and 0.30 at 20,000 records); the prior
 #: is the pairs those rules find divided by it.
 PRIOR_RULES_RECALL = 0.3
-#: EM stops after this many iterations (or when no parameter moves by 0.001).
-EM_MAX_ITERATIONS = 25
 
 
 @dataclass(frozen=True)
@@ -182,25 +179,14 @@ def run_spark(
     """Block, compare, train, score, decide and cluster ``records`` on Spark."""
     import logging
 
-    from splink import Linker, SettingsCreator
+    from splink import Linker
     from splink.backends.spark import SparkAPI
 
     timings: dict[str, float] = {}
     t = time.perf_counter()
     features = spark_features(spark, records).persist()
     db = SparkAPI(spark_session=spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
-    settings = SettingsCreator(
-        link_type="dedupe_only",
-        unique_id_column_name="unique_id",
-        blocking_rules_to_generate_predictions=splink_blocking(),
-        comparisons=splink_comparisons(),
-        # gamma_<comparison> (levels) come with the matching columns, mw_<comparison> (bits)
-        # with the intermediate ones
-        retain_intermediate_calculation_columns=True,
-        retain_matching_columns=True,
-        em_convergence=0.001,
-        max_iterations=EM_MAX_ITERATIONS,
-    )
+    settings = splink_settings()
     # Splink logs at the level its logger is given (WARNING unless configured)
     level = logging.getLogger("splink").getEffectiveLevel()
     linker = Linker(db.register(features), settings, log_level=level)

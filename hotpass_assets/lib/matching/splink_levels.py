@@ -165,6 +165,29 @@ def splink_blocking() -> list[Any]:
     ]
 
 
+#: EM stops after this many iterations (or when no parameter moves by 0.001).
+EM_MAX_ITERATIONS = 25
+
+
+def splink_settings() -> Any:
+    """The Spark path's Splink settings, untrained: comparisons, blocking rules, the columns
+    kept with each scored pair and the training's convergence."""
+    from splink import SettingsCreator
+
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        blocking_rules_to_generate_predictions=splink_blocking(),
+        comparisons=splink_comparisons(),
+        # gamma_<comparison> (levels) come with the matching columns, mw_<comparison> (bits)
+        # with the intermediate ones
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+        em_convergence=0.001,
+        max_iterations=EM_MAX_ITERATIONS,
+    )
+
+
 def _in_levels(spec: Mapping[str, tuple[str, ...]]) -> str:
     """SQL: the pair shows any of the named levels (``MatchConfig`` level specs)."""
     known = level_labels()
