@@ -587,6 +587,38 @@ def test_generic_workbook_with_header_on_row_three(tmp_path):
     assert result.structural_errors == []
 
 
+def test_control_characters_are_dropped_and_a_name_of_only_them_is_missing(tmp_path):
+    """An XLSX text may hold NUL and other control characters (written ``_x0000_``): they are
+    dropped from every value; a name left empty is a missing name, not a placeholder, and a
+    placeholder name is still called one."""
+    path = write_xlsx(
+        tmp_path / "leads.xlsx",
+        {
+            "Leads": [
+                ["Organisation", "Contact person", "Province", "Notes"],
+                ["Alpha_x0000_ Aviation", "Jan_x0007_ Smit", "Gauteng_x0000_", "n_x0001_ote"],
+                ["_x0001_", "Piet Botha", None, None],
+                ["_x0000__x0007_", None, None, "x"],
+                ["n/a", "Sam Sole", None, None],
+            ]
+        },
+    )
+    result = run(path)
+    assert_row_accounting(result)
+    orgs = result.organisations
+    assert orgs["organisation_name"].tolist() == ["Alpha Aviation"]
+    assert (orgs["province"].tolist(), orgs["notes"].tolist()) == (["Gauteng"], ["note"])
+    assert result.contacts["full_name"].tolist() == ["Jan Smit"]
+    reasons = result.rejects.set_index("source_row")["reason"].to_dict()
+    assert reasons == {
+        3: "row has values but no organisation name",
+        4: "row has values but no organisation name",
+        5: "organisation name is a placeholder",
+    }
+    # the reject keeps the row as it was read
+    assert "\\u0001" in result.rejects.set_index("source_row").loc[3, "raw_value"]
+
+
 def test_generic_without_any_organisation_column(tmp_path):
     path = write_xlsx(tmp_path / "misc.xlsx", {"S": [["Colour", "Size"], ["red", "L"]]})
     result = run(path)

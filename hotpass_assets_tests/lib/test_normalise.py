@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import unicodedata
 
 import phonenumbers
 import pytest
@@ -55,6 +56,10 @@ FAST = settings(settings.get_profile("normalise"))
         ("Acme \t\n  Aviation", "Acme Aviation"),
         ("Ａｃｍｅ", "Acme"),  # full-width letters fold under NFKC
         ("Ac\u200bme", "Acme"),
+        ("Alpha\x00Beta", "AlphaBeta"),  # NUL (an XLSX ``_x0000_``) and other controls go
+        ("\x01Acme\x7f \x1c Aviation\x85", "Acme Aviation"),  # separators are whitespace
+        ("Zoë\x9f", "Zoë"),
+        ("\x00\x07", None),
         ("", None),
         ("   ", None),
         ("\u00a0", None),
@@ -74,6 +79,13 @@ FAST = settings(settings.get_profile("normalise"))
 )
 def test_clean_text(value: object, expected: str | None) -> None:
     assert clean_text(value) == expected
+
+
+def test_is_blank() -> None:
+    for value in (None, "", " \t", "\x00", "\u200b\x07", float("nan")):
+        assert n.is_blank(value)
+    for value in ("-", "n/a", "0", "x\x00"):
+        assert not n.is_blank(value)
 
 
 def test_is_placeholder() -> None:
@@ -581,6 +593,7 @@ def test_clean_text_idempotent(value: str) -> None:
     if once is not None:
         assert once == once.strip()
         assert "  " not in once
+        assert not any(unicodedata.category(c) == "Cc" for c in once)  # no control character
 
 
 @FAST

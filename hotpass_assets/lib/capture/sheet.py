@@ -183,9 +183,9 @@ def _reject_rows(sw: SheetWork, dec: Decisions) -> None:
             if is_org_sheet:
                 raw_name = table.columns[name_col][pos] if name_col else None
                 why = (
-                    "organisation name is a placeholder"
-                    if raw_name is not None
-                    else "row has values but no organisation name"
+                    "row has values but no organisation name"
+                    if nz.is_blank(raw_name)
+                    else "organisation name is a placeholder"
                 )
             else:
                 why = "row has values but no value in any join column"

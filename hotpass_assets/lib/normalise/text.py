@@ -67,6 +67,10 @@ _PENDING: str = "\x00pending"
 
 # Zero-width characters and the byte-order mark: invisible, never meaningful in a cell.
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Control characters that are not whitespace (C0 but tab, line and page breaks and the
+# separators 0x1c-0x1f; DEL; C1 but NEL): junk in a cell (an XLSX cell holds NUL as
+# ``_x0000_``). Whitespace controls become spaces like any other whitespace.
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 
 
 def _is_missing(value: object) -> bool:
@@ -114,12 +118,13 @@ def _to_text(value: object) -> str | None:
 
 
 def _clean_str(text: str) -> str:
-    """Strip, NFKC-normalise and collapse whitespace; keeps placeholders, may return ``""``."""
+    """Drop control and zero-width characters, strip, NFKC-normalise and collapse whitespace;
+    keeps placeholders, may return ``""``."""
     if text.isascii():
         if text.isprintable() and "  " not in text and text == text.strip():
             return text
-        return " ".join(text.split())
-    text = _ZERO_WIDTH.sub("", text)
+        return " ".join(_CONTROL.sub("", text).split())
+    text = _CONTROL.sub("", _ZERO_WIDTH.sub("", text))
     text = unicodedata.normalize("NFKC", text)
     return " ".join(text.split())
 
@@ -133,6 +138,11 @@ def _raw_clean(value: object) -> str | None:
     return cleaned or None
 
 
+def is_blank(value: object) -> bool:
+    """True when a value is missing or holds only whitespace, control or zero-width characters."""
+    return _raw_clean(value) is None
+
+
 def is_placeholder(value: object) -> bool:
     """True when a value carries no information: missing, blank, or a placeholder such as ``-``,
     ``—``, ``n/a``, ``none``, ``tbc`` or ``unknown``."""
@@ -141,8 +151,8 @@ def is_placeholder(value: object) -> bool:
 
 
 def clean_text(value: object) -> str | None:
-    """Clean one text cell: strip, Unicode NFKC, collapse whitespace runs, drop zero-width
-    characters; empty values and placeholders give ``None``.
+    """Clean one text cell: strip, Unicode NFKC, collapse whitespace runs, drop zero-width and
+    control characters; empty values and placeholders give ``None``.
 
     Non-text values are rendered first: integral floats lose their ``.0``, dates use ISO format.
     """
