@@ -81,6 +81,47 @@ def test_gx_frame_joins_list_cells_and_keeps_the_rest():
     assert frame["items"].iloc[0] == ["x", 1]  # the caller's frame is untouched
 
 
+def test_value_columns_are_what_the_expectations_read():
+    config = gx.load_suite_config("contact_capture")
+    read = gx.value_columns(config)
+    assert read == {
+        e["kwargs"]["column"] for e in config["expectations"] if "column" in e["kwargs"]
+    }
+    assert "record_id" in read and "emails" not in read  # the id column; a list column unread
+    shaped = {
+        **config,
+        "expectations": [*config["expectations"], {"type": "expect_x", "kwargs": {}}],
+    }
+    assert gx.value_columns(shaped) is None  # a kind not known here may read any column
+
+
+def test_gx_frame_keeps_unread_columns_by_name_only():
+    import pandas as pd
+
+    frame = pd.DataFrame({"id": ["a", "b"], "items": [["x"], ["y", "z"]], "n": [1, 2]})
+    out = gx.gx_frame(frame, frozenset({"id", "n"}))
+    assert list(out.columns) == ["id", "items", "n"]
+    assert out["id"].tolist() == ["a", "b"] and out["n"].tolist() == [1, 2]
+    assert out["items"].dtype == bool  # a placeholder: its lists are neither copied nor joined
+    assert frame["items"].tolist() == [["x"], ["y", "z"]]
+
+
+def test_reading_only_the_read_columns_gives_the_same_results(monkeypatch):
+    """A failing suite gives the same outcome (counts, ids) on the frame with unread columns as
+    placeholders as on the whole frame, and passes on the whole one where it passes."""
+    frames = data.capture_frames()
+    orgs = frames["organisations"]
+    orgs.loc[0, "website"] = "www.Kestrel-Example.co.za/?ref=x"
+    orgs.loc[1, "source_row"] = 0
+    orgs.loc[2, "province"] = "Atlantis"
+    narrow = gx.run_suite("contact_capture", orgs)
+    monkeypatch.setattr(gx, "value_columns", lambda config: None)
+    whole = gx.run_suite("contact_capture", orgs)
+    assert not narrow.success and not whole.success
+    assert narrow.results == whole.results
+    assert gx.run_suite("contact_capture", data.capture_frames()["organisations"]).success
+
+
 def test_gx_failure_is_a_failing_outcome_with_ids_not_values():
     frames = data.capture_frames()
     bad_site = "www.Kestrel-Example.co.za/?ref=thandiwe"
