@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -134,22 +134,65 @@ def to_arrow(frame: pd.DataFrame, columns: Iterable[str] | None = None) -> pa.Ta
     return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
+#: Rows per Parquet row group of a table written from a frame: the frame is converted to Arrow
+#: one group at a time, so the conversion holds one group's Arrow data, not the table's (the
+#: refined organisations at 1,000,000 records are 1.07 GB as Arrow). A forked process writing
+#: that snapshot's ten tables peaked 1.16 GB lower (4.58 against 5.74 GB resident, pages
+#: shared with its parent included), in 12.2 s against 11.7 s (two runs each, equal tables).
+ROW_GROUP_ROWS = 131_072
+
+
+_NO_COMMON_TYPE = (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError)
+
+
+def _write_parquet(
+    frame: pd.DataFrame | pa.Table, new_sink: Callable[[], Any], columns: list[str] | None
+) -> Any:
+    """Write ``frame`` as Parquet to a sink from ``new_sink``; returns the sink written.
+
+    A frame longer than :data:`ROW_GROUP_ROWS` is written a row group at a time. Each group's
+    column types are inferred by itself, then widened to the types of the whole column
+    (``int64`` and ``double`` give ``double``, an all-null group takes its column's type).
+    Where the groups have no common type, or a group does not convert to it exactly, the
+    frame is written again to a new sink, converted at once (which raises what converting it
+    raises), so the file holds what one conversion gives."""
+    if isinstance(frame, pa.Table) or len(frame) <= ROW_GROUP_ROWS:
+        table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
+        sink = new_sink()
+        pq.write_table(table, sink, **_WRITE_OPTIONS)
+        return sink
+    starts = range(0, len(frame), ROW_GROUP_ROWS)
+
+    def group(start: int) -> pa.Table:
+        return to_arrow(frame.iloc[start : start + ROW_GROUP_ROWS], columns)
+
+    try:
+        schema = pa.unify_schemas([group(s).schema for s in starts], promote_options="permissive")
+        sink = new_sink()
+        with pq.ParquetWriter(sink, schema, **_WRITE_OPTIONS) as writer:
+            for start in starts:
+                writer.write_table(group(start).cast(schema))
+        return sink
+    except _NO_COMMON_TYPE:
+        sink = new_sink()
+        pq.write_table(to_arrow(frame, columns), sink, **_WRITE_OPTIONS)
+        return sink
+
+
 def write_table(
     frame: pd.DataFrame | pa.Table, target: "Location", columns: Iterable[str] | None = None
 ) -> str:
     """Atomically write ``frame`` to ``target``; returns the SHA-256 of the bytes written."""
-    table = frame if isinstance(frame, pa.Table) else to_arrow(frame, columns)
+    cols = None if columns is None else list(columns)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not isinstance(target, Path):  # object storage: one put of the finished file
-        sink = pa.BufferOutputStream()
-        pq.write_table(table, sink, **_WRITE_OPTIONS)
-        data = sink.getvalue().to_pybytes()
+        data = _write_parquet(frame, pa.BufferOutputStream, cols).getvalue().to_pybytes()
         target.write_bytes(data)
         return hashlib.sha256(data).hexdigest()
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, **_WRITE_OPTIONS)
+        _write_parquet(frame, lambda: tmp, cols)
         digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
         os.replace(tmp, target)
     except BaseException:
