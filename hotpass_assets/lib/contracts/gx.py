@@ -238,7 +238,7 @@ def gx_frame(frame: pd.DataFrame, read: frozenset[str] | None = None) -> pd.Data
     its name, which table expectations check, over a one-byte placeholder instead of its
     values: GX copies every column of the frame for each column expectation (the rows where
     that column is not null), so 648,314 refined organisations carried 37 columns through 15
-    such copies where the suite reads 15 of them."""
+    such copies where the suite reads 14 of them (7.9 → 4.8 s per run of the suite)."""
     from hotpass_assets.lib.contracts.validation import positional
 
     out = positional(frame)

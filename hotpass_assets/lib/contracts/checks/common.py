@@ -108,7 +108,8 @@ def unknown_references(
     null_is_unknown: bool = False,
 ) -> None:
     """Rows whose ``column`` refers to none of ``known`` (an index, which ``isin`` uses as it
-    is; null references pass unless ``null_is_unknown``): counted in ``failures[key]``, a sample of their ids added to ``ids``."""
+    is; null references pass unless ``null_is_unknown``): counted in ``failures[key]``, a
+    sample of their ids added to ``ids``."""
     refs = frame[column]
     bad = ~refs.astype(str).isin(known)
     if not null_is_unknown:
