@@ -93,6 +93,9 @@ def test_value_columns_are_what_the_expectations_read():
         "expectations": [*config["expectations"], {"type": "expect_x", "kwargs": {}}],
     }
     assert gx.value_columns(shaped) is None  # a kind not known here may read any column
+    conditioned = json.loads(json.dumps(config))
+    conditioned["expectations"][-1]["kwargs"]["row_condition"] = 'emails != ""'
+    assert gx.value_columns(conditioned) is None  # a condition may name any column
 
 
 def test_gx_frame_keeps_unread_columns_by_name_only():

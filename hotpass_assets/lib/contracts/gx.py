@@ -215,14 +215,17 @@ _VALUE_COLUMN_KWARGS = ("column", "column_A", "column_B")
 
 
 def value_columns(config: dict[str, Any]) -> frozenset[str] | None:
-    """The columns whose values the suite's expectations read, or ``None`` when an expectation
-    of a kind not known here might read any."""
+    """The columns whose values the suite's expectations read, or ``None`` when one might read
+    any: an expectation on several columns or of a kind not known here, or one with a
+    ``row_condition`` (which may name any column)."""
     read: set[str] = set()
     for e in config["expectations"]:
         kind, kwargs = e["type"], e.get("kwargs", {})
+        if kwargs.get("row_condition"):
+            return None
         if kind in _SHAPE_ONLY:
             continue
-        if not kind.startswith(("expect_column_values_", "expect_column_pair_")):
+        if not kind.startswith("expect_column_"):  # one column, or a pair (column_A, column_B)
             return None
         read.update(kwargs[k] for k in _VALUE_COLUMN_KWARGS if k in kwargs)
     id_column = config.get("meta", {}).get("id_column")
