@@ -150,8 +150,10 @@ def _write_parquet(
 ) -> Any:
     """Write ``frame`` as Parquet to a sink from ``new_sink``; returns the sink written.
 
-    A frame longer than :data:`ROW_GROUP_ROWS` is written a row group at a time. Each group's
-    column types are inferred by itself, then widened to the types of the whole column
+    A frame longer than :data:`ROW_GROUP_ROWS` is written a row group at a time, and each group
+    is converted twice: once for its types, once to write it (the price of holding one group
+    in Arrow instead of the table). Each group's column types are inferred by itself, then
+    widened to the types of the whole column
     (``int64`` and ``double`` give ``double``, an all-null group takes its column's type).
     Where the groups have no common type, or a group does not convert to it exactly, the
     frame is written again to a new sink, converted at once (which raises what converting it
